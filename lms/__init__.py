@@ -1,0 +1,78 @@
+"""Safeguarding Partnership LMS: the application factory."""
+from __future__ import annotations
+
+from flask import Flask
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+from config import get_config
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(get_config(config_name))
+    app.config.update(overrides)
+    _ensure_instance_folder(app)
+
+    from lms.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    _configure_jinja(app)
+
+    from lms import models  # noqa: F401  (every model, for Alembic and the ORM)
+    from lms import security
+
+    security.init_app(app)
+
+    from lms.accounts import session as account_session
+
+    account_session.init_app(app)
+
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
+
+    from lms.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _blueprints():
+    from lms.accounts.views import bp as accounts
+    from lms.admin.views import bp as admin
+    from lms.api import bp as api
+    from lms.audit.views import bp as audit
+    from lms.home.views import bp as home
+    from lms.organisations.views import bp as organisations
+
+    return [home, accounts, organisations, admin, audit, api]
+
+
+def _ensure_instance_folder(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_jinja(app: Flask) -> None:
+    from lms.core import template_helpers
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            app.jinja_loader,
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    template_helpers.init_app(app)

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.db_types import UTCDateTime
+from lms.extensions import db
+from lms.organisations.models import JobRole, Organisation
+
+
+class User(db.Model):
+    """A person with an account. Practitioner by default; the flags and the setting-lead
+    links add the other roles."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    is_trainer: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    # The current organisation; the history is in Employment.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    roles: Mapped[list["PersonRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="PersonRole.started_on"
+    )
+    employments: Mapped[list["Employment"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="Employment.started_on"
+    )
+    led_organisations: Mapped[list[Organisation]] = relationship(
+        secondary="setting_lead", order_by=Organisation.name, viewonly=True
+    )
+
+    # Flask-Login: the id kept in the cookie is the server-side session's token,
+    # set on the object by accounts.services.start_session.
+    session_token = None  # type: str | None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    @property
+    def is_setting_lead(self) -> bool:
+        return bool(self.led_organisations)
+
+    @property
+    def current_roles(self) -> list["PersonRole"]:
+        return [role for role in self.roles if role.ended_on is None]
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class PersonRole(db.Model):
+    """A job role a person holds, from a start date (and until an end date)."""
+
+    __tablename__ = "person_role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    job_role_id: Mapped[int] = mapped_column(ForeignKey("job_role.id"), index=True)
+    started_on: Mapped[date]
+    ended_on: Mapped[date | None]
+
+    user: Mapped[User] = relationship(back_populates="roles")
+    job_role: Mapped[JobRole] = relationship(lazy="joined")
+
+
+class Employment(db.Model):
+    """Which organisation a person worked for, and when. A change of organisation ends the
+    current row and starts a new one, so history (and reports by sector) stay true."""
+
+    __tablename__ = "employment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    started_on: Mapped[date]
+    ended_on: Mapped[date | None]
+
+    user: Mapped[User] = relationship(back_populates="employments")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class SettingLead(db.Model):
+    """A person who leads safeguarding for an organisation and may see its people."""
+
+    __tablename__ = "setting_lead"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+
+class UserSession(db.Model):
+    """A signed-in browser. Sign-out revokes it on the server; idle and absolute timeouts
+    are checked on every request."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+
+    user: Mapped[User] = relationship()
+
+
+class AccountToken(db.Model):
+    """A single-use, time-limited token sent by email (confirm email, reset password).
+    Only its SHA-256 is stored."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginAttempt(db.Model):
+    """Sign-in and password-reset attempts, counted per account and per address to rate
+    limit them. Kept in the database so the limit holds across worker processes."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_email_created", "kind", "email", "created_at"),
+        Index("ix_login_attempt_ip_created", "kind", "ip_address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "sign-in" | "reset"
+    email: Mapped[str] = mapped_column(String(254))
+    ip_address: Mapped[str] = mapped_column(String(45))
+    succeeded: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

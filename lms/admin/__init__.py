@@ -1,0 +1,1 @@
+"""The partnership admin's pages: people, roles and the admin dashboard."""

@@ -1,0 +1,121 @@
+"""`flask lms ...`: the command-line interface. Each command commits at the end."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from lms.core.time import utcnow
+from lms.extensions import db
+
+lms_cli = AppGroup("lms", help="Safeguarding Partnership LMS commands.")
+
+
+@lms_cli.command("seed")
+def seed_command():
+    """Load the shipped reference data (sectors, organisation types, job roles)."""
+    from lms.organisations.reference import load_reference_data
+
+    added = load_reference_data()
+    db.session.commit()
+    click.echo("Reference data: " + ", ".join(f"{count} {name.replace('_', ' ')} added" for name, count in added.items()))
+
+
+@lms_cli.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", type=click.Choice(["admin", "trainer", "practitioner"]), default="practitioner", show_default=True)
+@click.option("--password", help="Password (prompted for if not given).")
+@click.option("--organisation-id", type=int, help="Organisation the person works for.")
+def create_user_command(email, name, role, password, organisation_id):
+    """Create a confirmed account: the first admin of a new install, trainers, practitioners."""
+    from lms.accounts.services import create_user
+    from lms.core.errors import DomainError
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(
+            email=email, full_name=name, password=password, role=role, organisation_id=organisation_id, now=utcnow()
+        )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Created {role} {user.email} (id {user.id}).")
+
+
+token_cli = AppGroup("token", help="Personal API tokens.")
+lms_cli.add_command(token_cli)
+
+
+@token_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="Command line", show_default=True, help="A name to recognise the token by.")
+def token_create_command(email, name):
+    """Create an API token for EMAIL and print only the token."""
+    from lms.accounts.services import get_user_by_email
+    from lms.api.services import create_token
+
+    user = get_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the email address {email}")
+    token, _ = create_token(user, name=name, now=utcnow())
+    db.session.commit()
+    click.echo(token)
+
+
+jobs_cli = AppGroup("jobs", help="Scheduled jobs.")
+lms_cli.add_command(jobs_cli)
+
+
+@jobs_cli.command("list")
+def jobs_list_command():
+    """List the scheduled jobs and when they run."""
+    from lms.scheduler import JOBS
+
+    for job in JOBS:
+        click.echo(f"{job.name:28} {job.describe()}")
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+def jobs_run_command(name):
+    """Run one job now (tests, or cron as a fallback)."""
+    from lms.scheduler import run_job
+
+    try:
+        result = run_job(name)
+    except KeyError:
+        raise click.ClickException(f"No job is called {name}. See `flask lms jobs list`.") from None
+    click.echo(f"{name}: {result}")
+
+
+@lms_cli.command("scheduler")
+def scheduler_command():
+    """Run the scheduler process (one per install)."""
+    from lms.scheduler import run_scheduler
+
+    run_scheduler()
+
+
+@lms_cli.command("demo-data")
+@click.option("--if-empty", is_flag=True, help="Do nothing if there are already people.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed, for the same data each time.")
+def demo_data_command(if_empty, seed):
+    """Create a fictional borough partnership with organisations, people and demo sign-ins."""
+    from lms.demo.data import create_demo_data, demo_sign_ins
+
+    created = create_demo_data(if_empty=if_empty, seed=seed, now=utcnow())
+    db.session.commit()
+    if created:
+        click.echo(created.summary())
+    else:
+        click.echo("Demo data is already loaded.")
+    click.echo("Demo sign-ins (password for all: see below):")
+    for line in demo_sign_ins():
+        click.echo("  " + line)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(lms_cli)

@@ -1,0 +1,1 @@
+"""Small, feature-agnostic helpers: time, access decorators, errors, database types."""

@@ -1,0 +1,21 @@
+"""Imports every feature's models so the ORM and Alembic see the whole schema."""
+from lms.accounts.models import (  # noqa: F401
+    AccountToken,
+    Employment,
+    LoginAttempt,
+    PersonRole,
+    SettingLead,
+    User,
+    UserSession,
+)
+from lms.api.models import ApiToken  # noqa: F401
+from lms.audit.models import AuditEvent  # noqa: F401
+from lms.notifications.models import JobRun, OutboundEmail  # noqa: F401
+from lms.organisations.models import (  # noqa: F401
+    Area,
+    JobRole,
+    Organisation,
+    OrganisationRequest,
+    OrganisationType,
+    Sector,
+)

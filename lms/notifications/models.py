@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.core.db_types import UTCDateTime
+from lms.extensions import db
+
+
+class OutboundEmail(db.Model):
+    __tablename__ = "outbound_email"
+    __table_args__ = (Index("ix_outbound_email_pending", "sent_at", "send_after"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    # [{"filename": ..., "content_type": ..., "content": base64}]
+    attachments: Mapped[list | None] = mapped_column(JSON)
+    # What this email is about, for "what was sent to me" and once-only sending,
+    # e.g. "reminder:dsl-role-training:2026-09-10:30". Unique when set.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    category: Mapped[str] = mapped_column(String(40), default="general")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    send_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class JobRun(db.Model):
+    """The last run of each scheduled job, and the scheduler's heartbeat."""
+
+    __tablename__ = "job_run"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)

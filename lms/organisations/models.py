@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.db_types import UTCDateTime
+from lms.extensions import db
+
+if TYPE_CHECKING:
+    from lms.accounts.models import User
+
+
+class Sector(db.Model):
+    __tablename__ = "sector"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<Sector {self.code}>"
+
+
+class OrganisationType(db.Model):
+    __tablename__ = "organisation_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"))
+    position: Mapped[int] = mapped_column(default=0)
+
+    sector: Mapped[Sector] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<OrganisationType {self.code}>"
+
+
+class Area(db.Model):
+    __tablename__ = "area"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class JobRole(db.Model):
+    __tablename__ = "job_role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Organisation(db.Model):
+    """A school, nursery, charity, team... Its sector defaults from its type and can be
+    overridden (a children's centre run by a charity counts as VCS)."""
+
+    __tablename__ = "organisation"
+    __table_args__ = (Index("ix_organisation_name_lower", func.lower("name")),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type_id: Mapped[int] = mapped_column(ForeignKey("organisation_type.id"), index=True)
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    urn: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    type: Mapped[OrganisationType] = relationship(lazy="joined")
+    sector: Mapped[Sector] = relationship(lazy="joined")
+    area: Mapped[Area | None] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name!r}>"
+
+
+class OrganisationRequest(db.Model):
+    """"My organisation is not listed": a request an admin approves or rejects."""
+
+    __tablename__ = "organisation_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type_id: Mapped[int] = mapped_column(ForeignKey("organisation_type.id"))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    urn: Mapped[str | None] = mapped_column(String(20))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    type: Mapped[OrganisationType] = relationship()
+    area: Mapped[Area | None] = relationship()
+    requested_by: Mapped["User"] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])
+    organisation: Mapped[Organisation | None] = relationship()
