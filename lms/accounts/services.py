@@ -6,6 +6,7 @@ never commit.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -54,7 +55,18 @@ def check_password_strength(password: str, *, user_inputs: list[str] | None = No
         raise DomainError(f"Password must be {MIN_PASSWORD_LENGTH} characters or more", field=field_name)
     if len(password) > 200:
         raise DomainError("Password must be 200 characters or fewer", field=field_name)
-    result = zxcvbn(password, user_inputs=[value for value in (user_inputs or []) if value])
+    # The person's own name and email, whole and word by word, count as easy to guess.
+    words = set()
+    for value in user_inputs or []:
+        if value:
+            words.add(value.lower())
+            words.update(part for part in re.split(r"[^a-z0-9]+", value.lower()) if len(part) > 2)
+    remainder = password.lower()
+    for word in sorted(words, key=len, reverse=True):
+        remainder = remainder.replace(word, "")
+    if len(remainder) < MIN_PASSWORD_LENGTH:
+        raise DomainError("Password must not be based on your name or email address", field=field_name)
+    result = zxcvbn(password[:100], user_inputs=sorted(words))
     if result["score"] < 3:
         raise DomainError(
             "Password is too easy to guess. Use three or more random words, or a longer password",
@@ -104,8 +116,6 @@ class Registration:
 
 def register(data: Registration, *, now: datetime) -> User:
     """Create an unconfirmed account and queue the confirmation email."""
-    from lms.organisations import services as organisations
-
     full_name = " ".join((data.full_name or "").split())
     if not full_name:
         raise DomainError("Enter your full name", field="full_name")
@@ -151,7 +161,9 @@ def register(data: Registration, *, now: datetime) -> User:
         user.employments.append(Employment(organisation_id=organisation.id, started_on=today))
     db.session.flush()
     if data.new_organisation is not None:
-        organisations.request_organisation(user, now=now, **data.new_organisation)
+        from lms.organisations.services import request_organisation
+
+        request_organisation(user, now=now, **data.new_organisation)
     send_confirmation(user, now=now)
     return user
 
@@ -508,3 +520,15 @@ def create_user(
     audit.record(None, "person.create", target=user, now=now, summary=f"Created {role} {email} from the command line",
                  after={"email": email, "role": role})
     return user
+
+
+def may_resend_confirmation(user: User, *, now: datetime) -> bool:
+    """At most three confirmation links an hour for one account."""
+    recent = db.session.scalar(
+        select(func.count(AccountToken.id)).where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == "confirm-email",
+            AccountToken.created_at > now - timedelta(hours=1),
+        )
+    )
+    return recent < 3

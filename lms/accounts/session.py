@@ -32,6 +32,9 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def touch_session():
+        # Never reuse a user loaded by an earlier request that shared this app context.
+        g.pop("_login_user", None)
+        g.pop("session_touched", None)
         if request.endpoint in {"static", "govuk.static", "autocomplete.static", "health.health"}:
             return
         from flask_login import current_user

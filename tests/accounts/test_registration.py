@@ -1,0 +1,152 @@
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.accounts.models import Employment, PersonRole, User
+from lms.extensions import db
+from tests import factories
+from tests.accounts.helpers import link_in, outbox
+
+STRONG = "lantern meadow copper violin"
+
+
+def form_data(org, **overrides):
+    teacher = factories.job_role("teacher")
+    data = {
+        "full_name": "Priya Shah",
+        "email": "Priya.Shah@Example.org",
+        "password": STRONG,
+        "organisation": str(org.id),
+        "job_role_1": str(teacher.id),
+        "job_role_1_started": ["1", "9", "2021"],
+    }
+    data.update(overrides)
+    return data
+
+
+def count_users():
+    return db.session.scalar(select(func.count(User.id)))
+
+
+def test_register_confirm_and_sign_in(client):
+    school = factories.organisation("Brook Lane Primary")
+    db.session.commit()
+    response = client.post("/register", data=form_data(school))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/register/check-your-email")
+
+    user = db.session.scalar(select(User).where(User.email == "priya.shah@example.org"))
+    assert user.full_name == "Priya Shah"
+    assert user.email_confirmed_at is None
+    assert user.organisation_id == school.id
+    assert [(r.job_role.code, r.started_on) for r in user.roles] == [("teacher", date(2021, 9, 1))]
+    assert [e.organisation_id for e in user.employments] == [school.id]
+    assert user.password_hash.startswith("$argon2")
+
+    # Unconfirmed accounts cannot sign in yet.
+    response = client.post("/sign-in", data={"email": "priya.shah@example.org", "password": STRONG})
+    assert b"Confirm your email address first" in response.data
+
+    [email] = outbox("priya.shah@example.org")
+    assert email.subject == "Confirm your email address"
+    link = link_in(email)
+    response = client.get(link)
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.email_confirmed_at is not None
+    # The link works once.
+    assert client.get(link).status_code == 400
+
+    response = client.post("/sign-in", data={"email": "PRIYA.SHAH@example.org", "password": STRONG})
+    assert response.status_code == 302
+    assert b"Hello, Priya Shah" in client.get("/").data
+
+
+def test_register_with_two_roles(client):
+    school = factories.organisation()
+    db.session.commit()
+    dsl = factories.job_role("school-dsl")
+    response = client.post(
+        "/register", data=form_data(school, job_role_2=str(dsl.id), job_role_2_started=["1", "1", "2024"])
+    )
+    assert response.status_code == 302
+    codes = sorted(db.session.scalars(select(PersonRole.job_role_id)))
+    assert len(codes) == 2
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"email": "not-an-email"}, b"Enter an email address in the correct format"),
+        ({"email": ""}, b"Enter your work email address"),
+        ({"password": "short1"}, b"Password must be 10 characters or more"),
+        ({"password": "password1234"}, b"Password is too easy to guess"),
+        ({"password": "priyashah2021"}, b"Password must not be based on your name"),
+        ({"full_name": "  "}, b"Enter your full name"),
+        ({"organisation": "999999"}, b"Select your organisation from the list"),
+        ({"organisation": "not-a-number"}, b"Select your organisation from the list"),
+        ({"organisation": ""}, b"Select your organisation, or select"),
+        ({"job_role_1": ""}, b"Select your job role"),
+        ({"job_role_1_started": ["31", "2", "2021"]}, b"must be a real date"),
+        ({"job_role_1_started": ["", "", ""]}, b"Enter the date you started in this role"),
+        ({"job_role_1_started": ["1", "1", "2099"]}, b"must be today or in the past"),
+    ],
+)
+def test_bad_registration_shows_error_and_creates_nothing(client, overrides, message):
+    school = factories.organisation()
+    db.session.commit()
+    before = count_users()
+    response = client.post("/register", data=form_data(school, **overrides))
+    assert response.status_code == 200
+    assert b"There is a problem" in response.data  # the GOV.UK error summary
+    assert b"govuk-error-message" in response.data
+    assert message in response.data, response.data.decode()[:3000]
+    assert count_users() == before
+    assert outbox() == []
+    assert db.session.scalar(select(func.count(Employment.id))) == 0
+
+
+def test_duplicate_email_is_refused(client):
+    school = factories.organisation()
+    factories.user("priya.shah@example.org")
+    db.session.commit()
+    response = client.post("/register", data=form_data(school))
+    assert response.status_code == 200
+    assert b"An account already uses this email address" in response.data
+    assert count_users() == 1
+    assert outbox() == []
+
+
+def test_inactive_organisation_is_refused(client):
+    school = factories.organisation(active=False)
+    db.session.commit()
+    response = client.post("/register", data=form_data(school))
+    assert b"Select your organisation from the list" in response.data
+    assert count_users() == 0
+
+
+def test_registration_page_lists_organisations_and_roles(client):
+    factories.organisation("Hollybank Nursery", type_code="day-nursery", postcode="HB1 2AA")
+    db.session.commit()
+    page = client.get("/register").data.decode()
+    assert "Hollybank Nursery (HB1 2AA)" in page
+    assert "School designated safeguarding lead (DSL)" in page
+    assert 'data-module="app-autocomplete"' in page
+
+
+def test_resend_confirmation(client):
+    person = factories.user("late@example.org", confirmed=False)
+    db.session.commit()
+    response = client.post("/confirm/resend", data={"email": "late@example.org"})
+    assert response.status_code == 200
+    assert len(outbox("late@example.org")) == 1
+    # Unknown addresses get the same answer and no email.
+    response = client.post("/confirm/resend", data={"email": "nobody@example.org"})
+    assert b"Check your email" in response.data
+    assert outbox("nobody@example.org") == []
+    # At most three links an hour.
+    for _ in range(5):
+        client.post("/confirm/resend", data={"email": "late@example.org"})
+    assert len(outbox("late@example.org")) == 3
+    assert person.email_confirmed_at is None
