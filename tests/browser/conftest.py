@@ -1,0 +1,100 @@
+"""Browser tests: the real app served on a local port, driven by Playwright in the
+system's Chromium, with axe-core checking every page visited.
+
+Chromium comes from the operating system (Debian's `chromium` package): Playwright's own
+browser downloads are not used. Without Chromium these tests are skipped, unless
+REQUIRE_BROWSER=1 (as in CI), where a missing browser is a failure.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def _chromium() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    path = _chromium()
+    if path is None:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail("Chromium is required (REQUIRE_BROWSER=1) but was not found")
+        pytest.skip("Chromium is not installed: apt-get install chromium")
+    return path
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser, live_server, app):
+    # axe-core is injected as a script, which the app's strict CSP would refuse: the
+    # browser context bypasses CSP for that injection only in tests.
+    context = browser.new_context(base_url=live_server, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+class AxeViolations(AssertionError):
+    pass
+
+
+def check_accessibility(page) -> None:
+    """Run axe-core on the current page; fail with a readable list of violations."""
+    if not AXE_JS.exists():
+        raise AssertionError(f"axe-core is not installed at {AXE_JS}: run npm ci")
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    violations = result["violations"]
+    if violations:
+        lines = [f"{page.url}:"]
+        for violation in violations:
+            targets = [node["target"] for node in violation["nodes"]][:5]
+            lines.append(f"  {violation['id']} ({violation['impact']}): {violation['help']} -> {json.dumps(targets)}")
+        raise AxeViolations("\n".join(lines))
+
+
+@pytest.fixture()
+def axe():
+    return check_accessibility
