@@ -44,11 +44,14 @@ def _blueprints():
     from lms.accounts.views import bp as accounts
     from lms.admin.views import bp as admin
     from lms.api import bp as api
+    from lms.api import tokens_bp as api_tokens
     from lms.audit.views import bp as audit
+    from lms.catalogue.views import bp as catalogue
+    from lms.elearning.views import bp as elearning
     from lms.home.views import bp as home
     from lms.organisations.views import bp as organisations
 
-    return [home, accounts, organisations, admin, audit, api]
+    return [home, accounts, organisations, admin, audit, catalogue, elearning, api, api_tokens]
 
 
 def _ensure_instance_folder(app: Flask) -> None:

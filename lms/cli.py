@@ -60,7 +60,13 @@ def token_create_command(email, name):
     user = get_user_by_email(email)
     if user is None:
         raise click.ClickException(f"No account has the email address {email}")
-    token, _ = create_token(user, name=name, now=utcnow())
+    from lms.core.errors import DomainError
+
+    try:
+        token, _ = create_token(user, name=name, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(token)
 
@@ -115,6 +121,48 @@ def demo_data_command(if_empty, seed):
     click.echo("Demo sign-ins (password for all: see below):")
     for line in demo_sign_ins():
         click.echo("  " + line)
+
+
+courses_cli = AppGroup("courses", help="E-learning courses in the courses/ folder.")
+lms_cli.add_command(courses_cli)
+
+
+def _courses_root(path: str | None):
+    from pathlib import Path
+
+    from flask import current_app
+
+    return Path(path) if path else Path(current_app.root_path).parent / "courses"
+
+
+@courses_cli.command("check")
+@click.option("--path", help="The courses folder (default: courses/ beside the app).")
+def courses_check_command(path):
+    """Check every course folder; report each problem with its file and line."""
+    from lms.catalogue.services import check_course_files
+
+    sources, problems = check_course_files(_courses_root(path))
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found; nothing was changed.")
+    click.echo(f"{len(sources)} course{'s' if len(sources) != 1 else ''} checked: no problems.")
+
+
+@courses_cli.command("sync")
+@click.option("--path", help="The courses folder (default: courses/ beside the app).")
+def courses_sync_command(path):
+    """Check, then load every course folder. Changes nothing if any folder has a problem."""
+    from lms.catalogue.services import check_course_files, sync_courses
+
+    sources, problems = check_course_files(_courses_root(path))
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found; nothing was changed.")
+    result = sync_courses(sources, now=utcnow())
+    db.session.commit()
+    click.echo(f"Courses synced. {result.summary()}.")
 
 
 def register_cli(app: Flask) -> None:

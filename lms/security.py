@@ -72,7 +72,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if _wants_json():
-            return jsonify({"error": error.name.lower().replace(" ", "-"), "message": error.description}), error.code
+            response = jsonify({"error": error.name.lower().replace(" ", "-"), "message": error.description})
+            for name, value in error.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value  # e.g. Allow on a 405
+            return response, error.code
         template = {403: "errors/403.html", 404: "errors/404.html"}.get(error.code, "errors/generic.html")
         return render_template(template, error=error), error.code
 

@@ -37,6 +37,8 @@ def init_app(app: Flask) -> None:
         g.pop("session_touched", None)
         if request.endpoint in {"static", "govuk.static", "autocomplete.static", "health.health"}:
             return
+        if request.path.startswith("/api/"):
+            return  # the API takes bearer tokens only: it neither reads nor extends a browser session
         from flask_login import current_user
 
         _ = current_user.is_authenticated  # loads (and checks) the session now
