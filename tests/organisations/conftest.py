@@ -1,0 +1,65 @@
+"""Helpers for the organisation tests."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from lms.accounts import services as accounts
+from lms.audit.models import AuditEvent
+from lms.core.time import utcnow
+from lms.extensions import db
+from lms.notifications.models import OutboundEmail
+from lms.organisations.models import OrganisationType, Sector
+from tests import factories
+
+
+def login(client, person) -> None:
+    """Sign a test client in through the real sign-in form."""
+    response = factories.sign_in(client, person)
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def login_directly(client, person) -> None:
+    """Sign a test client in by starting a server-side session and putting its token where
+    Flask-Login keeps the id (for clients that have CSRF protection switched on)."""
+    token = accounts.start_session(person, now=utcnow())
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
+
+
+def type_id(code: str) -> int:
+    return db.session.scalar(select(OrganisationType.id).where(OrganisationType.code == code))
+
+
+def sector_id(code: str) -> int:
+    return db.session.scalar(select(Sector.id).where(Sector.code == code))
+
+
+def events(action: str | None = None) -> list[AuditEvent]:
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return list(db.session.scalars(query))
+
+
+def outbox(to: str | None = None) -> list[OutboundEmail]:
+    query = select(OutboundEmail).order_by(OutboundEmail.id)
+    if to:
+        query = query.where(OutboundEmail.to_address == to)
+    return list(db.session.scalars(query))
+
+
+@pytest.fixture()
+def admin():
+    person = factories.user("admin@example.org", full_name="Ada Admin", admin=True, roles=("other",))
+    db.session.commit()
+    return person
+
+
+@pytest.fixture()
+def school():
+    org = factories.organisation("Hillside Primary School")
+    db.session.commit()
+    return org
