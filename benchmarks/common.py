@@ -1,0 +1,202 @@
+"""Helpers shared by the benchmark scripts: databases, the schema, timing and tables.
+
+The scripts run from the repository root (`python benchmarks/<script>.py`); importing this
+module puts the root on sys.path so `lms` and `config` import.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+OUTPUT_DIR = REPO_ROOT / "benchmarks" / "output"
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+
+# --- databases ------------------------------------------------------------------------
+
+def database_url(url: str) -> str:
+    """The URL with a PostgreSQL driver that is installed.
+
+    SQLAlchemy 2.1 reads a bare postgresql:// as psycopg (version 3); the project pins
+    psycopg2-binary, so use it when psycopg is not there."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            parsed = parsed.set(drivername="postgresql+psycopg2")
+    return parsed.render_as_string(hide_password=False)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def remove_sqlite_file(url: str) -> None:
+    """Start from nothing: delete the SQLite file (and its journal files) if there is one."""
+    path = sqlite_path(url)
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def _maintenance_engine(url: str):
+    parsed = make_url(url)
+    return create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT"), parsed.database
+
+
+def _quoted(name: str) -> str:
+    if not name.replace("_", "").isalnum():
+        raise SystemExit(f"Refusing an unusual database name: {name!r}")
+    return f'"{name}"'
+
+
+def create_postgres_database(url: str) -> None:
+    """Drop (if it exists) and create the PostgreSQL database named in the URL."""
+    engine, name = _maintenance_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)"))
+            connection.execute(text(f"CREATE DATABASE {_quoted(name)}"))
+    finally:
+        engine.dispose()
+
+
+def drop_postgres_database(url: str) -> None:
+    engine, name = _maintenance_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)"))
+    finally:
+        engine.dispose()
+
+
+def check_disposable(url: str, *, scratch_dir: Path) -> None:
+    """Refuse to wipe a database that holds anything but benchmark data: a SQLite file
+    outside `scratch_dir`, or a PostgreSQL database with people not on *.bench.example."""
+    path = sqlite_path(url)
+    if is_sqlite(url):
+        if path is not None and path.exists() and scratch_dir.resolve() not in path.resolve().parents:
+            raise SystemExit(f"Refusing to replace {path}: use a new file, or one under {scratch_dir}.")
+        return
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            has_people = connection.execute(text("SELECT to_regclass('public.\"user\"') IS NOT NULL")).scalar()
+            others = has_people and connection.execute(
+                text('SELECT count(*) FROM "user" WHERE email NOT LIKE :pattern'), {"pattern": "%bench.example"}
+            ).scalar()
+    except OperationalError:
+        return  # no such database yet
+    finally:
+        engine.dispose()
+    if others:
+        raise SystemExit(f"Refusing to drop {make_url(url).database}: it has accounts ({others}) that are not "
+                         "benchmark accounts. Name a scratch database.")
+
+
+def make_app(url: str):
+    """The application bound to `url` (development settings; nothing else read from the
+    environment matters to the scripts)."""
+    from lms import create_app
+
+    return create_app("development", SQLALCHEMY_DATABASE_URI=url)
+
+
+def create_schema(app) -> None:
+    """Create every table. The one place that builds the schema for the benchmarks: when
+    the project has migrations, this becomes `flask_migrate.upgrade()`."""
+    from lms.extensions import db
+
+    with app.app_context():
+        db.create_all()
+
+
+def drop_schema(app) -> None:
+    from lms.extensions import db
+
+    with app.app_context():
+        db.drop_all()
+
+
+# --- timing and output ----------------------------------------------------------------
+
+class Stopwatch:
+    """Adds up the seconds spent inside `with watch.running():` blocks."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    @contextmanager
+    def running(self):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def median(values) -> float:
+    values = list(values)
+    return statistics.median(values) if values else float("nan")
+
+
+def print_table(headers: list[str], rows: list[list], *, out=None) -> None:
+    """A plain text table with right-aligned numbers."""
+    out = out or sys.stdout
+    cells = [[_cell(value) for value in row] for row in rows]
+    widths = [max(len(headers[i]), *(len(row[i]) for row in cells)) if cells else len(headers[i])
+              for i in range(len(headers))]
+
+    def line(values, numeric):
+        return "  ".join(
+            value.rjust(widths[i]) if numeric[i] else value.ljust(widths[i]) for i, value in enumerate(values)
+        ).rstrip()
+
+    numeric = [all(isinstance(row[i], (int, float)) for row in rows) if rows else False for i in range(len(headers))]
+    print(line(headers, numeric), file=out)
+    print(line(["-" * w for w in widths], numeric), file=out)
+    for row in cells:
+        print(line(row, numeric), file=out)
+
+
+def _cell(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 0.01 or value == 0 else f"{value:.4f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing is listening on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def env_database_url(default: str) -> str:
+    return os.environ.get("DATABASE_URL") or default

@@ -1,0 +1,1 @@
+"""Demo data: a fictional borough partnership to explore the service with (`flask lms demo-data`)."""
