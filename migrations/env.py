@@ -40,9 +40,7 @@ def run_online() -> None:
         context.configure(
             connection=connection,
             target_metadata=metadata,
-            process_revision_directives=_skip_empty_autogenerate,
-            compare_type=True,
-            **options,
+            **{**options, "compare_type": True, "process_revision_directives": _skip_empty_autogenerate},
         )
         with context.begin_transaction():
             context.run_migrations()
