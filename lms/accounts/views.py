@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from lms.accounts import forms, services
 from lms.accounts.models import PersonRole
@@ -37,22 +38,24 @@ def _organisation_choices(blank: str) -> list[tuple]:
         .where(Organisation.active.is_(True))
         .order_by(Organisation.name)
     ).all()
-    return [("", blank)] + [(row.id, f"{row.name} ({row.postcode})" if row.postcode else row.name) for row in rows]
+    return [SelectChoice("", blank)] + [
+        SelectChoice(row.id, f"{row.name} ({row.postcode})" if row.postcode else row.name) for row in rows
+    ]
 
 
 def _job_role_choices(blank: str) -> list[tuple]:
     rows = db.session.scalars(select(JobRole).where(JobRole.active.is_(True)).order_by(JobRole.position, JobRole.name))
-    return [("", blank)] + [(role.id, role.name) for role in rows]
+    return [SelectChoice("", blank)] + [SelectChoice(role.id, role.name) for role in rows]
 
 
 def _type_choices() -> list[tuple]:
     rows = db.session.scalars(select(OrganisationType).order_by(OrganisationType.position))
-    return [("", "Select a type")] + [(row.id, row.name) for row in rows]
+    return [SelectChoice("", "Select a type")] + [SelectChoice(row.id, row.name) for row in rows]
 
 
 def _area_choices() -> list[tuple]:
     rows = db.session.scalars(select(Area).order_by(Area.position, Area.name))
-    return [("", "Not sure")] + [(row.id, row.name) for row in rows]
+    return [SelectChoice("", "Not sure")] + [SelectChoice(row.id, row.name) for row in rows]
 
 
 # --- registration and confirmation ----------------------------------------------------

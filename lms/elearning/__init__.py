@@ -1,0 +1,1 @@
+"""E-learning: enrolments, lessons read, quiz attempts and completion."""

@@ -1,0 +1,148 @@
+"""The learner's pages (My learning, lessons, quiz) and a setting lead's e-learning page."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from lms.catalogue import services as catalogue
+from lms.catalogue.forms import ButtonForm
+from lms.core.errors import DomainError, NotFound
+from lms.core.time import utcnow
+from lms.elearning import services
+from lms.extensions import db
+
+bp = Blueprint("elearning", __name__, template_folder="templates")
+
+
+def _my_enrolment(enrolment_id: int):
+    try:
+        return services.get_enrolment_for(current_user, enrolment_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/learning")
+@login_required
+def my_learning():
+    from lms.records.services import list_completions
+
+    enrolments = services.list_my_learning(current_user)
+    completions = list(db.session.scalars(list_completions(current_user)))
+    return render_template(
+        "elearning/my_learning.html",
+        in_progress=[e for e in enrolments if e.status == "in-progress"],
+        completions=completions,
+    )
+
+
+@bp.post("/courses/<code>/start")
+@login_required
+def start(code: str):
+    try:
+        course = catalogue.get_course(code)
+    except NotFound:
+        abort(404)
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        enrolment, _ = services.enrol(current_user, course, actor=current_user, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "info")
+        return redirect(url_for("catalogue.course", code=code))
+    db.session.commit()
+    return redirect(url_for("elearning.resume", enrolment_id=enrolment.id))
+
+
+@bp.get("/learning/<int:enrolment_id>")
+@login_required
+def resume(enrolment_id: int):
+    enrolment = _my_enrolment(enrolment_id)
+    if enrolment.status != "in-progress":
+        return redirect(url_for("elearning.overview", enrolment_id=enrolment.id))
+    if services.all_lessons_read(enrolment):
+        return redirect(url_for("elearning.overview", enrolment_id=enrolment.id))
+    return redirect(url_for("elearning.lesson", enrolment_id=enrolment.id, position=services.resume_position(enrolment)))
+
+
+@bp.get("/learning/<int:enrolment_id>/overview")
+@login_required
+def overview(enrolment_id: int):
+    enrolment = _my_enrolment(enrolment_id)
+    return render_template(
+        "elearning/overview.html", enrolment=enrolment, lessons=enrolment.version.lessons,
+        read=set(enrolment.lessons_read or []), ready=services.all_lessons_read(enrolment), button=ButtonForm(),
+    )
+
+
+@bp.route("/learning/<int:enrolment_id>/lessons/<int:position>", methods=["GET", "POST"])
+@login_required
+def lesson(enrolment_id: int, position: int):
+    enrolment = _my_enrolment(enrolment_id)
+    lessons = enrolment.version.lessons
+    if not 1 <= position <= len(lessons):
+        abort(404)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        if enrolment.status == "in-progress":
+            services.mark_lesson_read(enrolment, position, now=utcnow())
+            db.session.commit()
+        if position < len(lessons):
+            return redirect(url_for("elearning.lesson", enrolment_id=enrolment.id, position=position + 1))
+        return redirect(url_for("elearning.overview", enrolment_id=enrolment.id))
+    return render_template(
+        "elearning/lesson.html", enrolment=enrolment, lesson=lessons[position - 1], position=position,
+        total=len(lessons), form=None, button=form,
+    )
+
+
+@bp.route("/learning/<int:enrolment_id>/quiz", methods=["GET", "POST"])
+@login_required
+def quiz(enrolment_id: int):
+    enrolment = _my_enrolment(enrolment_id)
+    if enrolment.status != "in-progress":
+        return redirect(url_for("elearning.overview", enrolment_id=enrolment.id))
+    try:
+        attempt = services.start_quiz(enrolment, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "info")
+        return redirect(url_for("elearning.overview", enrolment_id=enrolment.id))
+    db.session.commit()
+    button = ButtonForm()
+    errors: dict[str, str] = {}
+    chosen: dict[str, list[str]] = {}
+    if request.method == "POST":
+        if not button.validate_on_submit():
+            abort(400)
+        chosen = {item["question"]: request.form.getlist(f"q-{item['question']}") for item in attempt.layout}
+        missing = [qid for qid, values in chosen.items() if not values]
+        if missing:
+            errors = {qid: "Select an answer" for qid in missing}
+        else:
+            try:
+                services.submit_quiz(attempt, chosen, now=utcnow())
+            except DomainError as error:
+                db.session.rollback()
+                errors = {error.field or attempt.layout[0]["question"]: error.message}
+            else:
+                db.session.commit()
+                return redirect(url_for("elearning.result", enrolment_id=enrolment.id, number=attempt.number))
+    return render_template(
+        "elearning/quiz.html", enrolment=enrolment, attempt=attempt, questions=services.questions_for(attempt),
+        errors=errors, chosen=chosen, button=button,
+    ), (400 if errors else 200)
+
+
+@bp.get("/learning/<int:enrolment_id>/attempts/<int:number>")
+@login_required
+def result(enrolment_id: int, number: int):
+    enrolment = _my_enrolment(enrolment_id)
+    attempt = next((a for a in enrolment.attempts if a.number == number and a.submitted_at), None)
+    if attempt is None:
+        abort(404)
+    return render_template(
+        "elearning/result.html", enrolment=enrolment, attempt=attempt, questions=services.questions_for(attempt),
+        button=ButtonForm(),
+    )

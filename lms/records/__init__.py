@@ -1,0 +1,2 @@
+"""The training record: one table of completions that compliance, certificates,
+portfolios and reports all read (DESIGN.md section 6)."""

@@ -1,0 +1,12 @@
+"""The few signals that let a lower layer tell a higher one that something happened.
+
+A feature imports from its own layer or below and reaches upward only through these.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+completion_recorded = _signals.signal("completion-recorded")
+"""Sent by records.services.record_completion after a completion is added (flushed, not
+committed). Receivers get `sender=None, completion=<Completion>, now=<datetime>` and must
+only add to the same transaction (compliance status, certificates)."""
