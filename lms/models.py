@@ -12,6 +12,7 @@ from lms.api.models import ApiToken  # noqa: F401
 from lms.audit.models import AuditEvent  # noqa: F401
 from lms.catalogue.models import Course, CourseInterest, CourseVersion, Lesson  # noqa: F401
 from lms.elearning.models import Enrolment, QuizAttempt  # noqa: F401
+from lms.licences.models import LicencePolicy, LicencePurchase  # noqa: F401
 from lms.notifications.models import JobRun, OutboundEmail  # noqa: F401
 from lms.records.models import Completion  # noqa: F401
 from lms.organisations.models import (  # noqa: F401

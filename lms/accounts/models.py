@@ -28,6 +28,9 @@ class User(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the nightly dormancy job when the account has not been used for the
+    # partnership's period; a dormant account does not hold a learner licence.
+    dormant_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     organisation: Mapped[Organisation | None] = relationship()
     roles: Mapped[list["PersonRole"]] = relationship(

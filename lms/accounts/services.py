@@ -13,12 +13,13 @@ from datetime import date, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import Select, func, select, update
 from zxcvbn import zxcvbn
 
 from lms.accounts.models import AccountToken, Employment, LoginAttempt, PersonRole, SettingLead, User, UserSession
 from lms.audit import services as audit
+from lms.core.urls import external_url
 from lms.core.errors import DomainError, Forbidden
 from lms.core.time import london_today
 from lms.core.tokens import hash_token, new_token
@@ -205,7 +206,7 @@ def send_confirmation(user: User, *, now: datetime) -> None:
         user=user,
         category="account",
         name=user.full_name,
-        link=current_app.config["BASE_URL"] + url_for("accounts.confirm_email", token=token),
+        link=external_url("accounts.confirm_email", token=token),
     )
 
 
@@ -264,6 +265,10 @@ def authenticate(email: str, password: str, *, ip_address: str, now: datetime) -
         )
     if not user.active:
         raise DomainError("This account has been closed. Contact the partnership's training team", field="email")
+    if user.dormant_at is not None:
+        from lms.licences.services import reactivate
+
+        reactivate(user, now=now)
     user.last_sign_in_at = now
     return user
 
@@ -355,7 +360,7 @@ def request_password_reset(email: str, *, ip_address: str, now: datetime) -> Non
         user=user,
         category="account",
         name=user.full_name,
-        link=config["BASE_URL"] + url_for("accounts.reset_password", token=token),
+        link=external_url("accounts.reset_password", token=token),
         hours=int(config["RESET_TOKEN_LIFETIME"].total_seconds() // 3600),
     )
 

@@ -47,3 +47,16 @@ def format_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = to_london(value).date()
     return f"{value.day} {value:%B %Y}"
+
+
+def add_months(value, months: int):
+    """`value` plus a number of months (negative to go back), clamped to the month's end:
+    31 Aug + 6 months = 28 Feb (29 in a leap year); 29 Feb + 12 months = 28 Feb. Works on
+    dates and datetimes (the time of day is kept)."""
+    import calendar
+
+    index = value.year * 12 + (value.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    day = min(value.day, calendar.monthrange(year, month)[1])
+    return value.replace(year=year, month=month, day=day)

@@ -1,0 +1,33 @@
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, GovTextInput
+from wtforms import IntegerField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, Optional
+
+from lms.core.forms import GovDateField
+
+
+class AddPurchaseForm(FlaskForm):
+    quantity = IntegerField(
+        "Number of learner licences", widget=GovTextInput(),
+        validators=[InputRequired("Enter the number of licences, a whole number of 1 or more")],
+    )
+    starts_on = GovDateField("Licences start on", widget=GovDateInput(), validators=[InputRequired("Enter the start date")])
+    ends_on = GovDateField(
+        "Licences end on (optional)", widget=GovDateInput(), validators=[Optional()],
+        description="Leave blank if they do not expire",
+    )
+    reference = StringField("Order or invoice reference (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=100)])
+    submit = SubmitField("Record licences", widget=GovSubmitInput())
+
+
+class PolicyForm(FlaskForm):
+    dormant_after_months = IntegerField(
+        "Make accounts dormant after this many months without use", widget=GovTextInput(),
+        validators=[InputRequired("Enter a number of months from 3 to 120")],
+        description="People are emailed a month before. Admin accounts never become dormant",
+    )
+    warn_at_percent = IntegerField(
+        "Warn when this percentage of licences is in use", widget=GovTextInput(),
+        validators=[InputRequired("Enter a percentage from 50 to 100")],
+    )
+    submit = SubmitField("Save settings", widget=GovSubmitInput())

@@ -1,0 +1,19 @@
+"""Nightly licence jobs. Each commits its own work."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from lms.extensions import db
+from lms.licences import services
+
+
+def warn_dormant_accounts(*, now: datetime) -> str:
+    sent = services.warn_dormant_accounts(now=now)
+    db.session.commit()
+    return f"{sent} dormancy warnings queued"
+
+
+def make_accounts_dormant(*, now: datetime) -> str:
+    count = services.make_accounts_dormant(now=now)
+    db.session.commit()
+    return f"{count} accounts made dormant"

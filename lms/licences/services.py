@@ -1,0 +1,173 @@
+"""Licences and dormancy.
+
+An account uses a licence while it is active (not closed) and not dormant. The nightly
+job makes accounts dormant when they have not been used (signed in, or created, if never
+signed in) for the policy's period, after an email a month before. Signing in to a
+dormant account reactivates it while licences remain.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
+
+from lms.accounts.models import User
+from lms.audit import services as audit
+from lms.core.urls import external_url
+from lms.core.errors import DomainError
+from lms.core.time import add_months, format_date, london_today
+from lms.extensions import db
+from lms.licences.models import LicencePolicy, LicencePurchase
+from lms.notifications.services import queue_templated_email
+
+
+def get_policy() -> LicencePolicy:
+    policy = db.session.get(LicencePolicy, 1)
+    if policy is None:
+        policy = LicencePolicy(id=1, dormant_after_months=24, warn_at_percent=90)
+        db.session.add(policy)
+        db.session.flush()
+    return policy
+
+
+def update_policy(actor: User, *, dormant_after_months: int, warn_at_percent: int, now: datetime) -> LicencePolicy:
+    if not 3 <= dormant_after_months <= 120:
+        raise DomainError("Enter a number of months from 3 to 120", field="dormant_after_months")
+    if not 50 <= warn_at_percent <= 100:
+        raise DomainError("Enter a percentage from 50 to 100", field="warn_at_percent")
+    policy = get_policy()
+    before = audit.snapshot(policy, ["dormant_after_months", "warn_at_percent"])
+    policy.dormant_after_months = dormant_after_months
+    policy.warn_at_percent = warn_at_percent
+    policy.updated_at = now
+    after = audit.snapshot(policy, ["dormant_after_months", "warn_at_percent"])
+    if before != after:
+        audit.record(actor, "licences.policy", target=policy, summary="Changed the licence policy",
+                     before=before, after=after, now=now)
+    return policy
+
+
+def add_purchase(actor: User, *, quantity: int, starts_on: date, ends_on: date | None, reference: str | None, now: datetime) -> LicencePurchase:
+    if quantity is None or quantity < 1 or quantity > 10_000_000:
+        raise DomainError("Enter the number of licences, a whole number of 1 or more", field="quantity")
+    if ends_on is not None and ends_on < starts_on:
+        raise DomainError("The end date must be on or after the start date", field="ends_on")
+    purchase = LicencePurchase(
+        quantity=quantity, starts_on=starts_on, ends_on=ends_on, reference=(reference or "").strip() or None,
+        created_by_id=actor.id, created_at=now,
+    )
+    db.session.add(purchase)
+    db.session.flush()
+    audit.record(actor, "licences.purchase", target=purchase, now=now,
+                 summary=f"Recorded {quantity} learner licences from {format_date(starts_on)}",
+                 after={"quantity": quantity, "starts_on": starts_on, "ends_on": ends_on, "reference": purchase.reference})
+    return purchase
+
+
+def licences_on(day: date) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(LicencePurchase.quantity), 0)).where(
+            LicencePurchase.starts_on <= day, or_(LicencePurchase.ends_on.is_(None), LicencePurchase.ends_on >= day)
+        )
+    )
+
+
+def active_accounts() -> int:
+    return db.session.scalar(
+        select(func.count(User.id)).where(User.active.is_(True), User.dormant_at.is_(None))
+    )
+
+
+@dataclass
+class LicenceSummary:
+    licences: int
+    active: int
+    dormant: int
+    warn_at_percent: int
+    dormant_after_months: int
+
+    @property
+    def percent_used(self) -> int | None:
+        return round(100 * self.active / self.licences) if self.licences else None
+
+    @property
+    def warning(self) -> bool:
+        return self.licences > 0 and self.active * 100 >= self.warn_at_percent * self.licences
+
+    @property
+    def remaining(self) -> int:
+        return max(self.licences - self.active, 0)
+
+
+def summary(*, now: datetime) -> LicenceSummary:
+    policy = get_policy()
+    dormant = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True), User.dormant_at.is_not(None)))
+    return LicenceSummary(
+        licences=licences_on(london_today(now)),
+        active=active_accounts(),
+        dormant=dormant,
+        warn_at_percent=policy.warn_at_percent,
+        dormant_after_months=policy.dormant_after_months,
+    )
+
+
+def reactivate(user: User, *, now: datetime) -> None:
+    """Bring a dormant account back into use at sign-in, if a licence is free. With no
+    licences recorded at all the partnership is not counting, so the account reactivates."""
+    if user.dormant_at is None:
+        return
+    licences = licences_on(london_today(now))
+    if licences and active_accounts() >= licences:
+        raise DomainError(
+            "Your account has not been used for a long time and no learner licences are free to reopen it. "
+            "Contact the partnership's training team",
+            field="email",
+        )
+    user.dormant_at = None
+
+
+def warn_dormant_accounts(*, now: datetime) -> int:
+    """Email people whose accounts become dormant within a month. Each warning is sent once
+    for each period of inactivity (the dedupe key carries the last-used date)."""
+    policy = get_policy()
+    months = policy.dormant_after_months
+    warn_before = add_months(now, 1 - months)
+    last_used = func.coalesce(User.last_sign_in_at, User.created_at)
+    people = db.session.scalars(
+        select(User).where(
+            User.active.is_(True), User.dormant_at.is_(None), User.is_admin.is_(False), last_used <= warn_before
+        )
+    ).all()
+    sent = 0
+    for person in people:
+        used = person.last_sign_in_at or person.created_at
+        email = queue_templated_email(
+            person.email,
+            "dormancy_warning",
+            now=now,
+            subject="Sign in to keep your training account open",
+            user=person,
+            category="account",
+            dedupe_key=f"dormancy-warning:{person.id}:{used.date().isoformat()}",
+            name=person.full_name,
+            dormant_on=format_date(add_months(used, months)),
+            link=external_url("accounts.sign_in"),
+        )
+        sent += email is not None
+    return sent
+
+
+def make_accounts_dormant(*, now: datetime) -> int:
+    """Mark accounts not used for the policy's period as dormant. Returns how many."""
+    policy = get_policy()
+    cutoff = add_months(now, -policy.dormant_after_months)
+    last_used = func.coalesce(User.last_sign_in_at, User.created_at)
+    result = db.session.execute(
+        update(User)
+        .where(User.active.is_(True), User.dormant_at.is_(None), User.is_admin.is_(False), last_used <= cutoff)
+        .values(dormant_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

@@ -1,0 +1,123 @@
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from lms.accounts import services as accounts
+from lms.audit.models import AuditEvent
+from lms.core.errors import DomainError
+from lms.extensions import db
+from lms.licences import services
+from lms.notifications.models import OutboundEmail
+from tests import factories
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+
+
+def aged(person, *, last_used: datetime):
+    person.created_at = last_used
+    person.last_sign_in_at = last_used
+    return person
+
+
+def test_summary_counts_active_accounts_against_licences():
+    admin = factories.user(admin=True)
+    for _ in range(9):
+        factories.user()
+    closed = factories.user()
+    closed.active = False
+    services.add_purchase(admin, quantity=8, starts_on=date(2026, 4, 1), ends_on=None, reference="PO-1", now=NOW)
+    services.add_purchase(admin, quantity=3, starts_on=date(2025, 4, 1), ends_on=date(2026, 3, 31), reference=None, now=NOW)
+    services.add_purchase(admin, quantity=3, starts_on=date(2026, 11, 1), ends_on=None, reference=None, now=NOW)
+    summary = services.summary(now=NOW)
+    assert summary.licences == 11  # the expired purchase does not count
+    assert summary.active == 10
+    assert summary.percent_used == 91
+    assert summary.warning  # 90% by default
+    assert summary.remaining == 1
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "licences.purchase")) is not None
+
+
+def test_purchase_and_policy_validation():
+    admin = factories.user(admin=True)
+    with pytest.raises(DomainError, match="whole number of 1 or more"):
+        services.add_purchase(admin, quantity=0, starts_on=date(2026, 1, 1), ends_on=None, reference=None, now=NOW)
+    with pytest.raises(DomainError, match="on or after the start date"):
+        services.add_purchase(admin, quantity=5, starts_on=date(2026, 1, 1), ends_on=date(2025, 1, 1), reference=None, now=NOW)
+    with pytest.raises(DomainError, match="from 3 to 120"):
+        services.update_policy(admin, dormant_after_months=1, warn_at_percent=90, now=NOW)
+    policy = services.update_policy(admin, dormant_after_months=18, warn_at_percent=85, now=NOW)
+    assert (policy.dormant_after_months, policy.warn_at_percent) == (18, 85)
+
+
+def test_warning_a_month_before_then_dormancy():
+    policy_months = services.get_policy().dormant_after_months  # 24
+    assert policy_months == 24
+    soon = aged(factories.user("soon@example.org"), last_used=NOW - timedelta(days=24 * 30.4 - 20))
+    recent = aged(factories.user("recent@example.org"), last_used=NOW - timedelta(days=200))
+    old = aged(factories.user("old@example.org"), last_used=datetime(2024, 11, 1, tzinfo=timezone.utc))
+    admin = aged(factories.user("admin@example.org", admin=True), last_used=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    db.session.commit()
+
+    assert services.warn_dormant_accounts(now=NOW) == 2  # soon and old (not yet dormant)
+    assert services.warn_dormant_accounts(now=NOW + timedelta(days=1)) == 0  # once only
+    warned = set(db.session.scalars(select(OutboundEmail.to_address)))
+    assert warned == {"soon@example.org", "old@example.org"}
+
+    assert services.make_accounts_dormant(now=NOW) == 1
+    db.session.expire_all()
+    assert old.dormant_at is not None
+    assert soon.dormant_at is None and recent.dormant_at is None and admin.dormant_at is None
+
+
+def test_sign_in_reactivates_a_dormant_account_while_licences_remain():
+    admin = factories.user(admin=True)
+    person = aged(factories.user("old@example.org"), last_used=datetime(2023, 1, 1, tzinfo=timezone.utc))
+    person.dormant_at = NOW
+    services.add_purchase(admin, quantity=2, starts_on=date(2026, 1, 1), ends_on=None, reference=None, now=NOW)
+    other = factories.user()
+    db.session.commit()
+    # admin + other = 2 active: no licence free.
+    with pytest.raises(DomainError, match="no learner licences are free"):
+        accounts.authenticate("old@example.org", factories.PASSWORD, ip_address="1.2.3.4", now=NOW)
+    assert person.dormant_at is not None
+    other.active = False
+    db.session.commit()
+    assert accounts.authenticate("old@example.org", factories.PASSWORD, ip_address="1.2.3.4", now=NOW) == person
+    assert person.dormant_at is None
+
+
+def test_no_licences_recorded_means_no_limit():
+    person = factories.user("old@example.org")
+    person.dormant_at = NOW
+    db.session.commit()
+    assert accounts.authenticate("old@example.org", factories.PASSWORD, ip_address="1.2.3.4", now=NOW) == person
+
+
+def test_licence_page_is_for_admins_only(client):
+    practitioner = factories.user("p@example.org")
+    db.session.commit()
+    assert client.get("/admin/licences/").status_code == 302
+    factories.sign_in(client, practitioner)
+    assert client.get("/admin/licences/").status_code == 403
+    assert client.post("/admin/licences/purchases", data={"quantity": "5"}).status_code == 403
+
+
+def test_admin_records_licences_and_settings(client):
+    admin = factories.user("a@example.org", admin=True)
+    db.session.commit()
+    factories.sign_in(client, admin)
+    page = client.get("/admin/licences/").data.decode()
+    assert "No licences have been recorded" in page
+    bad = client.post("/admin/licences/purchases", data={"quantity": "", "starts_on": ["1", "4", "2026"]})
+    assert bad.status_code == 400 and b"There is a problem" in bad.data
+    response = client.post(
+        "/admin/licences/purchases", data={"quantity": "500", "starts_on": ["1", "4", "2026"], "reference": "INV 42"}
+    )
+    assert response.status_code == 302
+    page = client.get("/admin/licences/").data.decode()
+    assert "INV 42" in page and "500" in page
+    bad = client.post("/admin/licences/policy", data={"dormant_after_months": "1", "warn_at_percent": "90"})
+    assert b"Enter a number of months from 3 to 120" in bad.data
+    client.post("/admin/licences/policy", data={"dormant_after_months": "36", "warn_at_percent": "80"})
+    assert services.get_policy().dormant_after_months == 36
