@@ -34,6 +34,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
 
+    from lms.compliance.services import connect_signals
+
+    connect_signals()
+
     from lms.cli import register_cli
 
     register_cli(app)

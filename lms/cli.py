@@ -13,10 +13,12 @@ lms_cli = AppGroup("lms", help="Safeguarding Partnership LMS commands.")
 
 @lms_cli.command("seed")
 def seed_command():
-    """Load the shipped reference data (sectors, organisation types, job roles)."""
+    """Load the shipped reference data (sectors, organisation types, job roles, requirements)."""
+    from lms.compliance.baseline import load_baseline
     from lms.organisations.reference import load_reference_data
 
     added = load_reference_data()
+    added["requirements"] = load_baseline()
     db.session.commit()
     click.echo("Reference data: " + ", ".join(f"{count} {name.replace('_', ' ')} added" for name, count in added.items()))
 
@@ -112,7 +114,12 @@ def demo_data_command(if_empty, seed):
     """Create a fictional borough partnership with organisations, people and demo sign-ins."""
     from lms.demo.data import create_demo_data, demo_sign_ins
 
-    created = create_demo_data(if_empty=if_empty, seed=seed, now=utcnow())
+    from lms.compliance.services import rebuild_status_table
+
+    now = utcnow()
+    created = create_demo_data(if_empty=if_empty, seed=seed, now=now)
+    if created:
+        rebuild_status_table(now=now)
     db.session.commit()
     if created:
         click.echo(created.summary())

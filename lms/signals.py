@@ -10,3 +10,8 @@ completion_recorded = _signals.signal("completion-recorded")
 """Sent by records.services.record_completion after a completion is added (flushed, not
 committed). Receivers get `sender=None, completion=<Completion>, now=<datetime>` and must
 only add to the same transaction (compliance status, certificates)."""
+
+person_changed = _signals.signal("person-changed")
+"""Sent by accounts services when a person's job roles or organisation change. Receivers
+get `sender=None, user=<User>, now=<datetime>` and add to the same transaction
+(compliance recomputes the person's status)."""

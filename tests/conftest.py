@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from lms import create_app
 from lms.extensions import db
+from lms.compliance.baseline import load_baseline
 from lms.organisations.reference import load_reference_data
 
 # A fixed instant for service tests: Monday 23 November 2026, 10:00 in London (GMT).
@@ -45,6 +46,7 @@ def _clean_database(request, app):
         return
     with app.app_context():
         load_reference_data()
+        load_baseline()
         db.session.commit()
         yield
         db.session.remove()

@@ -26,6 +26,7 @@ from lms.core.tokens import hash_token, new_token
 from lms.extensions import db
 from lms.notifications.services import queue_templated_email
 from lms.organisations.models import JobRole, Organisation
+from lms.signals import person_changed
 
 _hasher = PasswordHasher()
 # A real hash to verify against when the account does not exist, so timing does not
@@ -166,6 +167,7 @@ def register(data: Registration, *, now: datetime) -> User:
 
         request_organisation(user, now=now, **data.new_organisation)
     send_confirmation(user, now=now)
+    person_changed.send(None, user=user, now=now)
     return user
 
 
@@ -419,6 +421,7 @@ def add_role(user: User, job_role: JobRole, *, started_on: date, now: datetime) 
     role = PersonRole(job_role=job_role, started_on=started_on)
     user.roles.append(role)
     db.session.flush()
+    person_changed.send(None, user=user, now=now)
     return role
 
 
@@ -432,6 +435,8 @@ def end_role(user: User, role: PersonRole, *, ended_on: date, now: datetime) -> 
     if len(user.current_roles) == 1 and role.ended_on is None:
         raise DomainError("Add your new role before ending your last one", field="ended_on")
     role.ended_on = ended_on
+    db.session.flush()
+    person_changed.send(None, user=user, now=now)
 
 
 def change_organisation(user: User, organisation: Organisation, *, on: date, now: datetime, actor: User | None = None) -> None:
@@ -456,6 +461,8 @@ def change_organisation(user: User, organisation: Organisation, *, on: date, now
     db.session.execute(
         SettingLead.__table__.delete().where(SettingLead.user_id == user.id, SettingLead.organisation_id == before)
     )
+    db.session.flush()
+    person_changed.send(None, user=user, now=now)
     if actor is not None and actor.id != user.id:
         audit.record(
             actor, "person.change-organisation", target=user, now=now,
@@ -522,6 +529,7 @@ def create_user(
     if organisation is not None:
         user.employments.append(Employment(organisation_id=organisation.id, started_on=london_today(now)))
     db.session.flush()
+    person_changed.send(None, user=user, now=now)
     audit.record(None, "person.create", target=user, now=now, summary=f"Created {role} {email} from the command line",
                  after={"email": email, "role": role})
     return user

@@ -49,4 +49,4 @@ def test_create_user_refuses_bad_input_and_changes_nothing(runner):
 def test_seed_is_idempotent(runner):
     result = runner.invoke(args=["lms", "seed"])
     assert result.exit_code == 0
-    assert "0 sectors added, 0 organisation types added, 0 job roles added" in result.output
+    assert "0 sectors added, 0 organisation types added, 0 job roles added, 0 requirements added" in result.output

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.accounts.models import User
+from lms.core.db_types import UTCDateTime
+from lms.extensions import db
+from lms.organisations.models import JobRole, Organisation
+
+STRENGTHS = {
+    "law": "Law",
+    "statutory": "Statutory guidance",
+    "recommended": "Recommended",
+    "local": "Local policy",
+}
+
+requirement_job_role = Table(
+    "requirement_job_role",
+    db.metadata,
+    Column("requirement_id", ForeignKey("requirement.id", ondelete="CASCADE"), primary_key=True),
+    Column("job_role_id", ForeignKey("job_role.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Requirement(db.Model):
+    """Something a person in certain roles must hold, e.g. "DSL role training"."""
+
+    __tablename__ = "requirement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))  # see compliance.engine.KINDS
+    source: Mapped[str | None] = mapped_column(String(200))  # e.g. "KCSIE 2025, Part two"
+    strength: Mapped[str] = mapped_column(String(20), default="statutory")
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    # May an organisation set its own rule for this requirement?
+    organisation_overrides: Mapped[bool] = mapped_column(default=False)
+
+    job_roles: Mapped[list[JobRole]] = relationship(secondary=requirement_job_role, order_by=JobRole.position)
+    rules: Mapped[list["RequirementRule"]] = relationship(back_populates="requirement", cascade="all, delete-orphan")
+
+
+class RequirementRule(db.Model):
+    """One layer of a requirement's rule: the national baseline shipped with the product,
+    the partnership's override, or an organisation's override. A field left empty (None)
+    takes the value from the layer below."""
+
+    __tablename__ = "requirement_rule"
+    __table_args__ = (
+        UniqueConstraint("requirement_id", "layer", "organisation_id", name="uq_requirement_rule_layer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("requirement.id", ondelete="CASCADE"), index=True)
+    layer: Mapped[str] = mapped_column(String(20))  # national | partnership | organisation
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    period_months: Mapped[int | None]
+    hours_required: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    window_months: Mapped[int | None]
+    due_soon_days: Mapped[int | None]
+    induction_days: Mapped[int | None]
+    grace_days: Mapped[int | None]
+    deadline_month: Mapped[int | None]
+    deadline_day: Mapped[int | None]
+    edition_date: Mapped[date | None]
+    # Requirement codes whose completions also count ("higher satisfies lower").
+    counts_from: Mapped[list | None] = mapped_column(JSON)
+    # Delivery modes whose completions count (e.g. twilights for the DSL update).
+    qualifying_modes: Mapped[list | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    requirement: Mapped[Requirement] = relationship(back_populates="rules")
+    organisation: Mapped[Organisation | None] = relationship()
+    updated_by: Mapped[User | None] = relationship()
+
+
+class ComplianceStatus(db.Model):
+    """The maintained status table: each person's timeline for each requirement, as the
+    pure calculation gives it (compliance.engine.Timeline). Updated when a completion, a
+    role or a rule changes, and rebuilt nightly. The status on any day from
+    `computed_on` is read from the dates, in SQL, without recomputing."""
+
+    __tablename__ = "compliance_status"
+    __table_args__ = (
+        UniqueConstraint("user_id", "requirement_id", name="uq_compliance_status"),
+        Index("ix_compliance_status_requirement", "requirement_id", "applicable"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("requirement.id", ondelete="CASCADE"))
+    applicable: Mapped[bool]
+    first_status: Mapped[str] = mapped_column(String(20))
+    due_on: Mapped[date | None]
+    due_soon_from: Mapped[date | None]
+    overdue_from: Mapped[date | None]
+    last_completed_on: Mapped[date | None]
+    hours_counted: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    hours_required: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    computed_on: Mapped[date]
+
+    user: Mapped[User] = relationship()
+    requirement: Mapped[Requirement] = relationship()
