@@ -69,6 +69,10 @@ class Config:
     MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
     NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY")
     NOTIFY_TEMPLATE_ID = os.environ.get("NOTIFY_TEMPLATE_ID")
+    # Optional: a second Notify template with a ((link_to_file)) field for one attachment.
+    NOTIFY_FILE_TEMPLATE_ID = os.environ.get("NOTIFY_FILE_TEMPLATE_ID")
+    # SQLite installs: the file the scheduler locks so only one runs (default instance/scheduler.lock).
+    SCHEDULER_LOCK_FILE = os.environ.get("SCHEDULER_LOCK_FILE")
     NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
 
     API_PAGE_SIZE = 50

@@ -54,10 +54,11 @@ def _blueprints():
     from lms.elearning.views import bp as elearning
     from lms.home.views import bp as home
     from lms.licences.views import bp as licences
+    from lms.notifications.views import bp as notifications
     from lms.organisations.views import bp as organisations
     from lms.elearning.staff_views import bp as staff_learning
 
-    return [home, accounts, organisations, admin, licences, audit, catalogue, elearning, api, api_tokens, staff_learning]
+    return [home, accounts, organisations, admin, licences, audit, notifications, catalogue, elearning, api, api_tokens, staff_learning]
 
 
 def _ensure_instance_folder(app: Flask) -> None:

@@ -14,6 +14,9 @@ from lms.extensions import db
 from lms.compliance.baseline import load_baseline
 from lms.organisations.reference import load_reference_data
 
+# Browser fixtures (live_server, browser, page, axe) for any test that drives Chromium.
+pytest_plugins = ["tests.browser.fixtures"]
+
 # A fixed instant for service tests: Monday 23 November 2026, 10:00 in London (GMT).
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 

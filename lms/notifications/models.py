@@ -11,7 +11,11 @@ from lms.extensions import db
 
 class OutboundEmail(db.Model):
     __tablename__ = "outbound_email"
-    __table_args__ = (Index("ix_outbound_email_pending", "sent_at", "send_after"),)
+    __table_args__ = (
+        Index("ix_outbound_email_pending", "sent_at", "send_after"),
+        # "What was sent to me", newest first.
+        Index("ix_outbound_email_user_created", "user_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
@@ -33,6 +37,18 @@ class OutboundEmail(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the mail server or GOV.UK Notify called the message (the Message-ID header,
+    # or Notify's notification id), to trace a complaint back to the provider's logs.
+    provider_reference: Mapped[str | None] = mapped_column(String(255))
+
+    @property
+    def status(self) -> str:
+        """One of "sent", "failed" (given up) or "queued" (waiting, or waiting to retry)."""
+        if self.sent_at is not None:
+            return "sent"
+        if self.failed_at is not None:
+            return "failed"
+        return "queued"
 
 
 class JobRun(db.Model):

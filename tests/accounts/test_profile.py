@@ -34,6 +34,8 @@ def test_edit_name_and_email(client):
     assert person.email == "ann.other@example.org"
     assert person.email_confirmed_at is None
     assert [e.subject for e in outbox("ann.other@example.org")] == ["Confirm your email address"]
+    page = client.get("/account").data.decode()
+    assert 'ann.other@example.org <strong class="govuk-tag govuk-tag--yellow">Not confirmed</strong>' in page
 
 
 def test_edit_details_errors(client):
