@@ -117,6 +117,27 @@ def describe_trigger(trigger: BaseTrigger) -> str:
     return str(trigger)
 
 
+def rebuild_compliance(*, now: datetime) -> str:
+    """Recompute the compliance status table for everyone (lms.compliance.services)."""
+    from lms.compliance.services import rebuild_status_table
+
+    rows = rebuild_status_table(now=now)
+    db.session.commit()
+    return f"{rows} status rows rebuilt"
+
+
+def warn_dormant_accounts(*, now: datetime) -> str:
+    from lms.licences.jobs import warn_dormant_accounts as job
+
+    return job(now=now)
+
+
+def make_accounts_dormant(*, now: datetime) -> str:
+    from lms.licences.jobs import make_accounts_dormant as job
+
+    return job(now=now)
+
+
 JOBS: list[Job] = [
     Job("send-email", send_email, IntervalTrigger(minutes=1, timezone=LONDON), "send queued email"),
     Job("heartbeat", heartbeat, IntervalTrigger(minutes=1, timezone=LONDON), "record that the scheduler is running"),
@@ -126,6 +147,24 @@ JOBS: list[Job] = [
         # 03:15 is outside the hour the clocks change in.
         CronTrigger(hour=3, minute=15, timezone=LONDON),
         "delete sign-in attempts, finished sessions and used or expired account links older than 30 days",
+    ),
+    Job(
+        "rebuild-compliance",
+        rebuild_compliance,
+        CronTrigger(hour=2, minute=30, timezone=LONDON),
+        "recompute everyone's compliance status from the training record and the rules",
+    ),
+    Job(
+        "warn-dormant-accounts",
+        warn_dormant_accounts,
+        CronTrigger(hour=4, minute=0, timezone=LONDON),
+        "email people whose accounts will become dormant within a month",
+    ),
+    Job(
+        "make-accounts-dormant",
+        make_accounts_dormant,
+        CronTrigger(hour=4, minute=15, timezone=LONDON),
+        "make accounts not used for the licence policy's period dormant",
     ),
 ]
 

@@ -179,3 +179,15 @@ def test_status_table_always_equals_the_pure_calculation(ops, second_person):
         assert_table_matches(people)
     finally:
         db.session.rollback()
+
+
+def test_nightly_rebuild_job_fills_the_table_for_people_made_in_bulk(runner):
+    courses = make_courses()
+    teacher = factories.user(roles=("teacher",), role_start=date(2019, 9, 1))  # bulk-made: no status rows yet
+    complete(teacher, courses["UPDATE"], date(2025, 9, 15), "u-1")
+    db.session.execute(ComplianceStatus.__table__.delete())
+    db.session.commit()
+    result = runner.invoke(args=["lms", "jobs", "run", "rebuild-compliance"])
+    assert result.exit_code == 0, result.output
+    assert "status rows rebuilt" in result.output
+    assert db.session.scalar(select(ComplianceStatus.id).limit(1)) is not None
