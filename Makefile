@@ -26,6 +26,7 @@ setup: install assets
 db: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask lms seed
+	$(BIN)/flask lms courses sync
 
 demo: db
 	$(BIN)/flask lms demo-data --if-empty
