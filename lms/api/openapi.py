@@ -10,6 +10,8 @@ from __future__ import annotations
 from flask import current_app
 
 from lms.api.params import MAX_PAGE
+from lms.catalogue.models import LEVELS
+from lms.records.models import DELIVERY_MODES, SOURCES
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
@@ -92,8 +94,25 @@ def query_param(name: str, schema: dict, description: str, *, required: bool = F
     return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
 
 
-def path_param(name: str, description: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": description, "schema": integer(minimum=1)}
+def path_param(name: str, description: str, schema: dict | None = None) -> dict:
+    """A path parameter: an id (a whole number from 1) unless another schema is given."""
+    return {
+        "name": name, "in": "path", "required": True, "description": description,
+        "schema": schema if schema is not None else integer(minimum=1),
+    }
+
+
+def list_query_param(name: str, items: dict, description: str) -> dict:
+    """A query parameter that may be repeated (name=a&name=b); the API also takes a comma list."""
+    return {
+        **query_param(name, array(items), description),
+        "style": "form",
+        "explode": True,
+    }
+
+
+def json_request(schema: dict, description: str) -> dict:
+    return {"required": True, "description": description, "content": json_content(schema)}
 
 
 def page_params() -> list[dict]:
@@ -118,19 +137,28 @@ def operation(
     parameters: list[dict] | None = None,
     errors: tuple[int, ...] = (),
     public: bool = False,
+    request_body: dict | None = None,
+    ok: str = "OK",
+    created: str | None = None,
 ) -> dict:
-    """One operation. Authenticated operations may always answer 401 and 500."""
+    """One operation. Authenticated operations may always answer 401 and 500. `created`
+    describes a 201 answer with the same body as the 200 one (`ok` describes that)."""
     codes = tuple(sorted(set(errors) | ({500} if public else {401, 500})))
+    successes = {"200": {"description": ok, "content": json_content(response)}}
+    if created:
+        successes["201"] = {"description": created, "content": json_content(response)}
     op = {
         "operationId": operation_id,
         "summary": summary,
         "tags": [tag],
-        "responses": {"200": {"description": "OK", "content": json_content(response)}, **error_refs(*codes)},
+        "responses": {**successes, **error_refs(*codes)},
     }
     if description:
         op["description"] = description
     if parameters:
         op["parameters"] = parameters
+    if request_body:
+        op["requestBody"] = request_body
     if public:
         op["security"] = []
     return op
@@ -223,6 +251,95 @@ JOB_ROLE = obj(
     {"code": string("Stable code; never changes."), "name": string(), "active": boolean("False if no longer offered.")}
 )
 
+COURSE_PROPERTIES = {
+    "code": string("The course's stable code, e.g. SGE."),
+    "title": string(),
+    "summary": string(),
+    "delivery_mode": string("Delivery mode code.", enum=list(DELIVERY_MODES)),
+    "cpd_hours": {"type": "number", "minimum": 0, "description": "CPD hours a completion gives."},
+    "level": integer("1 awareness, 2 practitioner, 3 specialist and DSL.", enum=list(LEVELS)),
+    "estimated_minutes": nullable(integer("How long it usually takes, in minutes.", minimum=0)),
+    "audience": ref("CourseAudience"),
+    "requirements": array(string(), "Codes of the training requirements the course counts towards."),
+    "url": string("The course's page in the catalogue.", format="uri"),
+}
+
+COURSE_AUDIENCE = obj(
+    {
+        "sectors": array(string(), "Sector codes; empty means every sector."),
+        "job_roles": array(string(), "Job role codes; empty means every role."),
+    },
+    description="Who the course is for. A course with no sectors (or no roles) is for everyone.",
+)
+
+COURSE = obj(COURSE_PROPERTIES, description="A course in the catalogue.")
+
+LESSON_OUTLINE = obj(
+    {
+        "position": integer("1 for the first lesson.", minimum=1),
+        "title": string(),
+        "minutes": integer(minimum=0),
+    },
+    description="A lesson's place, title and length; the lesson itself is read in the service.",
+)
+
+QUIZ_OUTLINE = obj(
+    {
+        "questions": integer("How many questions the quiz has.", minimum=0),
+        "pass_mark": integer("The score needed to pass, in percent.", minimum=0, maximum=100),
+    },
+    description="The size of the quiz. Questions and answers are never given out by the API.",
+)
+
+COURSE_DETAIL = obj(
+    {
+        **COURSE_PROPERTIES,
+        "learning_outcomes": array(string(), "What people will be able to do afterwards."),
+        "version": nullable(integer("The e-learning content's current version; null for other modes.", minimum=1)),
+        "lessons": nullable(array(ref("LessonOutline"), "E-learning lessons in order; null for other modes.")),
+        "quiz": nullable(ref("QuizOutline")),
+    },
+    description="A course with its learning outcomes and, for e-learning, an outline of its content.",
+)
+
+ENROLMENT = obj(
+    {
+        "id": integer(),
+        "course": string("The course's code."),
+        "course_title": string(),
+        "version": integer("The version of the content the person is taking (kept from when they started).", minimum=1),
+        "status": string(enum=["in-progress", "completed"]),
+        "enrolled_at": string(format="date-time"),
+        "lessons_read": integer(minimum=0),
+        "lessons_total": integer(minimum=0),
+        "completed_at": nullable(string("Null until the quiz is passed.", format="date-time")),
+    },
+    description="A person taking an e-learning course.",
+)
+
+COMPLETION = obj(
+    {
+        "id": integer(),
+        "title": string("The training's title when it was completed."),
+        "course": nullable(string("The course's code; null for training outside the catalogue.")),
+        "delivery_mode": string(enum=list(DELIVERY_MODES)),
+        "completed_on": string(format="date"),
+        "cpd_hours": {"type": "number", "minimum": 0},
+        "score": nullable(integer("Quiz score in percent, for e-learning.", minimum=0, maximum=100)),
+        "source": string(
+            "elearning, attendance (a session's register), external (CPD the person logged) or imported "
+            "(history from a previous system).",
+            enum=list(SOURCES),
+        ),
+        "self_reported": boolean("True for external CPD the person logged themselves."),
+    },
+    description="One completed piece of training in a person's record.",
+)
+
+ENROL_ME = obj({"course": string("The code of an e-learning course.", maxLength=30)}, description="Start a course.")
+
+ENROL_PERSON = obj({"person_id": integer("The person to enrol.", minimum=1)}, description="Enrol someone.")
+
 SCHEMAS = {
     "Error": ERROR,
     "FieldError": FIELD_ERROR,
@@ -239,6 +356,18 @@ SCHEMAS = {
     "ReferenceList": list_of("ReferenceItem"),
     "OrganisationTypeList": list_of("OrganisationType"),
     "JobRoleList": list_of("JobRole"),
+    "CourseAudience": COURSE_AUDIENCE,
+    "Course": COURSE,
+    "CourseDetail": COURSE_DETAIL,
+    "LessonOutline": LESSON_OUTLINE,
+    "QuizOutline": QUIZ_OUTLINE,
+    "Enrolment": ENROLMENT,
+    "Completion": COMPLETION,
+    "CoursePage": page_of("Course"),
+    "EnrolmentPage": page_of("Enrolment"),
+    "CompletionPage": page_of("Completion"),
+    "EnrolMe": ENROL_ME,
+    "EnrolPerson": ENROL_PERSON,
 }
 
 ERROR_RESPONSES = {
@@ -336,7 +465,89 @@ def _paths() -> dict:
         _route(paths, f"/reference/{kind}", "get", operation(
             operation_id, summary, tag="reference", response=ref(schema),
         ))
+    _course_paths(paths)
+    _learning_paths(paths)
     return paths
+
+
+COURSE_CODE = path_param("code", "The course's code, e.g. SGE.", string(maxLength=30))
+BODY_ERRORS = (
+    "A body that is not a JSON object is a 400; a missing or malformed field is a 422 naming it."
+)
+
+
+def _course_paths(paths: dict) -> None:
+    _route(paths, "/courses", "get", operation(
+        "listCourses", "Courses in the catalogue, by title", tag="courses",
+        response=ref("CoursePage"), errors=(400,),
+        description=(
+            "Any caller may list the catalogue. Retired courses are not listed. Filters combine with "
+            "\"and\"; values of one repeated filter with \"or\". A course with no audience is for everyone, "
+            "so it matches every sector and job role. Unknown codes are a 400 naming the parameter."
+        ),
+        parameters=[
+            query_param("q", string(maxLength=200), "A word or phrase in the title, summary or code (any case)."),
+            list_query_param(
+                "mode", string(enum=list(DELIVERY_MODES)),
+                "Delivery mode code; repeat it (mode=elearning&mode=virtual) or give a comma list.",
+            ),
+            list_query_param("level", integer(enum=list(LEVELS)), "Level 1, 2 or 3; repeat it or give a comma list."),
+            query_param("sector", string(), "Sector code: courses for that sector (or for everyone)."),
+            query_param("job_role", string(), "Job role code: courses for that role (or for everyone)."),
+            *page_params(),
+        ],
+    ))
+    _route(paths, "/courses/{code}", "get", operation(
+        "getCourse", "One course, with an outline of its e-learning content", tag="courses",
+        response=ref("CourseDetail"), errors=(404,), parameters=[COURSE_CODE],
+        description=(
+            "Lessons are given by title and length only, and the quiz by its size and pass mark: never "
+            "the lessons' text or the quiz's questions and answers. 404 for an unknown or retired course."
+        ),
+    ))
+    _route(paths, "/courses/{code}/enrolments", "post", operation(
+        "enrolPerson", "Enrol someone on an e-learning course", tag="learning",
+        response=ref("Enrolment"), errors=(400, 403, 404, 422), parameters=[COURSE_CODE],
+        request_body=json_request(ref("EnrolPerson"), 'The person to enrol, e.g. {"person_id": 42}.'),
+        created="Enrolled now.",
+        ok="Already enrolled and part-way through: the existing enrolment (no second one is made).",
+        description=(
+            "A setting lead may enrol the staff of the organisations they lead, an admin anyone, "
+            "anyone themselves. Other callers get a 403; a person the caller may not see is a 404, "
+            "as is an unknown or retired course. A course that is not e-learning, or a closed "
+            "account, is a 422. " + BODY_ERRORS
+        ),
+    ))
+
+
+def _learning_paths(paths: dict) -> None:
+    _route(paths, "/me/enrolments", "get", operation(
+        "listMyEnrolments", "The caller's e-learning enrolments, newest first", tag="learning",
+        response=ref("EnrolmentPage"), errors=(400,),
+        parameters=[
+            query_param("status", string(enum=["in-progress", "completed"]), "Only enrolments with this status."),
+            *page_params(),
+        ],
+    ))
+    _route(paths, "/me/enrolments", "post", operation(
+        "enrolMe", "Start an e-learning course", tag="learning",
+        response=ref("Enrolment"), errors=(400, 404, 422),
+        request_body=json_request(ref("EnrolMe"), 'The course to start, e.g. {"course": "SGE"}.'),
+        created="Enrolled now.",
+        ok="Already part-way through the course: the existing enrolment (no second one is made).",
+        description=(
+            "An unknown or retired course is a 404 naming the `course` field; a course that is not "
+            "e-learning is a 422. " + BODY_ERRORS
+        ),
+    ))
+    _route(paths, "/me/completions", "get", operation(
+        "listMyCompletions", "The caller's training record, newest first", tag="learning",
+        response=ref("CompletionPage"), errors=(400,), parameters=page_params(),
+        description=(
+            "Every completion: e-learning, session attendance, external CPD the caller logged "
+            "(self_reported) and history imported from a previous system."
+        ),
+    ))
 
 
 def build_spec() -> dict:
@@ -357,6 +568,8 @@ def build_spec() -> dict:
         "tags": [
             {"name": "people", "description": "The caller and the people they may see."},
             {"name": "organisations", "description": "Schools, settings, teams and agencies."},
+            {"name": "courses", "description": "The course catalogue."},
+            {"name": "learning", "description": "E-learning enrolments and the training record."},
             {"name": "reference", "description": "Codes used across the API."},
             {"name": "meta", "description": "About the API itself."},
         ],

@@ -6,8 +6,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask import url_for
+
 from lms.accounts.models import PersonRole, User
+from lms.catalogue.models import Course, CourseVersion, Lesson
+from lms.elearning.models import Enrolment
 from lms.organisations.models import Organisation
+from lms.records.models import Completion
 
 
 def iso_date(value: date | None) -> str | None:
@@ -84,3 +89,80 @@ def organisation_type(row) -> dict:
 
 def job_role(row) -> dict:
     return {"code": row.code, "name": row.name, "active": row.active}
+
+
+# --- courses and learning -------------------------------------------------------------
+# Quiz answers, feedback and lesson bodies are never serialised: a course's detail gives
+# only lesson titles and lengths and the number of quiz questions.
+
+def hours(value) -> float:
+    """CPD hours (a Decimal in the database) as a JSON number."""
+    return float(value)
+
+
+def course(row: Course) -> dict:
+    return {
+        "code": row.code,
+        "title": row.title,
+        "summary": row.summary,
+        "delivery_mode": row.delivery_mode,
+        "cpd_hours": hours(row.cpd_hours),
+        "level": row.level,
+        "estimated_minutes": row.estimated_minutes,
+        "audience": {
+            "sectors": [sector.code for sector in row.audience_sectors],
+            "job_roles": [role.code for role in row.audience_roles],
+        },
+        "requirements": list(row.requirement_codes or []),
+        "url": url_for("catalogue.course", code=row.code, _external=True),
+    }
+
+
+def lesson_outline(lesson: Lesson) -> dict:
+    return {"position": lesson.position, "title": lesson.title, "minutes": lesson.minutes}
+
+
+def quiz_outline(version: CourseVersion) -> dict:
+    return {"questions": len(version.questions or []), "pass_mark": version.pass_mark}
+
+
+def course_detail(row: Course, version: CourseVersion | None) -> dict:
+    """A course with its learning outcomes and, for e-learning with content, an outline of
+    its latest version (`version` is None otherwise)."""
+    return {
+        **course(row),
+        "learning_outcomes": list(row.learning_outcomes or []),
+        "version": version.number if version is not None else None,
+        "lessons": [lesson_outline(lesson) for lesson in version.lessons] if version is not None else None,
+        "quiz": quiz_outline(version) if version is not None else None,
+    }
+
+
+def enrolment(row: Enrolment) -> dict:
+    total = len(row.version.lessons)
+    read = set(row.lessons_read or []) & set(range(1, total + 1))
+    return {
+        "id": row.id,
+        "course": row.course.code,
+        "course_title": row.course.title,
+        "version": row.version.number,
+        "status": row.status,
+        "enrolled_at": iso_datetime(row.enrolled_at),
+        "lessons_read": len(read),
+        "lessons_total": total,
+        "completed_at": iso_datetime(row.completed_at),
+    }
+
+
+def completion(row: Completion, course_code: str | None) -> dict:
+    return {
+        "id": row.id,
+        "title": row.title,
+        "course": course_code,
+        "delivery_mode": row.delivery_mode,
+        "completed_on": iso_date(row.completed_on),
+        "cpd_hours": hours(row.cpd_hours),
+        "score": row.score,
+        "source": row.source,
+        "self_reported": row.self_reported,
+    }

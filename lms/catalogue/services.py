@@ -148,9 +148,13 @@ def list_courses(filters: CourseFilters) -> Select:
         .order_by(Course.title)
     )
     if filters.keyword:
-        like = f"%{filters.keyword.strip().lower()}%"
+        keyword = filters.keyword.strip().lower()  # % and _ are matched as themselves
         query = query.where(
-            or_(func.lower(Course.title).like(like), func.lower(Course.summary).like(like), func.lower(Course.code).like(like))
+            or_(
+                func.lower(Course.title).contains(keyword, autoescape=True),
+                func.lower(Course.summary).contains(keyword, autoescape=True),
+                func.lower(Course.code).contains(keyword, autoescape=True),
+            )
         )
     if filters.modes:
         query = query.where(Course.delivery_mode.in_(filters.modes))

@@ -51,8 +51,9 @@ def _navigation(active_endpoint: str | None) -> list[dict]:
         items.append(("Home", "home.index", ("home.index",)))
         items.append(("Courses", "catalogue.index", ("catalogue.",)))
         items.append(("My learning", "elearning.my_learning", ("elearning.",)))
+        items.append(("My training", "compliance.my_training", ("compliance.my_training",)))
         if current_user.is_setting_lead:
-            items.append(("My organisation", "organisations.staff", ("organisations.staff",)))
+            items.append(("My organisation", "organisations.staff", ("organisations.staff", "staff_learning.")))
         if current_user.is_admin:
             items.append(("Admin", "admin.index", ("admin.", "organisations.admin")))
             items.append(("Audit log", "audit.index", ("audit.",)))

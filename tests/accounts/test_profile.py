@@ -22,6 +22,7 @@ def test_profile_shows_details_roles_and_links(client):
     assert "Ann Example" in page and "ann@example.org" in page
     assert "Brook Lane Primary" in page
     assert "Teacher" in page and "Deputy designated safeguarding lead" in page
+    assert '">End<span class="govuk-visually-hidden"> role Teacher</span></a>' in page
     assert "/account/api-tokens" in page
 
 

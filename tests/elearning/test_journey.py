@@ -36,6 +36,8 @@ def test_find_start_read_fail_retake_pass(client, courses):
     client.post("/courses/SGE/start")
     enrolment = db.session.scalar(select(Enrolment))
     assert db.session.scalar(select(func.count(Enrolment.id))) == 1
+    in_progress = client.get("/learning").data.decode()
+    assert f'<a class="govuk-link" href="/learning/{enrolment.id}">Safeguarding Everyone</a>' in in_progress
     total = len(enrolment.version.lessons)
 
     # The quiz waits until every lesson is read.

@@ -1,0 +1,145 @@
+"""The caller's own learning: e-learning enrolments (list, enrol) and training record.
+
+Also the JSON-body helpers and the enrolment answer that routes/courses.py shares (a
+setting lead or an admin enrolling someone else answers in the same shape).
+"""
+from __future__ import annotations
+
+from flask import jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import BadRequest
+
+from lms.accounts.models import User
+from lms.api import bp, serialise
+from lms.api.auth import caller
+from lms.api.errors import ApiError, InvalidParameter
+from lms.api.params import paginate, text_arg
+from lms.catalogue import services as catalogue
+from lms.catalogue.models import Course, CourseVersion, Lesson
+from lms.core.errors import Conflict, DomainError, Forbidden, NotFound
+from lms.core.time import utcnow
+from lms.elearning import services as elearning
+from lms.elearning.models import Enrolment
+from lms.extensions import db
+from lms.records import services as records
+
+ENROLMENT_STATUSES = ("in-progress", "completed")
+MAX_CODE_LENGTH = 30  # Course.code
+
+
+# --- request bodies -------------------------------------------------------------------
+
+def json_object(example: str) -> dict:
+    """The request body, which must be a JSON object; otherwise a 400 saying what to send."""
+    hint = f"Send a JSON object such as {example} with the header Content-Type: application/json"
+    if not request.is_json:
+        raise ApiError(400, hint)
+    try:
+        body = request.get_json()
+    except BadRequest:
+        raise ApiError(400, f"The request body is not valid JSON. {hint}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, f"The request body must be a JSON object, not {_json_kind(body)}. {hint}")
+    return body
+
+
+def _json_kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    return "a number"
+
+
+def field_error(status: int, field: str, message: str) -> ApiError:
+    return ApiError(status, message, errors=[{"field": field, "message": message}])
+
+
+def course_code_field(body: dict) -> str:
+    value = body.get("course")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise field_error(422, "course", 'Enter the code of the course to start, as "course", for example "SGE"')
+    if not isinstance(value, str) or len(value.strip()) > MAX_CODE_LENGTH:
+        raise field_error(422, "course", 'course must be a course code (text), for example "SGE"')
+    return value.strip()
+
+
+def person_id_field(body: dict) -> int:
+    value = body.get("person_id")
+    if value is None:
+        raise field_error(422, "person_id", 'Enter the id of the person to enrol, as "person_id", for example 42')
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise field_error(422, "person_id", "person_id must be a person's id: a whole number, 1 or more")
+    return value
+
+
+# --- enrolling ------------------------------------------------------------------------
+
+def _enrolment_query():
+    # Only the lessons' positions are read (to count them), never their bodies.
+    return select(Enrolment).options(
+        selectinload(Enrolment.course),
+        selectinload(Enrolment.version).selectinload(CourseVersion.lessons).load_only(Lesson.position),
+    )
+
+
+def enrol_and_answer(person: User, course: Course, *, actor: User):
+    """Enrol `person` and answer with the enrolment: 201 when made now, 200 when they were
+    already part-way through the course. Rules the service enforces become 422 on
+    `course`; Forbidden stays 403."""
+    try:
+        enrolment, created = elearning.enrol(person, course, actor=actor, now=utcnow())
+    except (Forbidden, NotFound, Conflict):
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        raise field_error(422, error.field or "course", error.message) from None
+    db.session.commit()
+    row = db.session.scalar(_enrolment_query().where(Enrolment.id == enrolment.id))
+    response = jsonify(serialise.enrolment(row))
+    response.status_code = 201 if created else 200
+    return response
+
+
+@bp.get("/me/enrolments")
+def my_enrolments():
+    status = text_arg("status", max_length=20)
+    if status is not None and status not in ENROLMENT_STATUSES:
+        raise InvalidParameter("status", "status must be in-progress or completed")
+    statuses = [status] if status else list(ENROLMENT_STATUSES)  # never withdrawn ones
+    query = (
+        _enrolment_query()
+        .where(Enrolment.user_id == caller().id, Enrolment.status.in_(statuses))
+        .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())
+    )
+    return jsonify(paginate(query, serialise.enrolment))
+
+
+@bp.post("/me/enrolments")
+def enrol_me():
+    me = caller()
+    code = course_code_field(json_object('{"course": "SGE"}'))
+    try:
+        course = catalogue.get_course(code)
+    except NotFound as error:
+        raise field_error(404, "course", error.message) from None
+    return enrol_and_answer(me, course, actor=me)
+
+
+# --- the training record --------------------------------------------------------------
+
+@bp.get("/me/completions")
+def my_completions():
+    # One page of completions, then the course codes of that page in one statement.
+    page = paginate(records.list_completions(caller()), lambda row: row)
+    course_ids = {row.course_id for row in page["items"] if row.course_id is not None}
+    codes: dict[int, str] = {}
+    if course_ids:
+        codes = dict(db.session.execute(select(Course.id, Course.code).where(Course.id.in_(course_ids))).all())
+    page["items"] = [serialise.completion(row, codes.get(row.course_id)) for row in page["items"]]
+    return jsonify(page)
