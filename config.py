@@ -55,6 +55,7 @@ class Config:
     RESET_WINDOW = timedelta(hours=1)
     RESET_TOKEN_LIFETIME = timedelta(hours=1)
     CONFIRM_TOKEN_LIFETIME = timedelta(days=7)
+    INVITE_TOKEN_LIFETIME = timedelta(days=_int("INVITE_TOKEN_DAYS", 7))
 
     # Email: "console" (development), "smtp" or "notify".
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")

@@ -179,6 +179,12 @@ def _issue_token(user: User, purpose: str, lifetime: timedelta, *, now: datetime
     return token
 
 
+def issue_token(user: User, purpose: str, lifetime: timedelta, *, now: datetime) -> str:
+    """A new single-use emailed token (for example an admin's invitation, which uses the
+    reset-password page to set a first password). Only its digest is stored."""
+    return _issue_token(user, purpose, lifetime, now=now)
+
+
 def _use_token(token: str, purpose: str, *, now: datetime) -> User:
     """The token's user, marking the token used; DomainError if unknown, used or expired.
     The conditional UPDATE makes it single-use even under concurrent requests."""

@@ -340,7 +340,59 @@ ENROL_ME = obj({"course": string("The code of an e-learning course.", maxLength=
 
 ENROL_PERSON = obj({"person_id": integer("The person to enrol.", minimum=1)}, description="Enrol someone.")
 
+STATUS_VALUES = ["current", "due-soon", "overdue", "not-yet-due"]
+
+REQUIREMENT_STATUS = obj(
+    {
+        "requirement": string("The requirement's stable code, e.g. dsl-role-training."),
+        "name": string(),
+        "status": string(enum=STATUS_VALUES),
+        "due_on": nullable(string(
+            "Valid until / due by this date; null means no expiry (no national period and none set locally).",
+            format="date",
+        )),
+        "overdue_since": nullable(string("Set when overdue.", format="date")),
+        "last_completed_on": nullable(string(format="date")),
+        "hours": nullable(obj(
+            {"counted": {"type": "number"}, "required": {"type": "number"}, "needed": {"type": "number"}},
+            description="For rolling-hours requirements: CPD hours inside the window, required, still needed.",
+        )),
+    },
+    description="Where a person stands on one requirement that applies to their roles.",
+)
+
+PERSON_COMPLIANCE = obj(
+    {
+        "person_id": integer(),
+        "as_of": string(format="date"),
+        "requirements": array(ref("RequirementStatus")),
+    },
+    description="A person's status on every requirement that applies to them, as of a date.",
+)
+
+ORGANISATION_COMPLIANCE_ROW = obj(
+    {
+        "person_id": integer(),
+        "full_name": string(),
+        "email": string(format="email"),
+        "requirements": array(ref("RequirementStatus")),
+    },
+)
+
+ORGANISATION_COMPLIANCE = obj(
+    {
+        **page_of("OrganisationComplianceRow")["properties"],
+        "organisation_id": integer(),
+        "as_of": string(format="date"),
+    },
+    description="One page of an organisation's people with their status on each requirement.",
+)
+
 SCHEMAS = {
+    "RequirementStatus": REQUIREMENT_STATUS,
+    "PersonCompliance": PERSON_COMPLIANCE,
+    "OrganisationComplianceRow": ORGANISATION_COMPLIANCE_ROW,
+    "OrganisationCompliance": ORGANISATION_COMPLIANCE,
     "Error": ERROR,
     "FieldError": FIELD_ERROR,
     "Organisation": ORGANISATION,
@@ -467,7 +519,29 @@ def _paths() -> dict:
         ))
     _course_paths(paths)
     _learning_paths(paths)
+    _compliance_paths(paths)
     return paths
+
+
+def _compliance_paths(paths: dict) -> None:
+    as_of = query_param(
+        "as_of", string(format="date"), "The date to answer for, YYYY-MM-DD; today (London) if not given."
+    )
+    _route(paths, "/people/{person_id}/compliance", "get", operation(
+        "getPersonCompliance", "A person's compliance with the requirements of their roles", tag="compliance",
+        response=ref("PersonCompliance"), errors=(400, 404),
+        parameters=[path_param("person_id", "The person's id."), as_of],
+        description=(
+            "For the person themselves, their organisation's setting leads and admins; 404 for anyone else. "
+            "Only requirements that apply to the person's roles on that date are listed."
+        ),
+    ))
+    _route(paths, "/organisations/{organisation_id}/compliance", "get", operation(
+        "getOrganisationCompliance", "An organisation's people and their compliance", tag="compliance",
+        response=ref("OrganisationCompliance"), errors=(400, 403, 404),
+        parameters=[path_param("organisation_id", "The organisation's id."), as_of, *page_params()],
+        description="For the organisation's setting leads and admins. People are ordered by name.",
+    ))
 
 
 COURSE_CODE = path_param("code", "The course's code, e.g. SGE.", string(maxLength=30))
@@ -570,6 +644,7 @@ def build_spec() -> dict:
             {"name": "organisations", "description": "Schools, settings, teams and agencies."},
             {"name": "courses", "description": "The course catalogue."},
             {"name": "learning", "description": "E-learning enrolments and the training record."},
+            {"name": "compliance", "description": "Refresh deadlines: who is current, due soon or overdue."},
             {"name": "reference", "description": "Codes used across the API."},
             {"name": "meta", "description": "About the API itself."},
         ],

@@ -5,6 +5,7 @@ Bad parameters are a 400 naming the parameter. Lists come in one envelope:
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Callable
 
 from flask import current_app, request, url_for
@@ -46,6 +47,19 @@ def int_arg(
     return value
 
 
+def date_arg(name: str) -> date | None:
+    """A date written YYYY-MM-DD (a real date), or None when absent."""
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        if len(raw.strip()) != 10:
+            raise ValueError
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidParameter(name, f"{name} must be a real date written YYYY-MM-DD, like 2026-09-11") from None
+
+
 def bool_arg(name: str) -> bool | None:
     raw = request.args.get(name)
     if raw is None or raw.strip() == "":
@@ -65,11 +79,12 @@ def page_args() -> tuple[int, int]:
     return page, per_page
 
 
-def paginate(query: Select, serialise: Callable[[object], dict]) -> dict:
+def paginate(query: Select, serialise: Callable, *, many: bool = False) -> dict:
     """One page of `query` (a select of one entity) in the list envelope.
 
     Two statements whatever the page size (a count and the page), plus any eager loads
-    the query asks for."""
+    the query asks for. With `many`, `serialise` takes the page's rows as a list (for
+    work done once per page, such as computing statuses in bulk)."""
     page, per_page = page_args()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
@@ -80,7 +95,7 @@ def paginate(query: Select, serialise: Callable[[object], dict]) -> dict:
         args["per_page"] = per_page
         next_url = url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
     return {
-        "items": [serialise(row) for row in rows],
+        "items": serialise(list(rows)) if many else [serialise(row) for row in rows],
         "page": page,
         "per_page": per_page,
         "total": total,

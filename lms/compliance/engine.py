@@ -16,7 +16,7 @@ Kinds of rule (DESIGN.md section 4):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable

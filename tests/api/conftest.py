@@ -8,30 +8,10 @@ from pathlib import Path
 import pytest
 from openapi_schema_validator import OAS31Validator
 
-from lms import create_app
-from lms.api import tokens_bp
 from lms.api.services import create_token
 from lms.catalogue import services as catalogue
 from lms.extensions import db
-from tests.conftest import NOW, _database_url
-
-
-@pytest.fixture(scope="session")
-def app(app, tmp_path_factory):
-    """The shared app, once lms/__init__.py registers the token pages' blueprint. Until
-    then, an app of our own with that blueprint added (Flask does not allow adding one to
-    an app that has already served requests)."""
-    if "api_tokens" in app.blueprints:
-        yield app
-        return
-    own = create_app("testing", SQLALCHEMY_DATABASE_URI=_database_url(tmp_path_factory), WTF_CSRF_ENABLED=False)
-    own.register_blueprint(tokens_bp)
-    with own.app_context():
-        db.create_all()
-    yield own
-    with own.app_context():
-        db.session.remove()
-        db.engine.dispose()
+from tests.conftest import NOW
 
 
 def make_token(person, name: str = "Test token") -> str:

@@ -1,6 +1,5 @@
 """The learner's journey through the pages: find, start, read, quiz (fail, retake, pass),
 and see the completion in My learning."""
-import re
 
 from sqlalchemy import func, select
 
