@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, func
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.db_types import UTCDateTime
@@ -64,7 +64,6 @@ class Organisation(db.Model):
     overridden (a children's centre run by a charity counts as VCS)."""
 
     __tablename__ = "organisation"
-    __table_args__ = (Index("ix_organisation_name_lower", func.lower("name")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
