@@ -119,10 +119,14 @@ def demo_data_command(if_empty, seed):
     now = utcnow()
     created = create_demo_data(if_empty=if_empty, seed=seed, now=now)
     if created:
+        from lms.demo.history import create_demo_history
+
+        history = create_demo_history(seed=seed, now=now)
         rebuild_status_table(now=now)
     db.session.commit()
     if created:
         click.echo(created.summary())
+        click.echo(f"Training history: {history.courses} partnership courses, {history.completions} completions.")
     else:
         click.echo("Demo data is already loaded.")
     click.echo("Demo sign-ins (password for all: see below):")
@@ -170,6 +174,47 @@ def courses_sync_command(path):
     result = sync_courses(sources, now=utcnow())
     db.session.commit()
     click.echo(f"Courses synced. {result.summary()}.")
+
+
+@lms_cli.command("import-records")
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and say what it would add; change nothing.")
+def import_records_command(csv_file, dry_run):
+    """Import training history from a CSV file (see docs/import.md). Imports nothing if any
+    row is bad; importing the same file again adds nothing."""
+    from pathlib import Path
+
+    from sqlalchemy.exc import IntegrityError
+
+    from lms.records.importer import import_bytes
+
+    path = Path(csv_file)
+    try:
+        report = import_bytes(path.read_bytes(), file_name=path.name, actor=None, dry_run=dry_run, now=utcnow())
+    except IntegrityError:
+        db.session.rollback()
+        raise click.ClickException(
+            "The records changed while importing (is another import running?). Nothing was imported; try again."
+        ) from None
+    for problem in report.errors:
+        click.echo(str(problem), err=True)
+    if not report.ok:
+        db.session.rollback()
+        count = len(report.errors)
+        raise click.ClickException(
+            f"{count:,} problem{'s' if count != 1 else ''} found in {report.rows:,} row{'s' if report.rows != 1 else ''}; "
+            "nothing was imported."
+        )
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for label, number in report.totals():
+        click.echo(f"{label}: {number:,}")
+    if dry_run:
+        db.session.rollback()
+        click.echo("Dry run: nothing was imported.")
+    else:
+        db.session.commit()
+        click.echo("Import complete.")
 
 
 def register_cli(app: Flask) -> None:

@@ -138,6 +138,24 @@ def make_accounts_dormant(*, now: datetime) -> str:
     return job(now=now)
 
 
+def queue_reminders(*, now: datetime) -> dict[str, int]:
+    """Queue today's training reminders and induction emails (lms.compliance.reminders)."""
+    from lms.compliance.reminders import queue_reminders as job
+
+    summary = job(now=now)
+    db.session.commit()
+    return summary
+
+
+def queue_lead_digests(*, now: datetime) -> dict[str, int]:
+    """Queue this week's staff digest for each setting lead (lms.compliance.reminders)."""
+    from lms.compliance.reminders import queue_lead_digests as job
+
+    summary = job(now=now)
+    db.session.commit()
+    return summary
+
+
 JOBS: list[Job] = [
     Job("send-email", send_email, IntervalTrigger(minutes=1, timezone=LONDON), "send queued email"),
     Job("heartbeat", heartbeat, IntervalTrigger(minutes=1, timezone=LONDON), "record that the scheduler is running"),
@@ -165,6 +183,19 @@ JOBS: list[Job] = [
         make_accounts_dormant,
         CronTrigger(hour=4, minute=15, timezone=LONDON),
         "make accounts not used for the licence policy's period dormant",
+    ),
+    # After the nightly rebuild of the status table (02:30); the send-email job delivers.
+    Job(
+        "queue-reminders",
+        queue_reminders,
+        CronTrigger(hour=6, minute=0, timezone=LONDON),
+        "queue training reminders (60, 30 and 7 days before a due date, and when overdue) and new starters' emails",
+    ),
+    Job(
+        "queue-lead-digests",
+        queue_lead_digests,
+        CronTrigger(hour=6, minute=10, timezone=LONDON),
+        "queue each setting lead's weekly list of staff overdue or due within 60 days (once per week)",
     ),
 ]
 

@@ -93,6 +93,8 @@ class ComplianceStatus(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "requirement_id", name="uq_compliance_status"),
         Index("ix_compliance_status_requirement", "requirement_id", "applicable"),
+        Index("ix_compliance_status_due_on", "due_on"),
+        Index("ix_compliance_status_overdue_from", "overdue_from"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
