@@ -18,6 +18,7 @@ from lms.core.errors import DomainError, NotFound
 from lms.core.forms import apply_domain_error
 from lms.core.time import utcnow
 from lms.extensions import db
+from lms.licences.services import summary as licence_summary
 from lms.organisations.models import JobRole, Organisation, Sector
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -49,6 +50,7 @@ def index():
         "admin/index.html",
         figures=services.dashboard_figures(),
         scheduler=services.scheduler_status(now=utcnow()),
+        licences=licence_summary(now=utcnow()),
     )
 
 

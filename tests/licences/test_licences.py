@@ -121,3 +121,18 @@ def test_admin_records_licences_and_settings(client):
     assert b"Enter a number of months from 3 to 120" in bad.data
     client.post("/admin/licences/policy", data={"dormant_after_months": "36", "warn_at_percent": "80"})
     assert services.get_policy().dormant_after_months == 36
+
+
+def test_admin_dashboard_shows_licences_and_warns_at_the_threshold(client):
+    admin = factories.user("a@example.org", admin=True)
+    for _ in range(8):
+        factories.user()
+    db.session.commit()
+    factories.sign_in(client, admin)
+    page = client.get("/admin/").data.decode()
+    assert "no licences recorded" in page and 'id="licence-warning"' not in page
+    services.add_purchase(admin, quantity=10, starts_on=date(2026, 1, 1), ends_on=None, reference=None, now=NOW)
+    db.session.commit()
+    page = client.get("/admin/").data.decode()
+    assert "9 of 10 licences (90%)" in page
+    assert 'id="licence-warning"' in page
