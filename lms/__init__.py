@@ -51,14 +51,17 @@ def _blueprints():
     from lms.api import tokens_bp as api_tokens
     from lms.audit.views import bp as audit
     from lms.catalogue.views import bp as catalogue
+    from lms.compliance.views import bp as compliance
+    from lms.compliance.rules_views import bp as requirements_admin
     from lms.elearning.views import bp as elearning
     from lms.home.views import bp as home
     from lms.licences.views import bp as licences
     from lms.notifications.views import bp as notifications
     from lms.organisations.views import bp as organisations
+    from lms.records.import_views import bp as records_import
     from lms.elearning.staff_views import bp as staff_learning
 
-    return [home, accounts, organisations, admin, licences, audit, notifications, catalogue, elearning, api, api_tokens, staff_learning]
+    return [home, accounts, organisations, admin, licences, audit, notifications, catalogue, elearning, api, api_tokens, staff_learning, compliance, requirements_admin, records_import]
 
 
 def _ensure_instance_folder(app: Flask) -> None:

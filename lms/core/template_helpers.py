@@ -53,9 +53,13 @@ def _navigation(active_endpoint: str | None) -> list[dict]:
         items.append(("My learning", "elearning.my_learning", ("elearning.",)))
         items.append(("My training", "compliance.my_training", ("compliance.my_training",)))
         if current_user.is_setting_lead:
-            items.append(("My organisation", "organisations.staff", ("organisations.staff", "staff_learning.")))
+            items.append(("My organisation", "organisations.staff", (
+                "organisations.staff", "staff_learning.", "compliance.matrix", "compliance.person", "compliance.export",
+            )))
         if current_user.is_admin:
-            items.append(("Admin", "admin.index", ("admin.", "organisations.admin")))
+            items.append(("Admin", "admin.index", (
+                "admin.", "organisations.admin", "compliance.overview", "licences.", "requirements_admin.", "records_import.",
+            )))
             items.append(("Audit log", "audit.index", ("audit.",)))
         items.append(("Your account", "accounts.profile", ("accounts.", "api_tokens.", "notifications.")))
         items.append(("Sign out", "accounts.sign_out", ("accounts.sign_out",)))

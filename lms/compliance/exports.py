@@ -1,0 +1,118 @@
+"""The staff matrix as a spreadsheet: CSV and XLSX with the same columns.
+
+A header row, then one row per person: name, email address, current job roles, and for
+each requirement two columns, its status ("Overdue", "Due soon", "Current", "Not yet due",
+"Not applicable") and its due date (empty when there is no expiry or it does not apply).
+In the XLSX file dates are real dates; in the CSV file they are YYYY-MM-DD.
+
+Text that a spreadsheet would run as a formula (starting =, +, - or @) is written so it
+stays text.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from lms.compliance.queries import Matrix
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def header(matrix: Matrix) -> list[str]:
+    columns = ["Name", "Email address", "Job roles"]
+    for requirement in matrix.requirements:
+        columns += [f"{requirement.name}: status", f"{requirement.name}: due date"]
+    return columns
+
+
+def rows(matrix: Matrix):
+    """Each person's row as Python values (dates as dates)."""
+    for row in matrix.rows:
+        values: list = [row.name, row.email, "; ".join(row.roles)]
+        for requirement in matrix.requirements:
+            cell = row.cell(requirement.code)
+            values += [cell.label, cell.due_on]
+        yield values
+
+
+def _safe_text(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def to_csv(matrix: Matrix) -> bytes:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
+    writer = csv.writer(buffer)
+    writer.writerow(header(matrix))
+    for values in rows(matrix):
+        writer.writerow(
+            [
+                value.isoformat() if isinstance(value, date)
+                else "" if value is None
+                else _safe_text(value) if isinstance(value, str)
+                else value
+                for value in values
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def _sheet_title(name: str) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", " ", name).strip() or "Compliance"
+    return cleaned[:31]
+
+
+def to_xlsx(matrix: Matrix, *, generated_at: datetime, filters: list[tuple[str, str]]) -> bytes:
+    """The matrix on one sheet, and what it shows (organisation, date, filters) on a second."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _sheet_title(matrix.organisation.name)
+    titles = header(matrix)
+    sheet.append(titles)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "B2"
+    for values in rows(matrix):
+        sheet.append([None if isinstance(value, str) else value for value in values])
+        row_number = sheet.max_row
+        for column, value in enumerate(values, start=1):
+            target = sheet.cell(row=row_number, column=column)
+            if isinstance(value, str):
+                # Set as text explicitly: openpyxl would store "=..." as a formula.
+                target.value = value
+                target.data_type = "s"
+            elif isinstance(value, date):
+                target.number_format = "d mmm yyyy"
+    for column, title in enumerate(titles, start=1):
+        width = 14 if title.endswith(": due date") else max(14, min(len(title) + 2, 40))
+        sheet.column_dimensions[get_column_letter(column)].width = width
+
+    about = workbook.create_sheet("About this file")
+    about.append(["Organisation", matrix.organisation.name])
+    about.append(["Statuses as of", matrix.as_of])
+    about.cell(row=2, column=2).number_format = "d mmm yyyy"
+    about.append(["People", len(matrix.rows)])
+    for label, value in filters:
+        about.append([f"Filter: {label}", value])
+        about.cell(row=about.max_row, column=2).data_type = "s"
+    about.append(["Downloaded at (UTC)", generated_at.replace(tzinfo=None, microsecond=0)])
+    about.cell(row=about.max_row, column=2).number_format = "d mmm yyyy hh:mm"
+    about.column_dimensions["A"].width = 24
+    about.column_dimensions["B"].width = 40
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def filename(matrix: Matrix, extension: str) -> str:
+    """compliance-hillside-primary-school-2026-06-11.csv"""
+    slug = re.sub(r"[^a-z0-9]+", "-", matrix.organisation.name.lower()).strip("-")[:60].strip("-") or "organisation"
+    return f"compliance-{slug}-{matrix.as_of.isoformat()}.{extension}"

@@ -1,0 +1,587 @@
+"""Read-only queries behind the compliance pages.
+
+- A person's training needs (the practitioner page and a lead's view of one person) come
+  from the pure calculation, services.person_compliance, with the courses that count.
+- The staff matrix and the admin overview read the maintained status table: the status on
+  a day is services.status_expression(as_of), worked out in SQL, so a page runs the same
+  few statements whether an organisation has 5 people or 500.
+
+Plain functions over the ORM; they take the date to report on and never read the request.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Float, and_, case, cast, exists, func, literal, or_, select
+
+from lms.accounts.models import PersonRole, User
+from lms.catalogue.models import Course
+from lms.compliance import engine, services
+from lms.compliance.models import STRENGTHS, ComplianceStatus, Requirement
+from lms.extensions import db
+from lms.organisations.models import Area, JobRole, Organisation, OrganisationType, Sector
+from lms.organisations.services import Page
+
+# --- words for statuses and dates ------------------------------------------------------
+
+STATUS_LABELS = {
+    engine.OVERDUE: "Overdue",
+    engine.DUE_SOON: "Due soon",
+    engine.NOT_YET_DUE: "Not yet due",
+    engine.CURRENT: "Current",
+    engine.NOT_APPLICABLE: "Not applicable",
+}
+# GOV.UK tag colours. The tag always carries the words too: colour is never the only cue.
+STATUS_TAG_CLASSES = {
+    engine.OVERDUE: "govuk-tag--red",
+    engine.DUE_SOON: "govuk-tag--orange",
+    engine.NOT_YET_DUE: "",  # the default tag (blue)
+    engine.CURRENT: "govuk-tag--green",
+    engine.NOT_APPLICABLE: "govuk-tag--grey",
+}
+# Most urgent first: the order of the practitioner page and of a status sort.
+URGENCY = (engine.OVERDUE, engine.DUE_SOON, engine.NOT_YET_DUE, engine.CURRENT)
+# The statuses the filters and the counts offer (a status row is always applicable).
+FILTER_STATUSES = {status: STATUS_LABELS[status] for status in URGENCY}
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_LONG_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December",
+)
+
+
+def short_date(value: date) -> str:
+    """'11 Sep 2026', for table cells (independent of the server's locale)."""
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def long_date(value: date) -> str:
+    """'11 September 2026'."""
+    return f"{value.day} {_LONG_MONTHS[value.month - 1]} {value.year}"
+
+
+def hours_number(value: Decimal | float | None) -> str:
+    """2 -> '2', 1.50 -> '1.5'."""
+    return f"{Decimal(value or 0):.2f}".rstrip("0").rstrip(".")
+
+
+def strength_label(code: str | None) -> str:
+    return STRENGTHS.get(code or "", code or "Not recorded")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One person's status on one requirement, as the matrix shows it."""
+
+    status: str
+    due_on: date | None = None
+    overdue_since: date | None = None
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def tag_classes(self) -> str:
+        return STATUS_TAG_CLASSES[self.status]
+
+    @property
+    def applicable(self) -> bool:
+        return self.status != engine.NOT_APPLICABLE
+
+    @property
+    def text(self) -> str:
+        """'Overdue since 11 Sep 2026', 'Due 10 Sep 2026' (due soon), 'Not yet due (by 30
+        Jan 2027)' (a new starter), 'Current to 10 Sep 2026', 'No expiry' or '—' (not
+        applicable): the words alone tell the statuses apart."""
+        if self.status == engine.NOT_APPLICABLE:
+            return "—"
+        if self.status == engine.OVERDUE:
+            if self.overdue_since is not None:
+                return f"Overdue since {short_date(self.overdue_since)}"
+            return "Overdue"
+        if self.due_on is None:
+            return "No expiry"
+        if self.status == engine.CURRENT:
+            return f"Current to {short_date(self.due_on)}"
+        if self.status == engine.NOT_YET_DUE:
+            return f"Not yet due (by {short_date(self.due_on)})"
+        return f"Due {short_date(self.due_on)}"
+
+
+NOT_APPLICABLE_CELL = Cell(engine.NOT_APPLICABLE)
+
+
+# --- one person: the pure calculation ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Need:
+    """A requirement that applies to a person, where they stand, and the courses that count."""
+
+    requirement: Requirement
+    rule: engine.Rule
+    result: engine.Result
+    courses: list[Course]
+
+    @property
+    def status(self) -> str:
+        return self.result.status
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def tag_classes(self) -> str:
+        return STATUS_TAG_CLASSES[self.status]
+
+    @property
+    def strength(self) -> str:
+        return strength_label(self.requirement.strength)
+
+    @property
+    def is_hours_rule(self) -> bool:
+        return self.rule.kind == "rolling-hours"
+
+    @property
+    def status_text(self) -> str:
+        """The sentence beside the tag. Never a made-up date: no due date, no date shown."""
+        result = self.result
+        if result.status == engine.OVERDUE:
+            since = result.overdue_since or result.due_on
+            text = f"Overdue since {long_date(since)}" if since else "Overdue"
+            if result.due_on is not None and since != result.due_on:
+                text += f" (it was due by {long_date(result.due_on)})"
+            return text
+        if result.status == engine.DUE_SOON:
+            return f"Due by {long_date(result.due_on)}" if result.due_on else "Due soon"
+        if result.status == engine.NOT_YET_DUE:
+            who = "New edition" if self.rule.kind == "per-edition" else "New starter"
+            return f"{who}: due by {long_date(result.due_on)}" if result.due_on else who
+        # current
+        if result.due_on is not None:
+            return f"Valid until {long_date(result.due_on)}"
+        if self.rule.kind == "per-edition":
+            return "Done for the current edition"
+        return "No national expiry"
+
+    @property
+    def hours_text(self) -> str | None:
+        """'6 of 12 hours in the last 36 months; 6 more needed' for hours rules."""
+        if not self.is_hours_rule or self.result.hours_required is None:
+            return None
+        counted = self.result.hours_counted or Decimal(0)
+        text = (
+            f"{hours_number(counted)} of {hours_number(self.result.hours_required)} hours "
+            f"in the last {self.rule.window_months or 36} months"
+        )
+        needed = self.result.hours_needed or Decimal(0)
+        if needed > 0:
+            text += f"; {hours_number(needed)} more needed"
+        return text
+
+
+def courses_for_rules(rules: dict[str, engine.Rule]) -> dict[str, list[Course]]:
+    """The active courses that count towards each requirement: those whose
+    requirement_codes include it, or whose delivery mode the rule accepts (one statement;
+    the catalogue is small)."""
+    courses = list(db.session.scalars(select(Course).where(Course.active.is_(True)).order_by(Course.title)))
+    result: dict[str, list[Course]] = {}
+    for code, rule in rules.items():
+        result[code] = [
+            course for course in courses
+            if code in (course.requirement_codes or ()) or course.delivery_mode in rule.qualifying_modes
+        ]
+    return result
+
+
+def training_needs(person: User, *, as_of: date) -> list[Need]:
+    """Every requirement that applies to `person` on `as_of`, most urgent first (overdue,
+    due soon, not yet due, current), then in the requirements' own order."""
+    rules = services.load_rules()
+    effective = rules.for_organisation(person.organisation_id)
+    results = services.person_compliance(person, as_of=as_of, rules=rules)
+    courses = courses_for_rules({item.requirement.code: effective[item.requirement.code] for item in results})
+    needs = [
+        Need(item.requirement, effective[item.requirement.code], item.result, courses[item.requirement.code])
+        for item in results
+    ]
+    order = {status: index for index, status in enumerate(URGENCY)}
+    needs.sort(key=lambda need: (order.get(need.status, len(order)), need.requirement.position, need.requirement.code))
+    return needs
+
+
+# --- the staff matrix: the status table for one organisation -------------------------------
+
+SORT_NAME = "name"
+
+
+@dataclass
+class MatrixFilters:
+    requirement: str | None = None  # a requirement code: only that column, only people it applies to
+    status: str | None = None  # people with this status (on the chosen requirement, or on any)
+    job_role_id: int | None = None  # people who currently hold this role
+    search: str | None = None  # part of a name or email address
+    sort: str = SORT_NAME  # "name", "-name", "<code>" (most urgent first) or "-<code>"
+
+
+@dataclass
+class MatrixRow:
+    person_id: int
+    name: str
+    email: str
+    roles: list[str]
+    cells: dict[str, Cell]  # by requirement code; missing = not applicable
+
+    def cell(self, code: str) -> Cell:
+        return self.cells.get(code, NOT_APPLICABLE_CELL)
+
+
+@dataclass
+class Matrix:
+    organisation: Organisation
+    as_of: date
+    requirements: list[Requirement]  # the columns
+    rows: list[MatrixRow]
+    page: Page | None = None  # None when every row is included (exports)
+
+
+@dataclass
+class RequirementSummary:
+    requirement: Requirement
+    counts: dict[str, int]
+    people: int  # people in scope (those it does not apply to are people - applicable)
+
+    @property
+    def applicable(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def not_applicable(self) -> int:
+        return max(self.people - self.applicable, 0)
+
+    def percent(self, status: str) -> int:
+        return round(100 * self.counts.get(status, 0) / self.applicable) if self.applicable else 0
+
+
+def organisation_requirements(organisation_id: int) -> list[Requirement]:
+    """Active requirements that apply to at least one open account at the organisation,
+    in the requirements' order (one statement): the matrix's possible columns."""
+    in_use = (
+        select(ComplianceStatus.requirement_id)
+        .join(User, User.id == ComplianceStatus.user_id)
+        .where(User.organisation_id == organisation_id, User.active.is_(True))
+    )
+    return list(
+        db.session.scalars(
+            select(Requirement)
+            .where(Requirement.active.is_(True), Requirement.id.in_(in_use))
+            .order_by(Requirement.position, Requirement.code)
+        )
+    )
+
+
+def _people_in_scope(organisation_id: int, filters: MatrixFilters):
+    """Open accounts at the organisation, narrowed by the job-role and name filters (the
+    filters about people, not statuses)."""
+    query = select(User.id).where(User.organisation_id == organisation_id, User.active.is_(True))
+    if filters.job_role_id is not None:
+        query = query.where(
+            exists(
+                select(PersonRole.id).where(
+                    PersonRole.user_id == User.id,
+                    PersonRole.job_role_id == filters.job_role_id,
+                    PersonRole.ended_on.is_(None),
+                )
+            )
+        )
+    search = " ".join((filters.search or "").split()).lower()
+    if search:
+        query = query.where(
+            or_(
+                func.lower(User.full_name).contains(search, autoescape=True),
+                func.lower(User.email).contains(search, autoescape=True),
+            )
+        )
+    return query
+
+
+def _filtered_people(organisation_id: int, filters: MatrixFilters, requirements: list[Requirement], *, as_of: date):
+    """_people_in_scope, also narrowed by the requirement and status filters."""
+    query = _people_in_scope(organisation_id, filters)
+    by_code = {r.code: r for r in requirements}
+    chosen = by_code.get(filters.requirement or "")
+    if chosen is None and filters.status is None:
+        return query
+    conditions = [ComplianceStatus.user_id == User.id]
+    if chosen is not None:
+        conditions.append(ComplianceStatus.requirement_id == chosen.id)
+    else:
+        conditions.append(ComplianceStatus.requirement_id.in_([r.id for r in requirements]))
+    if filters.status is not None:
+        conditions.append(services.status_expression(as_of) == filters.status)
+    # Correlate on User only: the sort may join the status table in the outer query too.
+    return query.where(exists(select(ComplianceStatus.id).where(*conditions).correlate(User)))
+
+
+def _sorted(query, sort: str, requirements: list[Requirement], *, as_of: date):
+    """The people query with names and emails, in the order asked for. A status sort puts
+    the most urgent first (overdue, due soon, not yet due, current, not applicable), the
+    earliest date first within a status; '-' reverses it."""
+    query = query.add_columns(User.full_name, User.email)
+    name_order = (func.lower(User.full_name), User.id)
+    descending = sort.startswith("-")
+    key = sort[1:] if descending else sort
+    by_code = {r.code: r for r in requirements}
+    if key in by_code:
+        requirement = by_code[key]
+        query = query.outerjoin(
+            ComplianceStatus,
+            and_(ComplianceStatus.user_id == User.id, ComplianceStatus.requirement_id == requirement.id),
+        )
+        status = services.status_expression(as_of)
+        rank = case(
+            (ComplianceStatus.id.is_(None), literal(len(URGENCY))),
+            *[(status == value, literal(index)) for index, value in enumerate(URGENCY)],
+            else_=literal(len(URGENCY)),
+        )
+        no_date = case((ComplianceStatus.due_on.is_(None), 1), else_=0)
+        if descending:
+            return query.order_by(rank.desc(), no_date.desc(), ComplianceStatus.due_on.desc(), *name_order)
+        return query.order_by(rank, no_date, ComplianceStatus.due_on, *name_order)
+    if key == SORT_NAME and descending:
+        return query.order_by(func.lower(User.full_name).desc(), User.id.desc())
+    return query.order_by(*name_order)
+
+
+def _cells(user_ids, requirements: list[Requirement], *, as_of: date) -> dict[int, dict[str, Cell]]:
+    """{person: {requirement code: Cell}} from the status table, in one statement.
+    `user_ids` is a list or a subquery of ids."""
+    codes = {r.id: r.code for r in requirements}
+    result: dict[int, dict[str, Cell]] = {}
+    if not codes:
+        return result
+    status = services.status_expression(as_of)
+    rows = db.session.execute(
+        select(
+            ComplianceStatus.user_id, ComplianceStatus.requirement_id, status, ComplianceStatus.due_on,
+            ComplianceStatus.overdue_from,
+        ).where(ComplianceStatus.user_id.in_(user_ids), ComplianceStatus.requirement_id.in_(list(codes)))
+    )
+    for user_id, requirement_id, value, due_on, overdue_from in rows:
+        since = overdue_from if value == engine.OVERDUE else None
+        result.setdefault(user_id, {})[codes[requirement_id]] = Cell(value, due_on, since)
+    return result
+
+
+def _roles(user_ids) -> dict[int, list[str]]:
+    """The job roles each person holds now, in the roles' order (one statement)."""
+    result: dict[int, list[str]] = {}
+    rows = db.session.execute(
+        select(PersonRole.user_id, JobRole.name)
+        .join(JobRole, JobRole.id == PersonRole.job_role_id)
+        .where(PersonRole.user_id.in_(user_ids), PersonRole.ended_on.is_(None))
+        .order_by(JobRole.position, JobRole.name)
+    )
+    for user_id, name in rows:
+        result.setdefault(user_id, []).append(name)
+    return result
+
+
+def _columns(requirements: list[Requirement], filters: MatrixFilters) -> list[Requirement]:
+    chosen = [r for r in requirements if r.code == filters.requirement]
+    return chosen or requirements
+
+
+def matrix(
+    organisation: Organisation,
+    *,
+    as_of: date,
+    filters: MatrixFilters,
+    requirements: list[Requirement],
+    page: int | None = 1,
+    per_page: int = 50,
+) -> Matrix:
+    """People (rows) by requirements (columns) for one organisation, from the status
+    table. `requirements` are organisation_requirements(...). With `page` None every row is
+    returned (for exports). Four statements for a page (count, people, roles, statuses);
+    three for everything."""
+    columns = _columns(requirements, filters)
+    people = _filtered_people(organisation.id, filters, requirements, as_of=as_of)
+    ordered = _sorted(people, filters.sort, requirements, as_of=as_of)
+    pager = None
+    if page is not None:
+        per_page = max(1, per_page)
+        total = db.session.scalar(select(func.count()).select_from(people.subquery())) or 0
+        last = max(1, -(-total // per_page))
+        number = min(max(1, page), last)
+        found = db.session.execute(ordered.limit(per_page).offset((number - 1) * per_page)).all()
+        ids = [row[0] for row in found]
+        cells = _cells(ids, columns, as_of=as_of) if ids else {}
+        roles = _roles(ids) if ids else {}
+    else:
+        found = db.session.execute(ordered).all()
+        ids_query = people.subquery()
+        id_select = select(ids_query.c.id)
+        cells = _cells(id_select, columns, as_of=as_of)
+        roles = _roles(id_select)
+    rows = [
+        MatrixRow(person_id=user_id, name=name, email=email, roles=roles.get(user_id, []), cells=cells.get(user_id, {}))
+        for user_id, name, email in found
+    ]
+    if page is not None:
+        pager = Page(items=rows, total=total, page=number, per_page=per_page)
+    return Matrix(organisation=organisation, as_of=as_of, requirements=columns, rows=rows, page=pager)
+
+
+def matrix_summary(
+    organisation: Organisation, *, as_of: date, filters: MatrixFilters, requirements: list[Requirement]
+) -> tuple[int, list[RequirementSummary]]:
+    """(people, counts per requirement and status) for the people the job-role and name
+    filters select (the requirement and status filters narrow the table, not the summary).
+    Two statements."""
+    scope = _people_in_scope(organisation.id, filters)
+    people = db.session.scalar(select(func.count()).select_from(scope.subquery())) or 0
+    counts: dict[int, dict[str, int]] = {}
+    if requirements:
+        statuses = (
+            select(ComplianceStatus.requirement_id, services.status_expression(as_of).label("status"))
+            .where(
+                ComplianceStatus.user_id.in_(scope),
+                ComplianceStatus.requirement_id.in_([r.id for r in requirements]),
+            )
+            .subquery()
+        )
+        rows = db.session.execute(
+            select(statuses.c.requirement_id, statuses.c.status, func.count())
+            .group_by(statuses.c.requirement_id, statuses.c.status)
+        )
+        for requirement_id, value, number in rows:
+            counts.setdefault(requirement_id, {})[value] = number
+    return people, [RequirementSummary(r, counts.get(r.id, {}), people) for r in requirements]
+
+
+# --- the admin overview: counts by sector, type, area and organisation ----------------------
+
+@dataclass
+class GroupCounts:
+    """Statuses counted for one group (a sector, type, area or organisation)."""
+
+    key: int | None
+    name: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def count(self, status: str) -> int:
+        return self.counts.get(status, 0)
+
+    def percent(self, status: str) -> int:
+        return round(100 * self.count(status) / self.total) if self.total else 0
+
+
+OVERVIEW_GROUPS = {
+    "sector": ("Sector", Sector),
+    "type": ("Organisation type", OrganisationType),
+    "area": ("Area", Area),
+}
+
+
+def _counted(requirement_id: int | None):
+    """The status rows the overview counts: open accounts with an organisation, one
+    requirement or all active ones."""
+    conditions = [User.active.is_(True), Requirement.active.is_(True)]
+    if requirement_id is not None:
+        conditions.append(ComplianceStatus.requirement_id == requirement_id)
+    return conditions
+
+
+def overview_by(group: str, *, as_of: date, requirement_id: int | None = None) -> list[GroupCounts]:
+    """Counts of statuses by sector, organisation type or area (one statement). Each
+    counts a person's requirement once: someone with three requirements counts three
+    times unless a requirement is chosen."""
+    _, model = OVERVIEW_GROUPS[group]
+    column = {"sector": Organisation.sector_id, "type": Organisation.type_id, "area": Organisation.area_id}[group]
+    # The status is worked out in a subquery and grouped outside it, so the grouping
+    # does not repeat an expression with bound dates (PostgreSQL would not match them).
+    statuses = (
+        select(column.label("key"), services.status_expression(as_of).label("status"))
+        .select_from(ComplianceStatus)
+        .join(Requirement, Requirement.id == ComplianceStatus.requirement_id)
+        .join(User, User.id == ComplianceStatus.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(*_counted(requirement_id))
+        .subquery()
+    )
+    query = (
+        select(statuses.c.key, model.name, statuses.c.status, func.count())
+        .select_from(statuses)
+        .outerjoin(model, model.id == statuses.c.key)
+        .group_by(statuses.c.key, model.name, model.position, statuses.c.status)
+        .order_by(model.position, model.name)
+    )
+    groups: dict[int | None, GroupCounts] = {}
+    for key, name, value, number in db.session.execute(query):
+        entry = groups.setdefault(key, GroupCounts(key, name or f"No {group}"))
+        entry.counts[value] = entry.counts.get(value, 0) + number
+    ordered = [g for k, g in groups.items() if k is not None]
+    if None in groups:
+        ordered.append(groups[None])
+    return ordered
+
+
+def overview_total(groups: list[GroupCounts]) -> GroupCounts:
+    """Everything counted, from any one complete grouping (no extra statement)."""
+    total = GroupCounts(None, "Everyone counted")
+    for group in groups:
+        for status, number in group.counts.items():
+            total.counts[status] = total.counts.get(status, 0) + number
+    return total
+
+
+ORGANISATION_SORTS = ("overdue", "name")
+
+
+def overview_organisations(
+    *, as_of: date, requirement_id: int | None = None, sort: str = "overdue", page: int = 1, per_page: int = 25
+) -> Page:
+    """One page of organisations with their counts (two statements), by the share of
+    statuses that are overdue (highest first) or by name."""
+    status = services.status_expression(as_of)
+    sums = {value: func.sum(case((status == value, 1), else_=0)) for value in URGENCY}
+    total = func.count(ComplianceStatus.id)
+    grouped = (
+        select(
+            Organisation.id, Organisation.name,
+            *[expression.label(value.replace("-", "_")) for value, expression in sums.items()],
+            total.label("total"),
+        )
+        .select_from(ComplianceStatus)
+        .join(Requirement, Requirement.id == ComplianceStatus.requirement_id)
+        .join(User, User.id == ComplianceStatus.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(*_counted(requirement_id))
+        .group_by(Organisation.id, Organisation.name)
+    )
+    count = db.session.scalar(select(func.count()).select_from(grouped.subquery())) or 0
+    per_page = max(1, per_page)
+    last = max(1, -(-count // per_page))
+    number = min(max(1, page), last)
+    if sort == "name":
+        order = (func.lower(Organisation.name), Organisation.id)
+    else:
+        share = cast(sums[engine.OVERDUE], Float) / total
+        order = (share.desc(), func.lower(Organisation.name), Organisation.id)
+    rows = db.session.execute(grouped.order_by(*order).limit(per_page).offset((number - 1) * per_page))
+    items = []
+    for row in rows:
+        entry = GroupCounts(row.id, row.name)
+        for value in URGENCY:
+            entry.counts[value] = int(getattr(row, value.replace("-", "_")) or 0)
+        items.append(entry)
+    return Page(items=items, total=count, page=number, per_page=per_page)

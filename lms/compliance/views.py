@@ -1,0 +1,325 @@
+"""Compliance pages: what training I need (everyone), a setting lead's staff matrix with
+its CSV and XLSX exports and a page per person, and the admin overview.
+
+The practitioner and per-person pages show the pure calculation; the matrix and the
+overview read the maintained status table. Every page takes ?as_of=YYYY-MM-DD (or the
+GOV.UK date input) to show statuses on another day; a date that is not real is shown as
+an error on the field, and the page falls back to today.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from lms.accounts.models import User
+from lms.accounts.services import led_organisation_ids
+from lms.audit import services as audit
+from lms.compliance import engine, exports, queries
+from lms.compliance.forms import AsOfForm, ChooseOrganisationForm, MatrixFilterForm, OverviewFilterForm
+from lms.compliance.models import Requirement
+from lms.core.auth import admin_required, setting_lead_required
+from lms.core.time import london_today, utcnow
+from lms.extensions import db
+from lms.organisations.models import JobRole, Organisation
+from lms.organisations.services import organisation_choices
+from lms.records.services import list_completions
+
+bp = Blueprint("compliance", __name__, template_folder="templates")
+
+MATRIX_PER_PAGE = 50
+ORGANISATIONS_PER_PAGE = 25
+
+
+# --- helpers --------------------------------------------------------------------------
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _page_number() -> int:
+    return max(1, _int_or_none(request.args.get("page")) or 1)
+
+
+def _as_of(form) -> tuple[date, date | None]:
+    """(the day to show, the day asked for or None). A date with an error falls back to
+    today; the error is already on the form's field for the error summary."""
+    today = london_today(utcnow())
+    if form.as_of.errors:
+        return today, None
+    return (form.as_of.data or today), form.as_of.data
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _choose_organisation(endpoint: str):
+    """(organisation, None) for ?organisation= (or the only organisation a lead leads),
+    or (None, a page asking which) when there is a choice to make. An organisation the
+    person may not see is a 404."""
+    actor = _actor()
+    requested = request.args.get("organisation")
+    led = None if actor.is_admin else led_organisation_ids(actor)
+    if requested not in (None, ""):
+        organisation_id = _int_or_none(requested)
+        if organisation_id is None or (led is not None and organisation_id not in led):
+            abort(404)
+        organisation = db.session.get(Organisation, organisation_id)
+        if organisation is None:
+            abort(404)
+        return organisation, None
+    if led is not None and len(led) == 1:
+        return db.session.get(Organisation, led[0]), None
+    if led is None:
+        options = organisation_choices(active_only=False)
+    else:
+        options = [(org.id, org.name) for org in actor.led_organisations]
+    form = ChooseOrganisationForm(request.args)
+    form.organisation.choices = [SelectChoice("", "Select an organisation")] + [
+        SelectChoice(str(i), name) for i, name in options
+    ]
+    if requested == "":  # "Continue" with nothing chosen
+        form.organisation.errors = ["Select an organisation"]
+    return None, render_template("compliance/choose.html", form=form, endpoint=endpoint)
+
+
+# --- what training I need ---------------------------------------------------------------
+
+@bp.get("/my-training")
+@login_required
+def my_training():
+    form = AsOfForm(request.args)
+    form.validate()
+    as_of, asked = _as_of(form)
+    person = _actor()
+    return render_template(
+        "compliance/my_training.html",
+        form=form,
+        person=person,
+        needs=queries.training_needs(person, as_of=as_of),
+        as_of=as_of,
+        asked=asked,
+        today=london_today(utcnow()),
+    )
+
+
+# --- a setting lead's staff matrix ------------------------------------------------------
+
+@dataclass
+class MatrixState:
+    """What the URL asks the matrix (and its exports) to show."""
+
+    form: MatrixFilterForm
+    filters: queries.MatrixFilters
+    requirements: list[Requirement]
+    as_of: date
+    args: dict  # the filters and date, for links that keep them (not the sort or page)
+    described: list[tuple[str, str]]  # the filters in words, for the export and the audit log
+
+
+def _matrix_state(organisation: Organisation) -> MatrixState:
+    """The filter form, the filters it gives, the requirements and the date, from the URL.
+    Unknown values are dropped, not errors; only a date that is not real is an error."""
+    form = MatrixFilterForm(request.args)
+    form.validate()
+    as_of, asked = _as_of(form)
+    requirements = queries.organisation_requirements(organisation.id)
+    roles = list(db.session.scalars(select(JobRole).where(JobRole.active.is_(True)).order_by(JobRole.position)))
+    form.requirement.choices = [SelectChoice("", "All requirements")] + [
+        SelectChoice(r.code, r.name) for r in requirements
+    ]
+    form.status.choices = [SelectChoice("", "Any status")] + [
+        SelectChoice(code, label) for code, label in queries.FILTER_STATUSES.items()
+    ]
+    form.job_role.choices = [SelectChoice("", "Any job role")] + [SelectChoice(str(r.id), r.name) for r in roles]
+    codes = {r.code for r in requirements}
+    requirement = form.requirement.data if form.requirement.data in codes else None
+    status = form.status.data if form.status.data in queries.FILTER_STATUSES else None
+    role_ids = {r.id: r.name for r in roles}
+    job_role_id = _int_or_none(form.job_role.data)
+    if job_role_id not in role_ids:
+        job_role_id = None
+    sort = form.sort.data or queries.SORT_NAME
+    if sort.lstrip("-") not in codes | {queries.SORT_NAME}:
+        sort = queries.SORT_NAME
+    # Show what is applied, not what was typed: unknown values are dropped.
+    form.requirement.data = requirement or ""
+    form.status.data = status or ""
+    form.job_role.data = str(job_role_id) if job_role_id else ""
+    form.sort.data = sort if sort != queries.SORT_NAME else ""
+    form.organisation.data = str(organisation.id)
+    filters = queries.MatrixFilters(
+        requirement=requirement, status=status, job_role_id=job_role_id, search=(form.q.data or "").strip()[:100] or None,
+        sort=sort,
+    )
+    args = {
+        "organisation": organisation.id,
+        "q": filters.search,
+        "requirement": requirement,
+        "status": status,
+        "job_role": job_role_id,
+        "as_of": _iso(asked),
+    }
+    args = {key: value for key, value in args.items() if value not in (None, "")}
+    described = []
+    if filters.search:
+        described.append(("Name or email address", filters.search))
+    if requirement:
+        described.append(("Requirement", next(r.name for r in requirements if r.code == requirement)))
+    if status:
+        described.append(("Status", queries.FILTER_STATUSES[status]))
+    if job_role_id:
+        described.append(("Job role", role_ids[job_role_id]))
+    return MatrixState(form, filters, requirements, as_of, args, described)
+
+
+@bp.get("/organisation/compliance")
+@setting_lead_required
+def matrix():
+    organisation, choice = _choose_organisation("compliance.matrix")
+    if organisation is None:
+        return choice
+    state = _matrix_state(organisation)
+    filters, args = state.filters, state.args
+    table = queries.matrix(
+        organisation, as_of=state.as_of, filters=filters, requirements=state.requirements,
+        page=_page_number(), per_page=MATRIX_PER_PAGE,
+    )
+    people, summary = queries.matrix_summary(
+        organisation, as_of=state.as_of, filters=filters, requirements=state.requirements
+    )
+    actor = _actor()
+    return render_template(
+        "compliance/matrix.html",
+        form=state.form,
+        organisation=organisation,
+        table=table,
+        summary=summary,
+        people=people,
+        filters=filters,
+        described=state.described,
+        as_of=state.as_of,
+        today=london_today(utcnow()),
+        args=args,
+        sorted_args={**args, "sort": filters.sort} if filters.sort != queries.SORT_NAME else args,
+        may_choose=actor.is_admin or len(actor.led_organisations) > 1,
+        statuses=queries.FILTER_STATUSES,
+        tag_classes=queries.STATUS_TAG_CLASSES,
+    )
+
+
+@bp.get("/organisation/compliance/export.<extension>")
+@setting_lead_required
+def export(extension: str):
+    if extension not in ("csv", "xlsx"):
+        abort(404)
+    organisation, _ = _choose_organisation("compliance.matrix")
+    if organisation is None:
+        return redirect(url_for(".matrix"))
+    state = _matrix_state(organisation)
+    if state.form.errors:  # back to the page, which shows the error
+        return redirect(url_for(".matrix", **request.args.to_dict(flat=False)))
+    as_of, described = state.as_of, state.described
+    table = queries.matrix(
+        organisation, as_of=as_of, filters=state.filters, requirements=state.requirements, page=None
+    )
+    now = utcnow()
+    name = exports.filename(table, extension)
+    if extension == "csv":
+        body, mimetype = exports.to_csv(table), "text/csv"
+    else:
+        body = exports.to_xlsx(table, generated_at=now, filters=described)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    audit.record(
+        _actor(), "compliance.export", target=organisation, now=now,
+        summary=f"Downloaded the training compliance of {organisation.name} as {extension.upper()} ({len(table.rows)} people)",
+        after={
+            "format": extension, "as_of": as_of, "people": len(table.rows),
+            "filters": {label: value for label, value in described},
+            "requirements": [r.code for r in table.requirements],
+        },
+    )
+    db.session.commit()
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/organisation/compliance/<int:user_id>")
+@setting_lead_required
+def person(user_id: int):
+    actor = _actor()
+    person = db.session.get(User, user_id)
+    if person is None or person.organisation_id is None:
+        abort(404)
+    if not actor.is_admin and person.organisation_id not in led_organisation_ids(actor):
+        abort(404)  # a lead does not learn that people elsewhere exist
+    form = AsOfForm(request.args)
+    form.validate()
+    as_of, asked = _as_of(form)
+    completions = list(db.session.scalars(list_completions(person)))
+    return render_template(
+        "compliance/person.html",
+        form=form,
+        person=person,
+        needs=queries.training_needs(person, as_of=as_of),
+        completions=completions,
+        as_of=as_of,
+        asked=asked,
+        today=london_today(utcnow()),
+        back_args={"organisation": person.organisation_id, "as_of": _iso(asked)},
+    )
+
+
+# --- the admin overview ---------------------------------------------------------------
+
+@bp.get("/admin/compliance")
+@admin_required
+def overview():
+    form = OverviewFilterForm(request.args)
+    form.validate()
+    as_of, asked = _as_of(form)
+    requirements = list(
+        db.session.scalars(select(Requirement).where(Requirement.active.is_(True)).order_by(Requirement.position))
+    )
+    form.requirement.choices = [SelectChoice("", "All requirements")] + [
+        SelectChoice(r.code, r.name) for r in requirements
+    ]
+    requirement = next((r for r in requirements if r.code == form.requirement.data), None)
+    form.requirement.data = requirement.code if requirement else ""
+    sort = form.sort.data if form.sort.data in queries.ORGANISATION_SORTS else "overdue"
+    form.sort.data = sort if sort != "overdue" else ""
+    requirement_id = requirement.id if requirement else None
+    groups = {
+        key: queries.overview_by(key, as_of=as_of, requirement_id=requirement_id) for key in queries.OVERVIEW_GROUPS
+    }
+    page = queries.overview_organisations(
+        as_of=as_of, requirement_id=requirement_id, sort=sort, page=_page_number(), per_page=ORGANISATIONS_PER_PAGE
+    )
+    args = {"requirement": requirement.code if requirement else None, "as_of": _iso(asked)}
+    args = {key: value for key, value in args.items() if value}
+    return render_template(
+        "compliance/overview.html",
+        form=form,
+        requirement=requirement,
+        groups=groups,
+        group_titles={key: title for key, (title, _) in queries.OVERVIEW_GROUPS.items()},
+        total=queries.overview_total(groups["sector"]),
+        page=page,
+        sort=sort,
+        args=args,
+        as_of=as_of,
+        today=london_today(utcnow()),
+        statuses=[engine.CURRENT, engine.DUE_SOON, engine.OVERDUE, engine.NOT_YET_DUE],
+        labels=queries.STATUS_LABELS,
+    )
