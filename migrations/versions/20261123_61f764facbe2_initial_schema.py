@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 1f846cff7178
+Revision ID: 61f764facbe2
 Revises: 
-Created: 2026-11-23 16:47:02.156401
+Created: 2026-11-23 17:02:25.195790
 """
 from alembic import op
 import sqlalchemy as sa
 import lms.core.db_types
 
 
-revision = '1f846cff7178'
+revision = '61f764facbe2'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -310,6 +310,8 @@ def upgrade():
     sa.UniqueConstraint('user_id', 'requirement_id', name='uq_compliance_status')
     )
     with op.batch_alter_table('compliance_status', schema=None) as batch_op:
+        batch_op.create_index('ix_compliance_status_due_on', ['due_on'], unique=False)
+        batch_op.create_index('ix_compliance_status_overdue_from', ['overdue_from'], unique=False)
         batch_op.create_index('ix_compliance_status_requirement', ['requirement_id', 'applicable'], unique=False)
         batch_op.create_index(batch_op.f('ix_compliance_status_user_id'), ['user_id'], unique=False)
 
@@ -577,6 +579,8 @@ def downgrade():
     with op.batch_alter_table('compliance_status', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_compliance_status_user_id'))
         batch_op.drop_index('ix_compliance_status_requirement')
+        batch_op.drop_index('ix_compliance_status_overdue_from')
+        batch_op.drop_index('ix_compliance_status_due_on')
 
     op.drop_table('compliance_status')
     with op.batch_alter_table('completion', schema=None) as batch_op:
