@@ -5,9 +5,12 @@ module puts the root on sys.path so `lms` and `config` import.
 """
 from __future__ import annotations
 
+import math
 import os
+import signal
 import socket
 import statistics
+import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -200,3 +203,123 @@ def free_port() -> int:
 
 def env_database_url(default: str) -> str:
     return os.environ.get("DATABASE_URL") or default
+
+
+def percentile(values, percent: float) -> float:
+    """The nearest-rank percentile (p95: the value 95% of the samples are at or below)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, math.ceil(percent / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def postgres_database_exists(url: str) -> bool:
+    engine, name = _maintenance_engine(url)
+    try:
+        with engine.connect() as connection:
+            return bool(connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                           {"name": name}).scalar())
+    finally:
+        engine.dispose()
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password, for printing."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# --- a gunicorn server --------------------------------------------------------------------
+
+class GunicornServer:
+    """`gunicorn -w N APP` on a free port of 127.0.0.1, as a context manager. `env` is added
+    to this process's environment; `pythonpath` lets APP live under benchmarks/."""
+
+    def __init__(self, app: str, *, env: dict[str, str], workers: int, log_dir: Path, name: str,
+                 pythonpath: Path | None = None, boot_timeout: float = 60.0):
+        self.app = app
+        self.env = env
+        self.workers = workers
+        self.pythonpath = pythonpath
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.error_log = log_dir / f"{name}-error.log"
+        self.boot_timeout = boot_timeout
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "GunicornServer":
+        import re
+
+        self.error_log.parent.mkdir(parents=True, exist_ok=True)
+        self.error_log.unlink(missing_ok=True)
+        command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
+                   "--bind", f"127.0.0.1:{self.port}", "--error-logfile", str(self.error_log),
+                   "--timeout", "120", "--graceful-timeout", "10"]
+        if self.pythonpath is not None:
+            command += ["--pythonpath", str(self.pythonpath)]
+        command.append(self.app)
+        self.process = subprocess.Popen(command, cwd=REPO_ROOT, env={**os.environ, **self.env},
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + self.boot_timeout
+        import urllib.request
+
+        try:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited with status {self.process.returncode}:\n{self.log_tail()}")
+                booted = len(set(re.findall(r"Booting worker with pid: (\d+)", self._log())))
+                if booted >= self.workers:
+                    try:
+                        with urllib.request.urlopen(self.base + "/health", timeout=2) as response:
+                            if response.status == 200:
+                                return self
+                    except OSError:
+                        pass
+                time.sleep(0.1)
+            raise RuntimeError(f"gunicorn was not ready within {self.boot_timeout:.0f} seconds:\n{self.log_tail()}")
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _log(self) -> str:
+        return self.error_log.read_text(errors="replace") if self.error_log.exists() else ""
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self._log().splitlines()[-lines:]) or "(no gunicorn log)"
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def schema_differences(url: str) -> list[str]:
+    """What the models have that the database lacks (tables, columns): a generated
+    database made before a model change must be made again."""
+    from sqlalchemy import inspect
+
+    from lms import models  # noqa: F401  (every table in the metadata)
+    from lms.extensions import db
+
+    engine = create_engine(url)
+    try:
+        inspector = inspect(engine)
+        existing = set(inspector.get_table_names())
+        missing = []
+        for table in db.metadata.sorted_tables:
+            if table.name not in existing:
+                missing.append(f"table {table.name}")
+                continue
+            columns = {column["name"] for column in inspector.get_columns(table.name)}
+            missing += [f"column {table.name}.{column.name}" for column in table.columns if column.name not in columns]
+        return missing
+    finally:
+        engine.dispose()

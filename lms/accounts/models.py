@@ -64,7 +64,17 @@ class User(db.Model):
 
     @property
     def is_setting_lead(self) -> bool:
-        return bool(self.led_organisations)
+        """Asked on every page (for the navigation): a cheap EXISTS unless the
+        organisations are already loaded."""
+        if "led_organisations" in self.__dict__:
+            return bool(self.led_organisations)
+        from sqlalchemy import exists, select
+        from sqlalchemy.orm import object_session
+
+        session = object_session(self)
+        if session is None or self.id is None:
+            return False
+        return bool(session.scalar(select(exists().where(SettingLead.user_id == self.id))))
 
     @property
     def current_roles(self) -> list["PersonRole"]:

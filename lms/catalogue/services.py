@@ -140,13 +140,9 @@ class CourseFilters:
 
 
 def list_courses(filters: CourseFilters) -> Select:
-    """Active courses matching the filters, by title. An empty audience means everyone."""
-    query = (
-        select(Course)
-        .where(Course.active.is_(True))
-        .options(selectinload(Course.audience_sectors), selectinload(Course.audience_roles))
-        .order_by(Course.title)
-    )
+    """Active courses matching the filters, by title. An empty audience means everyone.
+    Callers add the loading options for what they show."""
+    query = select(Course).where(Course.active.is_(True)).order_by(Course.title)
     if filters.keyword:
         keyword = filters.keyword.strip().lower()  # % and _ are matched as themselves
         query = query.where(

@@ -4,10 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from lms.catalogue import services
 from lms.catalogue.forms import ButtonForm, CatalogueFilterForm
+from lms.catalogue.models import Course
 from lms.core.errors import DomainError, NotFound
 from lms.core.time import utcnow
 from lms.extensions import db
@@ -32,7 +34,7 @@ def index():
         sector=form.sector.data or None,
         job_role=form.job_role.data or None,
     )
-    courses = list(db.session.scalars(services.list_courses(filters)))
+    courses = list(db.session.scalars(services.list_courses(filters).options(selectinload(Course.audience_sectors))))
     return render_template(
         "catalogue/index.html", filter_form=form, courses=courses, requirements=services.REQUIREMENTS,
         filtered=any([filters.keyword, filters.modes, filters.levels, filters.sector, filters.job_role]),

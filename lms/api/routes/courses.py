@@ -69,7 +69,10 @@ def courses():
         job_role=code_arg("job_role", JobRole, "job role"),
     )
     # Titles may repeat, so the id keeps the pages' order stable.
-    return jsonify(paginate(catalogue.list_courses(filters).order_by(Course.id), serialise.course))
+    query = catalogue.list_courses(filters).options(
+        selectinload(Course.audience_sectors), selectinload(Course.audience_roles)
+    )
+    return jsonify(paginate(query.order_by(Course.id), serialise.course))
 
 
 def outline_version(course: Course) -> CourseVersion | None:
