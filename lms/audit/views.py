@@ -38,6 +38,7 @@ def audit_value(value):
 TARGET_PAGES = {
     "user": "/admin/people/{id}",
     "organisation": "/admin/organisations/{id}",
+    "requirement": "/admin/requirements/id/{id}",
 }
 
 

@@ -32,11 +32,20 @@ REQUIREMENTS = {
 REQUIREMENT_CODES = tuple(REQUIREMENTS)
 
 
+def requirement_names() -> dict[str, str]:
+    """Every requirement's name by code: the baseline, and any the partnership has added
+    (read from the requirements table, which the compliance feature owns)."""
+    names = dict(REQUIREMENTS)
+    table = db.metadata.tables["requirement"]
+    names.update(dict(db.session.execute(select(table.c.code, table.c.name)).all()))
+    return names
+
+
 def known_codes() -> dict[str, set[str]]:
     return {
         "sectors": set(db.session.scalars(select(Sector.code))),
         "job_roles": set(db.session.scalars(select(JobRole.code))),
-        "requirements": set(REQUIREMENT_CODES),
+        "requirements": set(requirement_names()),
     }
 
 

@@ -36,7 +36,7 @@ def index():
     )
     courses = list(db.session.scalars(services.list_courses(filters).options(selectinload(Course.audience_sectors))))
     return render_template(
-        "catalogue/index.html", filter_form=form, courses=courses, requirements=services.REQUIREMENTS,
+        "catalogue/index.html", filter_form=form, courses=courses,
         filtered=any([filters.keyword, filters.modes, filters.levels, filters.sector, filters.job_role]),
     )
 
@@ -58,7 +58,7 @@ def course(code: str):
     version = services.latest_version(course) if course.delivery_mode == "elearning" else None
     return render_template(
         "catalogue/course.html", course=course, version=version, enrolment=enrolment, interested=interested,
-        requirements=services.REQUIREMENTS, button=ButtonForm(),
+        button=ButtonForm(),
     )
 
 

@@ -44,7 +44,7 @@ class RuleSet:
         return self.partnership
 
 
-def _merge(requirement: Requirement, layers: list[RequirementRule]) -> engine.Rule:
+def merge_layers(requirement: Requirement, layers: list[RequirementRule]) -> engine.Rule:
     values = dict(DEFAULTS)
     for layer in layers:  # national, then partnership, then organisation
         for name in RULE_FIELDS:
@@ -85,7 +85,7 @@ def load_rules() -> RuleSet:
     organisation_layers: dict[int, dict[str, RequirementRule]] = defaultdict(dict)
     for requirement in requirements:
         base = sorted((r for r in requirement.rules if r.layer != "organisation"), key=lambda r: _LAYER_ORDER[r.layer])
-        partnership[requirement.code] = _merge(requirement, base)
+        partnership[requirement.code] = merge_layers(requirement, base)
         if requirement.organisation_overrides:
             for rule in requirement.rules:
                 if rule.layer == "organisation" and rule.organisation_id is not None:
@@ -96,7 +96,7 @@ def load_rules() -> RuleSet:
         for requirement in requirements:
             if requirement.code in overrides:
                 base = sorted((r for r in requirement.rules if r.layer != "organisation"), key=lambda r: _LAYER_ORDER[r.layer])
-                rules[requirement.code] = _merge(requirement, base + [overrides[requirement.code]])
+                rules[requirement.code] = merge_layers(requirement, base + [overrides[requirement.code]])
         by_organisation[organisation_id] = rules
     return RuleSet({r.code: r for r in requirements}, partnership, by_organisation)
 
@@ -201,7 +201,8 @@ def refresh_status(user_ids: Iterable[int], *, now: datetime, rules: RuleSet | N
         rows = _rows_for(chunk, organisation_of, rules, as_of)
         db.session.execute(delete(ComplianceStatus).where(ComplianceStatus.user_id.in_(chunk)))
         if rows:
-            db.session.execute(insert(ComplianceStatus), rows)
+            # render_nulls keeps this one executemany instead of one per pattern of NULLs.
+            db.session.execute(insert(ComplianceStatus).execution_options(render_nulls=True), rows)
         total += len(rows)
     return total
 

@@ -18,9 +18,14 @@ def format_hours(value) -> str:
 
 
 def requirement_name(code: str) -> str:
-    from lms.catalogue.services import REQUIREMENTS
+    """A requirement's name, looked up once per request."""
+    from flask import g
 
-    return REQUIREMENTS.get(code, code)
+    from lms.catalogue.services import requirement_names
+
+    if "requirement_names" not in g:
+        g.requirement_names = requirement_names()
+    return g.requirement_names.get(code, code)
 
 
 def init_app(app: Flask) -> None:
