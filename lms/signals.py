@@ -11,6 +11,11 @@ completion_recorded = _signals.signal("completion-recorded")
 committed). Receivers get `sender=None, completion=<Completion>, now=<datetime>` and must
 only add to the same transaction (compliance status, certificates)."""
 
+completions_recorded = _signals.signal("completions-recorded")
+"""Sent by records.services.record_completions after adding many completions at once (the
+history import), instead of completion_recorded for each. Receivers get `sender=None,
+user_ids=<list of int>, now=<datetime>` and must only add to the same transaction."""
+
 person_changed = _signals.signal("person-changed")
 """Sent by accounts services when a person's job roles or organisation change. Receivers
 get `sender=None, user=<User>, now=<datetime>` and add to the same transaction

@@ -267,12 +267,17 @@ def _on_completion(sender, completion, now, **extra):
     refresh_status([completion.user_id], now=now)
 
 
+def _on_completions(sender, user_ids, now, **extra):
+    refresh_status(user_ids, now=now)
+
+
 def _on_person_changed(sender, user, now, **extra):
     refresh_status([user.id], now=now)
 
 
 def connect_signals() -> None:
-    from lms.signals import completion_recorded, person_changed
+    from lms.signals import completion_recorded, completions_recorded, person_changed
 
     completion_recorded.connect(_on_completion, weak=False)
+    completions_recorded.connect(_on_completions, weak=False)
     person_changed.connect(_on_person_changed, weak=False)

@@ -1,16 +1,17 @@
 """Write and read the training record. record_completion is the only writer."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
 from lms.extensions import db
 from lms.records.models import DELIVERY_MODES, SOURCES, Completion
-from lms.signals import completion_recorded
+from lms.signals import completion_recorded, completions_recorded
 
 
 def record_completion(
@@ -67,6 +68,63 @@ def record_completion(
         return existing, False
     completion_recorded.send(None, completion=completion, now=now)
     return completion, True
+
+
+@dataclass(frozen=True)
+class NewCompletion:
+    user: User
+    title: str
+    delivery_mode: str
+    on: date
+    hours: Decimal
+    source_ref: str
+    course: object | None = None
+
+
+def record_completions(items: list[NewCompletion], *, source: str, now: datetime, chunk: int = 5000) -> int:
+    """Add many completions at once (the history import), each once: references already
+    recorded, or repeated in `items`, are skipped. Sends completions_recorded once for
+    everyone affected. Returns how many were added. A concurrent import of the same rows
+    fails on the unique (source, source_ref) and the caller's transaction rolls back."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown completion source {source!r}")
+    for item in items:
+        if item.delivery_mode not in DELIVERY_MODES:
+            raise ValueError(f"unknown delivery mode {item.delivery_mode!r}")
+    db.session.flush()
+    refs = [item.source_ref for item in items]
+    present: set[str] = set()
+    for start in range(0, len(refs), 1000):
+        present.update(db.session.scalars(
+            select(Completion.source_ref).where(Completion.source == source, Completion.source_ref.in_(refs[start:start + 1000]))
+        ))
+    rows = []
+    for item in items:
+        if item.source_ref in present:
+            continue
+        present.add(item.source_ref)
+        organisation = item.user.organisation
+        rows.append({
+            "user_id": item.user.id,
+            "course_id": item.course.id if item.course is not None else None,
+            "course_version_id": None,
+            "title": item.title,
+            "delivery_mode": item.delivery_mode,
+            "completed_on": item.on,
+            "cpd_hours": Decimal(item.hours),
+            "score": None,
+            "source": source,
+            "source_ref": item.source_ref,
+            "organisation_id": organisation.id if organisation is not None else None,
+            "sector_id": organisation.sector_id if organisation is not None else None,
+            "self_reported": False,
+            "created_at": now,
+        })
+    for start in range(0, len(rows), chunk):
+        db.session.execute(insert(Completion).execution_options(render_nulls=True), rows[start:start + chunk])
+    if rows:
+        completions_recorded.send(None, user_ids=sorted({row["user_id"] for row in rows}), now=now)
+    return len(rows)
 
 
 def _find(source: str, source_ref: str) -> Completion | None:
