@@ -19,6 +19,7 @@ from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.catalogue.models import Course, Lesson
 from lms.core.errors import DomainError, Forbidden, NotFound
+from lms.core.pagination import Page
 from lms.elearning.models import Enrolment
 from lms.elearning.services import BulkResult, enrol_many
 from lms.extensions import db
@@ -227,32 +228,7 @@ class ProgressCounts:
     not_enrolled: int = 0
 
 
-@dataclass
-class ProgressPage:
-    items: list[ProgressRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def first_index(self) -> int:
-        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
-
-    @property
-    def last_index(self) -> int:
-        return min(self.total, self.page * self.per_page)
+ProgressPage = Page  # items are ProgressRow
 
 
 def _joined(organisation: Organisation, course_id: int | None, *columns) -> Select:

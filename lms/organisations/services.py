@@ -21,6 +21,7 @@ from lms.accounts import services as accounts
 from lms.accounts.models import Employment, PersonRole, SettingLead, User
 from lms.audit import services as audit
 from lms.core.errors import DomainError, Forbidden, NotFound
+from lms.core.pagination import Page
 from lms.core.time import london_today
 from lms.extensions import db
 from lms.notifications.services import queue_templated_email
@@ -68,34 +69,6 @@ def _as_id(value: Any) -> int | None:
         return -1
 
 
-@dataclass
-class Page:
-    """One page of a query's results."""
-
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def first_index(self) -> int:
-        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
-
-    @property
-    def last_index(self) -> int:
-        return min(self.total, self.page * self.per_page)
 
 
 def paginate(query: Select, *, page: int = 1, per_page: int = 25) -> Page:
