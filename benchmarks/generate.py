@@ -8,11 +8,13 @@ national (2M, 20M: use PostgreSQL); XS and XXS are small sizes for tests. The ta
 --database, else DATABASE_URL, else a fresh SQLite file under benchmarks/output/. The
 database must be empty unless --fresh (drop and recreate every table) is given.
 
-It fills: areas, organisations, people (`user`), job roles, employments, setting leads;
-the catalogue (the e-learning in courses/, synced as `flask lms courses sync` does, and
-70 courses run as sessions, with their audiences); completions over five years (with the
-completed enrolment behind each e-learning one); and one e-learning course in progress
-for a tenth of people. Rows go in with bulk INSERTs of a few thousand at a time (COPY on
+It fills: the national training requirements (as `flask lms seed` loads them); areas,
+organisations (one of them a 200-person secondary school, LARGE_ORGANISATION_NAME),
+people (`user`), job roles, employments, setting leads; the catalogue (the e-learning in
+courses/, synced as `flask lms courses sync` does, and 74 courses run as sessions, with
+their audiences and the requirements they count towards); completions over five years
+(with the completed enrolment behind each e-learning one); and one e-learning course in
+progress for a tenth of people. Rows go in with bulk INSERTs of a few thousand at a time (COPY on
 PostgreSQL with psycopg 3) and ids assigned here (so no RETURNING). Everything derives
 from --seed.
 
@@ -88,6 +90,17 @@ ORGANISATION_MIX = {
     "fostering-agency": (3, 10), "adult-social-care": (1, 60),
 }
 NO_ORGANISATION_SHARE = 0.01  # agency and self-employed people
+# One organisation much larger than the rest, for the staff-matrix benchmark: a big
+# secondary school with LARGE_ORGANISATION_STAFF people (a tenth of the people at the
+# test sizes), its DSL being its setting lead. It is the last organisation generated.
+LARGE_ORGANISATION_NAME = "Benchmark Academy (large secondary school)"
+LARGE_ORGANISATION_TYPE = "secondary-school"
+LARGE_ORGANISATION_STAFF = 200
+
+
+def large_organisation_staff(size: Size) -> int:
+    """People at the large organisation: 200, or a tenth of the people at small sizes."""
+    return min(LARGE_ORGANISATION_STAFF, size.people // 10)
 
 # The first person of an organisation of these types leads it (roles held).
 LEAD_ROLES = {
@@ -149,6 +162,7 @@ class Context:
     area_ids: list[int] = field(default_factory=list)
     organisations_by_type: dict[str, list[int]] = field(default_factory=dict)
     org_staff: list[tuple[int, str, int]] = field(default_factory=list)  # (org id, type code, people)
+    large_organisation_id: int | None = None  # LARGE_ORGANISATION_NAME's id
     first_person_id: int = 1
     person_org: array = field(default_factory=lambda: array("q"))  # 0: no organisation
     person_type: array = field(default_factory=lambda: array("h"))  # index into type_codes; -1: none
@@ -222,8 +236,10 @@ def generate_organisations(ctx: Context) -> None:
             plan.append((type_code, staff * rng.uniform(0.6, 1.4)))
     rng.shuffle(plan)
 
-    # Share the people out: childminders get one each, the rest by relative staff size.
-    with_org = ctx.size.people - round(ctx.size.people * NO_ORGANISATION_SHARE)
+    # Share the people out: childminders get one each, the rest by relative staff size;
+    # the large organisation (added last) has its own fixed number.
+    large_staff = large_organisation_staff(ctx.size)
+    with_org = ctx.size.people - round(ctx.size.people * NO_ORGANISATION_SHARE) - large_staff
     childminders = sum(1 for code, _ in plan if code == "childminder")
     weights = sum(weight for code, weight in plan if code != "childminder")
     to_share = with_org - childminders
@@ -234,6 +250,11 @@ def generate_organisations(ctx: Context) -> None:
                          key=lambda i: raw[i] - staff[i], reverse=True)
     for i in by_fraction[: max(0, remainder)]:
         staff[i] += 1
+    large_index = None
+    if large_staff:
+        large_index = len(plan)
+        plan.append((LARGE_ORGANISATION_TYPE, 0.0))
+        staff.append(large_staff)
 
     rows = []
     for i, (type_code, _) in enumerate(plan):
@@ -241,9 +262,11 @@ def generate_organisations(ctx: Context) -> None:
         number = len(ctx.organisations_by_type.setdefault(type_code, [])) + 1
         ctx.organisations_by_type[type_code].append(org_id)
         ctx.org_staff.append((org_id, type_code, staff[i]))
+        if i == large_index:
+            ctx.large_organisation_id = org_id
         rows.append({
             "id": org_id,
-            "name": f"{type_code.replace('-', ' ').title()} {number}",
+            "name": LARGE_ORGANISATION_NAME if i == large_index else f"{type_code.replace('-', ' ').title()} {number}",
             "type_id": ctx.type_ids[type_code],
             "sector_id": ctx.sector_ids[ctx.type_sector[type_code]],
             "area_id": rng.choice(ctx.area_ids),
@@ -502,6 +525,14 @@ CATALOGUE_TOPICS = [
      "Policies, safer activities and reporting concerns for clubs, faith and community groups.",
      1, "3", ("vcs",), ("vcs-staff", "vcs-lead"),
      ("vcs-safeguarding",), ("face-to-face", "outreach")),
+    ("SAU", "Annual safeguarding update for school staff",
+     "This year's changes to guidance, local learning and a refresher on reporting, for all school staff.",
+     1, "1.5", ("education",), ("school-staff", "teacher", "teaching-assistant", "head-teacher"),
+     ("staff-annual-update",), ("twilight", "virtual")),
+    ("H4", "Safeguarding children, health level 4",
+     "Level 4 for named and designated professionals: leading safeguarding in a health organisation.",
+     3, "8", ("health",), ("health-l4", "health-l5"),
+     ("health-l4",), ("face-to-face", "event")),
     ("SW", "Safeguarding Week conference",
      "The partnership's annual conference: talks and workshops on this year's themes.",
      1, "5", (), (),
@@ -799,6 +830,7 @@ def _analyze(ctx: Context) -> None:
 
 def generate(url: str, size: Size, *, seed: int, chunk: int, fresh: bool, now: datetime) -> Context:
     from lms.accounts.services import hash_password
+    from lms.compliance.baseline import load_baseline
     from lms.extensions import db
     from lms.organisations.models import JobRole, OrganisationType, Sector
     from lms.organisations.reference import load_reference_data
@@ -809,6 +841,7 @@ def generate(url: str, size: Size, *, seed: int, chunk: int, fresh: bool, now: d
     create_schema(app)
     with app.app_context():
         load_reference_data()
+        requirements = load_baseline()  # the national requirements, as `flask lms seed` loads them
         db.session.commit()
         if db.session.scalar(select(func.count()).select_from(db.metadata.tables["user"])):
             raise SystemExit("The database already has people in it. Use an empty database, or --fresh to start again.")
@@ -833,6 +866,7 @@ def generate(url: str, size: Size, *, seed: int, chunk: int, fresh: bool, now: d
                 ctx.type_ids[code] = type_id
                 ctx.type_sector[code] = next(s for s, i in ctx.sector_ids.items() if i == sector_id)
             ctx.job_role_ids = dict(connection.execute(select(JobRole.code, JobRole.id)).all())
+            ctx.rows["requirement (national baseline)"] = requirements
             for step in STEPS:
                 step(ctx)
             _reset_sequences(ctx)

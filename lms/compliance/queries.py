@@ -447,12 +447,14 @@ def matrix_summary(
     people = db.session.scalar(select(func.count()).select_from(scope.subquery())) or 0
     counts: dict[int, dict[str, int]] = {}
     if requirements:
+        # Start from the organisation's people (a join, not IN (subquery)), so SQLite walks
+        # their few rows rather than the whole status table's index.
+        people_in_scope = scope.subquery()
         statuses = (
             select(ComplianceStatus.requirement_id, services.status_expression(as_of).label("status"))
-            .where(
-                ComplianceStatus.user_id.in_(scope),
-                ComplianceStatus.requirement_id.in_([r.id for r in requirements]),
-            )
+            .select_from(people_in_scope)
+            .join(ComplianceStatus, ComplianceStatus.user_id == people_in_scope.c.id)
+            .where(ComplianceStatus.requirement_id.in_([r.id for r in requirements]))
             .subquery()
         )
         rows = db.session.execute(
