@@ -17,10 +17,11 @@ For each size:
    sqlite:///benchmarks/output/compliance-{size}.sqlite) is generated first when it is
    missing or empty (benchmarks/generate.py, which loads the national requirements and
    adds the 200-person LARGE_ORGANISATION_NAME with its setting lead).
-2. The rebuild: the status table is emptied, then lms.compliance.services.
-   rebuild_status_table(now=...) runs and commits, --rebuild-runs times (2: on an empty
-   table, then over a full one). Each run's seconds, rows and SQL statements are printed
-   against --rebuild-limit (120 seconds). On PostgreSQL an untimed ANALYZE follows, as
+2. The rebuild: the status table and the overview's kept counts are emptied, then
+   lms.compliance.services.rebuild_status_table(now=...), which writes both, runs and
+   commits, --rebuild-runs times (2: on an empty table, then over a full one). Each
+   run's seconds, rows and SQL statements are printed against --rebuild-limit (120
+   seconds). On PostgreSQL an untimed ANALYZE follows, as
    autovacuum would run soon after so many new rows.
 3. The pages, in this process (and with --server through gunicorn, production settings,
    as benchmarks/bench_pages.py does): /health; /admin/compliance signed in as an admin;
@@ -163,14 +164,16 @@ def find_subjects(app) -> Subjects:
 
 
 def time_rebuilds(app, *, runs: int, now: datetime) -> list[Rebuild]:
-    """Empty the status table, then rebuild it `runs` times, each committed and timed."""
-    from lms.compliance.models import ComplianceStatus
+    """Empty the status table and the kept counts, then rebuild them `runs` times, each
+    committed and timed."""
+    from lms.compliance.models import ComplianceCount, ComplianceStatus
     from lms.compliance.services import rebuild_status_table
     from lms.extensions import db
 
     results = []
     with app.app_context():
         counter = StatementCounter(db.engine)
+        db.session.execute(delete(ComplianceCount))
         db.session.execute(delete(ComplianceStatus))
         db.session.commit()
         for number in range(1, runs + 1):
@@ -181,8 +184,10 @@ def time_rebuilds(app, *, runs: int, now: datetime) -> list[Rebuild]:
             db.session.commit()
             finished = time.perf_counter()
             results.append(Rebuild(number, rows, finished - started, finished - committing, len(counter.statements)))
-            print(f"  rebuild {number}: {rows:,} status rows in {finished - started:.1f} seconds "
-                  f"(commit {finished - committing:.1f} s, {len(counter.statements):,} SQL statements)", flush=True)
+            counts = db.session.scalar(select(func.count(ComplianceCount.id)))
+            print(f"  rebuild {number}: {rows:,} status rows and {counts:,} kept counts in "
+                  f"{finished - started:.1f} seconds (commit {finished - committing:.1f} s, "
+                  f"{len(counter.statements):,} SQL statements)", flush=True)
         if db.engine.dialect.name == "postgresql":
             # As autovacuum would within a minute of so many changed rows, so the pages'
             # queries are planned for the tables' real sizes (not timed).

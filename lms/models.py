@@ -11,7 +11,7 @@ from lms.accounts.models import (  # noqa: F401
 from lms.api.models import ApiToken  # noqa: F401
 from lms.audit.models import AuditEvent  # noqa: F401
 from lms.catalogue.models import Course, CourseInterest, CourseVersion, Lesson  # noqa: F401
-from lms.compliance.models import ComplianceStatus, Requirement, RequirementRule  # noqa: F401
+from lms.compliance.models import ComplianceCount, ComplianceStatus, Requirement, RequirementRule  # noqa: F401
 from lms.elearning.models import Enrolment, QuizAttempt  # noqa: F401
 from lms.licences.models import LicencePolicy, LicencePurchase  # noqa: F401
 from lms.notifications.models import JobRun, OutboundEmail  # noqa: F401
@@ -24,3 +24,4 @@ from lms.organisations.models import (  # noqa: F401
     OrganisationType,
     Sector,
 )
+from lms.bookings.models import Booking, ChargeRate, TrainingSession  # noqa: F401

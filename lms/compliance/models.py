@@ -112,3 +112,34 @@ class ComplianceStatus(db.Model):
 
     user: Mapped[User] = relationship()
     requirement: Mapped[Requirement] = relationship()
+
+
+class ComplianceCount(db.Model):
+    """Counts kept for the admin overview, for one day (`as_of`): how many of the status
+    rows of open accounts are overdue, due soon, not yet due and current on that day.
+
+    A row counts one organisation (`scope` "organisation", `scope_id` its id), or every
+    organisation of one sector, organisation type or area (`scope` "sector", "type" or
+    "area"; `scope_id` None for organisations with none), for one requirement
+    (`requirement_id`) or for all active requirements together (None). So each table
+    of the overview is a few rows read by index, whatever the number of people.
+
+    Written for everyone by the nightly rebuild, and counted again for the organisations
+    (and their sector, type and area) of the people compliance.services.refresh_status
+    touches, always for the day the table already holds. Every row holds the same day.
+    The overview reads these counts when asked about that day, and counts the status
+    table otherwise."""
+
+    __tablename__ = "compliance_count"
+    __table_args__ = (Index("ix_compliance_count_scope", "scope", "requirement_id", "scope_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[date]
+    scope: Mapped[str] = mapped_column(String(12))  # organisation | sector | type | area
+    scope_id: Mapped[int | None]
+    requirement_id: Mapped[int | None] = mapped_column(ForeignKey("requirement.id", ondelete="CASCADE"))
+    overdue_count: Mapped[int]
+    due_soon_count: Mapped[int]
+    not_yet_due_count: Mapped[int]
+    current_count: Mapped[int]
+    total_count: Mapped[int]

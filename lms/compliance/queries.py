@@ -5,6 +5,10 @@
 - The staff matrix and the admin overview read the maintained status table: the status on
   a day is services.status_expression(as_of), worked out in SQL, so a page runs the same
   few statements whether an organisation has 5 people or 500.
+- The admin overview reads the kept counts (ComplianceCount: per organisation, sector,
+  type and area, per requirement and for all) when asked about the day they hold, so it
+  reads a few rows per table whatever the number of people; for any other day it counts
+  the status table.
 
 Plain functions over the ORM; they take the date to report on and never read the request.
 """
@@ -19,7 +23,7 @@ from sqlalchemy import Float, and_, case, cast, exists, func, literal, or_, sele
 from lms.accounts.models import PersonRole, User
 from lms.catalogue.models import Course
 from lms.compliance import engine, services
-from lms.compliance.models import STRENGTHS, ComplianceStatus, Requirement
+from lms.compliance.models import STRENGTHS, ComplianceCount, ComplianceStatus, Requirement
 from lms.extensions import db
 from lms.organisations.models import Area, JobRole, Organisation, OrganisationType, Sector
 from lms.organisations.services import Page
@@ -235,6 +239,7 @@ class MatrixRow:
     email: str
     roles: list[str]
     cells: dict[str, Cell]  # by requirement code; missing = not applicable
+    line: list[Cell] = field(default_factory=list)  # the cells in the matrix's column order
 
     def cell(self, code: str) -> Cell:
         return self.cells.get(code, NOT_APPLICABLE_CELL)
@@ -428,23 +433,27 @@ def matrix(
         id_select = select(ids_query.c.id)
         cells = _cells(id_select, columns, as_of=as_of)
         roles = _roles(id_select)
-    rows = [
-        MatrixRow(person_id=user_id, name=name, email=email, roles=roles.get(user_id, []), cells=cells.get(user_id, {}))
-        for user_id, name, email in found
-    ]
+    codes = [r.code for r in columns]
+    rows = []
+    for user_id, name, email in found:
+        mine = cells.get(user_id, {})
+        line = [mine.get(code, NOT_APPLICABLE_CELL) for code in codes]
+        rows.append(MatrixRow(person_id=user_id, name=name, email=email, roles=roles.get(user_id, []), cells=mine, line=line))
     if page is not None:
         pager = Page(items=rows, total=total, page=number, per_page=per_page)
     return Matrix(organisation=organisation, as_of=as_of, requirements=columns, rows=rows, page=pager)
 
 
 def matrix_summary(
-    organisation: Organisation, *, as_of: date, filters: MatrixFilters, requirements: list[Requirement]
+    organisation: Organisation, *, as_of: date, filters: MatrixFilters, requirements: list[Requirement],
+    people: int | None = None,
 ) -> tuple[int, list[RequirementSummary]]:
     """(people, counts per requirement and status) for the people the job-role and name
     filters select (the requirement and status filters narrow the table, not the summary).
-    Two statements."""
+    Two statements, or one when the caller already knows how many people that is."""
     scope = _people_in_scope(organisation.id, filters)
-    people = db.session.scalar(select(func.count()).select_from(scope.subquery())) or 0
+    if people is None:
+        people = db.session.scalar(select(func.count()).select_from(scope.subquery())) or 0
     counts: dict[int, dict[str, int]] = {}
     if requirements:
         # Start from the organisation's people (a join, not IN (subquery)), so SQLite walks
@@ -503,12 +512,49 @@ def _counted(requirement_id: int | None):
     return conditions
 
 
-def overview_by(group: str, *, as_of: date, requirement_id: int | None = None) -> list[GroupCounts]:
+_GROUP_COLUMNS = {"sector": Organisation.sector_id, "type": Organisation.type_id, "area": Organisation.area_id}
+
+
+def use_counts(as_of: date) -> bool:
+    """Whether the overview can read the kept counts for `as_of`: they hold that day (one
+    statement)."""
+    return services.counted_day() == as_of
+
+
+def _kept_counts(scope: str, requirement_id: int | None, as_of: date) -> list:
+    """Conditions on ComplianceCount: the day, the scope, one requirement or all (None)."""
+    return [
+        ComplianceCount.as_of == as_of,
+        ComplianceCount.scope == scope,
+        ComplianceCount.requirement_id.is_(None) if requirement_id is None else ComplianceCount.requirement_id == requirement_id,
+    ]
+
+
+def _kept_numbers(row, offset: int) -> dict[str, int]:
+    """{status: count} from a row's count columns (in services.COUNT_COLUMNS order), leaving
+    out the noughts as the status table's counts do."""
+    return {value: int(number) for value, number in zip(services.COUNT_COLUMNS, row[offset:offset + 4]) if number}
+
+
+def overview_by(group: str, *, as_of: date, requirement_id: int | None = None, counted: bool = False) -> list[GroupCounts]:
     """Counts of statuses by sector, organisation type or area (one statement). Each
     counts a person's requirement once: someone with three requirements counts three
-    times unless a requirement is chosen."""
+    times unless a requirement is chosen. With `counted` (see use_counts) it reads the
+    kept counts instead of the status table."""
     _, model = OVERVIEW_GROUPS[group]
-    column = {"sector": Organisation.sector_id, "type": Organisation.type_id, "area": Organisation.area_id}[group]
+    column = _GROUP_COLUMNS[group]
+    if counted:
+        query = (
+            select(ComplianceCount.scope_id, model.name, *[getattr(ComplianceCount, c) for c in services.COUNT_COLUMNS.values()])
+            .select_from(ComplianceCount)
+            .outerjoin(model, model.id == ComplianceCount.scope_id)
+            .where(*_kept_counts(group, requirement_id, as_of))
+            .order_by(model.position, model.name)
+        )
+        groups: dict[int | None, GroupCounts] = {}
+        for row in db.session.execute(query):
+            groups[row[0]] = GroupCounts(row[0], row[1] or f"No {group}", _kept_numbers(row, 2))
+        return _groups_in_order(groups)
     # The status is worked out in a subquery and grouped outside it, so the grouping
     # does not repeat an expression with bound dates (PostgreSQL would not match them).
     statuses = (
@@ -531,6 +577,11 @@ def overview_by(group: str, *, as_of: date, requirement_id: int | None = None) -
     for key, name, value, number in db.session.execute(query):
         entry = groups.setdefault(key, GroupCounts(key, name or f"No {group}"))
         entry.counts[value] = entry.counts.get(value, 0) + number
+    return _groups_in_order(groups)
+
+
+def _groups_in_order(groups: dict[int | None, GroupCounts]) -> list[GroupCounts]:
+    """In the query's order, with the group of organisations that have none last."""
     ordered = [g for k, g in groups.items() if k is not None]
     if None in groups:
         ordered.append(groups[None])
@@ -550,10 +601,14 @@ ORGANISATION_SORTS = ("overdue", "name")
 
 
 def overview_organisations(
-    *, as_of: date, requirement_id: int | None = None, sort: str = "overdue", page: int = 1, per_page: int = 25
+    *, as_of: date, requirement_id: int | None = None, sort: str = "overdue", page: int = 1, per_page: int = 25,
+    counted: bool = False,
 ) -> Page:
     """One page of organisations with their counts (two statements), by the share of
-    statuses that are overdue (highest first) or by name."""
+    statuses that are overdue (highest first) or by name. With `counted` it reads the
+    kept counts instead of the status table."""
+    if counted:
+        return _kept_organisations(as_of=as_of, requirement_id=requirement_id, sort=sort, page=page, per_page=per_page)
     status = services.status_expression(as_of)
     sums = {value: func.sum(case((status == value, 1), else_=0)) for value in URGENCY}
     total = func.count(ComplianceStatus.id)
@@ -585,5 +640,36 @@ def overview_organisations(
         entry = GroupCounts(row.id, row.name)
         for value in URGENCY:
             entry.counts[value] = int(getattr(row, value.replace("-", "_")) or 0)
+        items.append(entry)
+    return Page(items=items, total=count, page=number, per_page=per_page)
+
+
+def _kept_organisations(*, as_of: date, requirement_id: int | None, sort: str, page: int, per_page: int) -> Page:
+    """overview_organisations from the kept counts: one row per organisation (two
+    statements)."""
+    conditions = _kept_counts(services.ORGANISATION, requirement_id, as_of)
+    count = db.session.scalar(select(func.count()).select_from(ComplianceCount).where(*conditions)) or 0
+    per_page = max(1, per_page)
+    last = max(1, -(-count // per_page))
+    number = min(max(1, page), last)
+    if sort == "name":
+        order = (func.lower(Organisation.name), Organisation.id)
+    else:
+        share = cast(ComplianceCount.overdue_count, Float) / ComplianceCount.total_count
+        order = (share.desc(), func.lower(Organisation.name), Organisation.id)
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.name, *[getattr(ComplianceCount, c) for c in services.COUNT_COLUMNS.values()])
+        .select_from(ComplianceCount)
+        .join(Organisation, Organisation.id == ComplianceCount.scope_id)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    )
+    items = []
+    for row in rows:
+        entry = GroupCounts(row[0], row[1])
+        for value, amount in zip(services.COUNT_COLUMNS, row[2:]):
+            entry.counts[value] = int(amount or 0)
         items.append(entry)
     return Page(items=items, total=count, page=number, per_page=per_page)

@@ -1,5 +1,14 @@
 """Compliance services: effective rules from the layers, a person's status from the pure
-calculation, and the maintained status table."""
+calculation, the maintained status table, and the counts the admin overview reads.
+
+The counts (ComplianceCount) hold, for one day, how many open accounts at each
+organisation have each status on each requirement. The nightly rebuild counts every
+organisation for its own day. Between rebuilds the counts are kept for that same day:
+refresh_status counts again the organisations of the people it recomputes, and a person
+who moves organisation, or whose account is closed, reopened or deleted through the ORM,
+has both organisations counted again before the transaction commits (session events, so
+the services that make those changes need not know about the counts). A change made with
+bulk SQL that bypasses the ORM is put right by the next nightly rebuild."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -8,13 +17,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import and_, case, delete, func, insert, literal, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, case, delete, event, func, insert, inspect, literal, or_, select, text
+from sqlalchemy.orm import Session, selectinload
 
 from lms.accounts.models import PersonRole, User
 from lms.catalogue.models import Course
 from lms.compliance import engine
-from lms.compliance.models import ComplianceStatus, Requirement, RequirementRule
+from lms.compliance.models import ComplianceCount, ComplianceStatus, Requirement, RequirementRule
 from lms.core.time import london_today
 from lms.extensions import db
 from lms.organisations.models import JobRole
@@ -187,40 +196,52 @@ def _rows_for(user_ids: list[int], organisation_of: dict[int, int | None], rules
     return rows
 
 
-def refresh_status(user_ids: Iterable[int], *, now: datetime, rules: RuleSet | None = None) -> int:
-    """Recompute the status rows of these people (in the caller's transaction)."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return 0
-    rules = rules or load_rules()
-    as_of = london_today(now)
+def _write_status(ids: list[int], rules: RuleSet, as_of: date) -> tuple[int, set[int]]:
+    """Recompute the status rows of these people: (rows written, their organisations)."""
     total = 0
+    organisations: set[int] = set()
     for start in range(0, len(ids), 1000):
         chunk = ids[start:start + 1000]
         organisation_of = dict(db.session.execute(select(User.id, User.organisation_id).where(User.id.in_(chunk))).all())
+        organisations.update(value for value in organisation_of.values() if value is not None)
         rows = _rows_for(chunk, organisation_of, rules, as_of)
         db.session.execute(delete(ComplianceStatus).where(ComplianceStatus.user_id.in_(chunk)))
         if rows:
             # render_nulls keeps this one executemany instead of one per pattern of NULLs.
             db.session.execute(insert(ComplianceStatus).execution_options(render_nulls=True), rows)
         total += len(rows)
+    return total, organisations
+
+
+def refresh_status(user_ids: Iterable[int], *, now: datetime, rules: RuleSet | None = None) -> int:
+    """Recompute the status rows of these people (in the caller's transaction), then count
+    their organisations again for the overview."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return 0
+    rules = rules or load_rules()
+    total, organisations = _write_status(ids, rules, london_today(now))
+    recount_organisations(organisations)
     return total
 
 
 def rebuild_status_table(*, now: datetime, chunk: int = 2000) -> int:
-    """Recompute every person's rows (the nightly job). Returns the number of rows."""
+    """Recompute every person's rows, then every organisation's counts for today (the
+    nightly job). Returns the number of status rows."""
     rules = load_rules()
+    as_of = london_today(now)
     total = 0
     last_id = 0
     while True:
         ids = list(db.session.scalars(select(User.id).where(User.id > last_id).order_by(User.id).limit(chunk)))
         if not ids:
             break
-        total += refresh_status(ids, now=now, rules=rules)
+        total += _write_status(ids, rules, as_of)[0]
         last_id = ids[-1]
     db.session.execute(
         delete(ComplianceStatus).where(ComplianceStatus.user_id.not_in(select(User.id)))
     )
+    rebuild_counts(as_of)
     return total
 
 
@@ -261,6 +282,224 @@ def status_counts(*, as_of: date, group_by, filters=()) -> list:
     return db.session.execute(query).all()
 
 
+# --- the counts the admin overview reads ----------------------------------------------------
+
+COUNT_COLUMNS = {
+    engine.OVERDUE: "overdue_count",
+    engine.DUE_SOON: "due_soon_count",
+    engine.NOT_YET_DUE: "not_yet_due_count",
+    engine.CURRENT: "current_count",
+}
+_ALL_COUNT_COLUMNS = [*COUNT_COLUMNS.values(), "total_count"]
+_INSERT_COLUMNS = ["as_of", "scope", "scope_id", "requirement_id", *_ALL_COUNT_COLUMNS]
+ORGANISATION = "organisation"
+GROUP_SCOPES = ("sector", "type", "area")  # ComplianceCount.scope of the groups, and Organisation's columns
+_STALE = "compliance_count_stale"  # session.info: organisations to count again
+_REGROUP = "compliance_count_regroup"  # session.info: every group (or every count) to count again
+
+
+def _group_column(scope: str):
+    from lms.organisations.models import Organisation
+
+    return {"sector": Organisation.sector_id, "type": Organisation.type_id, "area": Organisation.area_id}[scope]
+
+
+def organisation_counts_query(as_of: date, organisation_ids: Iterable[int] | None = None) -> list:
+    """The organisation rows of ComplianceCount worked out from the status table, for
+    open accounts recorded at an organisation: one per organisation and requirement, and
+    one per organisation for all active requirements together. Two INSERT ... SELECTs'
+    SELECTs."""
+    status = status_expression(as_of)
+    conditions = [User.active.is_(True), User.organisation_id.is_not(None)]
+    if organisation_ids is not None:
+        conditions.append(User.organisation_id.in_(list(organisation_ids)))
+    sums = [func.sum(case((status == value, 1), else_=0)) for value in COUNT_COLUMNS]
+    day = literal(as_of, type_=ComplianceCount.as_of.type)
+    scope = literal(ORGANISATION, type_=ComplianceCount.scope.type)
+    base = select().select_from(ComplianceStatus).join(User, User.id == ComplianceStatus.user_id).where(*conditions)
+    per_requirement = base.add_columns(
+        day, scope, User.organisation_id, ComplianceStatus.requirement_id, *sums, func.count()
+    ).group_by(User.organisation_id, ComplianceStatus.requirement_id)
+    every_requirement = (
+        base.join(Requirement, Requirement.id == ComplianceStatus.requirement_id)
+        .where(Requirement.active.is_(True))
+        .add_columns(
+            day, scope, User.organisation_id, literal(None, type_=ComplianceCount.requirement_id.type), *sums,
+            func.count(),
+        )
+        .group_by(User.organisation_id)
+    )
+    return [per_requirement, every_requirement]
+
+
+def _group_counts_query(as_of: date, scope: str, group_ids: set | None):
+    """One group scope's rows, added up from the organisation rows (one SELECT)."""
+    from lms.organisations.models import Organisation
+
+    column = _group_column(scope)
+    conditions = [ComplianceCount.scope == ORGANISATION]
+    if group_ids is not None:
+        known = sorted(i for i in group_ids if i is not None)
+        either = [column.in_(known)] if known else []
+        if None in group_ids:
+            either.append(column.is_(None))
+        conditions.append(or_(*either))
+    return (
+        select(
+            literal(as_of, type_=ComplianceCount.as_of.type), literal(scope, type_=ComplianceCount.scope.type),
+            column, ComplianceCount.requirement_id,
+            *[func.sum(getattr(ComplianceCount, name)) for name in _ALL_COUNT_COLUMNS],
+        )
+        .select_from(ComplianceCount)
+        .join(Organisation, Organisation.id == ComplianceCount.scope_id)
+        .where(*conditions)
+        .group_by(column, ComplianceCount.requirement_id)
+    )
+
+
+def counted_day() -> date | None:
+    """The day the counts hold, or None before the first rebuild (one statement)."""
+    return db.session.scalar(select(ComplianceCount.as_of).limit(1))
+
+
+def rebuild_counts(as_of: date) -> None:
+    """Count everything again, for `as_of`: the organisations from the status table, then
+    the groups from the organisations (six statements, with the DELETE)."""
+    _lock_everything()
+    db.session.execute(delete(ComplianceCount))
+    for query in organisation_counts_query(as_of):
+        db.session.execute(insert(ComplianceCount).from_select(_INSERT_COLUMNS, query))
+    for scope in GROUP_SCOPES:
+        db.session.execute(insert(ComplianceCount).from_select(_INSERT_COLUMNS, _group_counts_query(as_of, scope, None)))
+    db.session.info.pop(_STALE, None)
+    db.session.info.pop(_REGROUP, None)
+
+
+def recount_organisations(organisation_ids: Iterable[int]) -> None:
+    """Count these organisations again, and the sectors, types and areas they belong to,
+    for the day the counts already hold (nothing is kept before the first rebuild). Also
+    counts what this transaction's session events asked for: the organisations people
+    moved out of or into or closed their accounts at, every group when an organisation
+    changed sector, type or area, and everything when a requirement was switched on or
+    off.
+
+    On PostgreSQL, transaction-level advisory locks, taken in one order (the rebuild's
+    shared lock, then organisations, then groups), make two transactions that count the
+    same organisation or group take turns, so the second counts with the first's rows."""
+    from lms.organisations.models import Organisation
+
+    db.session.flush()  # so the session events have seen every change to people
+    ids = set(organisation_ids) | db.session.info.pop(_STALE, set())
+    regroup = db.session.info.pop(_REGROUP, None)
+    if not ids and not regroup:
+        return
+    as_of = counted_day()
+    if as_of is None:
+        return
+    if regroup == "everything":
+        rebuild_counts(as_of)
+        return
+    ordered = sorted(ids)
+    _lock(0, [0], shared=True)
+    _lock(1, ordered)
+    groups: dict[str, set] = {scope: set() for scope in GROUP_SCOPES}
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start:start + 500]
+        # The groups they belong to now, and those their kept rows were counted in.
+        for sector, type_, area in db.session.execute(
+            select(Organisation.sector_id, Organisation.type_id, Organisation.area_id).where(Organisation.id.in_(chunk))
+        ):
+            groups["sector"].add(sector)
+            groups["type"].add(type_)
+            groups["area"].add(area)
+        db.session.execute(
+            delete(ComplianceCount).where(ComplianceCount.scope == ORGANISATION, ComplianceCount.scope_id.in_(chunk))
+        )
+        for query in organisation_counts_query(as_of, chunk):
+            db.session.execute(insert(ComplianceCount).from_select(_INSERT_COLUMNS, query))
+    for number, scope in enumerate(GROUP_SCOPES, start=2):
+        group_ids = None if regroup else groups[scope]
+        if group_ids is not None:
+            _lock(number, sorted(0 if i is None else i for i in group_ids))
+        else:
+            _lock(number, [-1])
+        condition = [ComplianceCount.scope == scope]
+        if group_ids is not None:
+            known = [i for i in group_ids if i is not None]
+            either = [ComplianceCount.scope_id.in_(known)] if known else []
+            if None in group_ids:
+                either.append(ComplianceCount.scope_id.is_(None))
+            condition.append(or_(*either))
+        db.session.execute(delete(ComplianceCount).where(*condition))
+        db.session.execute(insert(ComplianceCount).from_select(_INSERT_COLUMNS, _group_counts_query(as_of, scope, group_ids)))
+
+
+_LOCK_SPACE = 0x4C4D53  # advisory lock namespace of the counts ("LMS"), plus 0-4 below
+
+
+def _lock(kind: int, keys: list[int], *, shared: bool = False) -> None:
+    """PostgreSQL transaction-level advisory locks on (kind, key), taken in key order:
+    kind 0 the rebuild, 1 organisations, 2-4 sectors, types and areas (key 0 for "none",
+    -1 for every group of the kind). Nothing on SQLite, where one writer at a time has the
+    whole database."""
+    if db.session.get_bind().dialect.name != "postgresql" or not keys:
+        return
+    keys = sorted(set(keys))
+    if kind in (2, 3, 4) and keys != [-1]:
+        # Whoever counts every group of this kind holds key -1: wait for them first.
+        _lock(kind, [-1], shared=True)
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    db.session.execute(
+        text(f"SELECT {function}(:space, key) FROM (SELECT unnest(CAST(:keys AS integer[])) AS key ORDER BY 1) AS keys"),
+        {"space": _LOCK_SPACE + kind, "keys": keys},
+    )
+
+
+def _lock_everything() -> None:
+    _lock(0, [0])
+
+
+def _note_changes(session: Session) -> None:
+    """Remember what the counts must follow, before it is flushed: the organisations (before
+    and after) of people who move, whose account is closed or reopened, or who are
+    deleted; every group when an organisation changes sector, type or area; everything
+    when a requirement is switched on or off."""
+    from lms.organisations.models import Organisation
+
+    for instance in (*session.dirty, *session.deleted):
+        if isinstance(instance, User):
+            state = inspect(instance)
+            organisation = state.attrs.organisation_id.history
+            if instance in session.deleted or organisation.has_changes() or state.attrs.active.history.has_changes():
+                session.info.setdefault(_STALE, set()).update(
+                    value for value in (*organisation.deleted, *organisation.added, *organisation.unchanged)
+                    if value is not None
+                )
+        elif isinstance(instance, Organisation):
+            state = inspect(instance)
+            if instance in session.deleted or any(state.attrs[name].history.has_changes() for name in ("sector_id", "type_id", "area_id")):
+                if session.info.get(_REGROUP) != "everything":
+                    session.info[_REGROUP] = "groups"
+        elif isinstance(instance, Requirement):
+            if instance in session.deleted or inspect(instance).attrs.active.history.has_changes():
+                session.info[_REGROUP] = "everything"
+
+
+def _before_flush(session, flush_context, instances) -> None:
+    _note_changes(session)
+
+
+def _before_commit(session) -> None:
+    _note_changes(session)
+    if session.info.get(_STALE) or session.info.get(_REGROUP):
+        recount_organisations(())
+
+
+def _after_rollback(session) -> None:
+    session.info.pop(_STALE, None)
+    session.info.pop(_REGROUP, None)
+
+
 # --- keeping the table up to date ---------------------------------------------------------
 
 def _on_completion(sender, completion, now, **extra):
@@ -281,3 +520,7 @@ def connect_signals() -> None:
     completion_recorded.connect(_on_completion, weak=False)
     completions_recorded.connect(_on_completions, weak=False)
     person_changed.connect(_on_person_changed, weak=False)
+    for name, listener in (("before_flush", _before_flush), ("before_commit", _before_commit),
+                           ("after_rollback", _after_rollback)):
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)

@@ -66,8 +66,9 @@ def _iso(day: date | None) -> str | None:
 
 
 def _choose_organisation(endpoint: str):
-    """(organisation, None) for ?organisation= (or the only organisation a lead leads),
-    or (None, a page asking which) when there is a choice to make. An organisation the
+    """(organisation, None, led) for ?organisation= (or the only organisation a lead
+    leads), or (None, a page asking which, led) when there is a choice to make; `led` is
+    the ids of the organisations a lead leads (None for an admin). An organisation the
     person may not see is a 404."""
     actor = _actor()
     requested = request.args.get("organisation")
@@ -79,9 +80,9 @@ def _choose_organisation(endpoint: str):
         organisation = db.session.get(Organisation, organisation_id)
         if organisation is None:
             abort(404)
-        return organisation, None
+        return organisation, None, led
     if led is not None and len(led) == 1:
-        return db.session.get(Organisation, led[0]), None
+        return db.session.get(Organisation, led[0]), None, led
     if led is None:
         options = organisation_choices(active_only=False)
     else:
@@ -92,7 +93,7 @@ def _choose_organisation(endpoint: str):
     ]
     if requested == "":  # "Continue" with nothing chosen
         form.organisation.errors = ["Select an organisation"]
-    return None, render_template("compliance/choose.html", form=form, endpoint=endpoint)
+    return None, render_template("compliance/choose.html", form=form, endpoint=endpoint), led
 
 
 # --- what training I need ---------------------------------------------------------------
@@ -188,7 +189,7 @@ def _matrix_state(organisation: Organisation) -> MatrixState:
 @bp.get("/organisation/compliance")
 @setting_lead_required
 def matrix():
-    organisation, choice = _choose_organisation("compliance.matrix")
+    organisation, choice, led = _choose_organisation("compliance.matrix")
     if organisation is None:
         return choice
     state = _matrix_state(organisation)
@@ -197,10 +198,13 @@ def matrix():
         organisation, as_of=state.as_of, filters=filters, requirements=state.requirements,
         page=_page_number(), per_page=MATRIX_PER_PAGE,
     )
+    # Without requirement or status filters the table lists exactly the people the
+    # summary counts: reuse its total rather than count them again.
+    narrowed = filters.requirement is not None or filters.status is not None
     people, summary = queries.matrix_summary(
-        organisation, as_of=state.as_of, filters=filters, requirements=state.requirements
+        organisation, as_of=state.as_of, filters=filters, requirements=state.requirements,
+        people=None if narrowed else table.page.total,
     )
-    actor = _actor()
     return render_template(
         "compliance/matrix.html",
         form=state.form,
@@ -214,7 +218,7 @@ def matrix():
         today=london_today(utcnow()),
         args=args,
         sorted_args={**args, "sort": filters.sort} if filters.sort != queries.SORT_NAME else args,
-        may_choose=actor.is_admin or len(actor.led_organisations) > 1,
+        may_choose=led is None or len(led) > 1,
         statuses=queries.FILTER_STATUSES,
         tag_classes=queries.STATUS_TAG_CLASSES,
     )
@@ -225,7 +229,7 @@ def matrix():
 def export(extension: str):
     if extension not in ("csv", "xlsx"):
         abort(404)
-    organisation, _ = _choose_organisation("compliance.matrix")
+    organisation, _, _ = _choose_organisation("compliance.matrix")
     if organisation is None:
         return redirect(url_for(".matrix"))
     state = _matrix_state(organisation)
@@ -300,11 +304,14 @@ def overview():
     sort = form.sort.data if form.sort.data in queries.ORGANISATION_SORTS else "overdue"
     form.sort.data = sort if sort != "overdue" else ""
     requirement_id = requirement.id if requirement else None
+    counted = queries.use_counts(as_of)  # the kept counts hold this day
     groups = {
-        key: queries.overview_by(key, as_of=as_of, requirement_id=requirement_id) for key in queries.OVERVIEW_GROUPS
+        key: queries.overview_by(key, as_of=as_of, requirement_id=requirement_id, counted=counted)
+        for key in queries.OVERVIEW_GROUPS
     }
     page = queries.overview_organisations(
-        as_of=as_of, requirement_id=requirement_id, sort=sort, page=_page_number(), per_page=ORGANISATIONS_PER_PAGE
+        as_of=as_of, requirement_id=requirement_id, sort=sort, page=_page_number(), per_page=ORGANISATIONS_PER_PAGE,
+        counted=counted,
     )
     args = {"requirement": requirement.code if requirement else None, "as_of": _iso(asked)}
     args = {key: value for key, value in args.items() if value}

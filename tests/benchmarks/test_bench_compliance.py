@@ -81,6 +81,9 @@ def test_rebuilds_and_times_the_pages_at_two_sizes(database, tmp_path):
         assert runs[0][2] == runs[1][2] and _number(runs[0][2]) > 0  # rows
         assert all(_number(run[3]) > 0 and run[6] == "120" and run[7] == "yes" for run in runs), table
 
+    # Each rebuild also writes the counts the admin overview reads.
+    assert len(re.findall(r"rebuild [12]: [\d,]+ status rows and [1-9][\d,]* kept counts in", out)) == 4, out
+
     # The rows of the status table by requirement: school, early years, health and VCS
     # requirements all apply to someone.
     spread = out.split("Status rows today, by requirement")[1].split("\n\n")[0]
