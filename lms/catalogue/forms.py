@@ -1,31 +1,74 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import SelectChoice, SearchField, SelectField, SelectMultipleField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from werkzeug.datastructures import MultiDict
+from wtforms import SubmitField
 
 from lms.catalogue.models import LEVELS
 from lms.records.models import DELIVERY_MODES
 
 CATALOGUE_MODES = ["elearning", "face-to-face", "virtual", "outreach", "twilight", "event"]
 
+# The fixed choices of the filter form, as (value, label): they never change while the app
+# runs, so they are built once. Sectors and job roles come from the database.
+MODE_CHOICES = tuple((mode, DELIVERY_MODES[mode]) for mode in CATALOGUE_MODES)
+LEVEL_CHOICES = tuple((str(level), f"Level {level}: {name}") for level, name in LEVELS.items())
 
-class CatalogueFilterForm(FlaskForm):
-    """The catalogue's filters, sent by GET (no CSRF: it changes nothing)."""
+KEYWORD_MAX_LENGTH = 100
 
-    class Meta:
-        csrf = False
 
-    keyword = SearchField("Search courses", widget=GovTextInput())
-    mode = SelectMultipleField(
-        "How it is delivered", widget=GovCheckboxesInput(), choices=[SelectChoice(m, DELIVERY_MODES[m]) for m in CATALOGUE_MODES],
-        validate_choice=False,
-    )
-    level = SelectMultipleField(
-        "Level", widget=GovCheckboxesInput(), choices=[SelectChoice(str(k), f"Level {k}: {v}") for k, v in LEVELS.items()],
-        validate_choice=False,
-    )
-    sector = SelectField("Sector", widget=GovSelect(), validate_choice=False)
-    job_role = SelectField("Job role", widget=GovSelect(), validate_choice=False)
-    submit = SubmitField("Apply filters", widget=GovSubmitInput())
+@dataclass
+class CatalogueQuery:
+    """The catalogue's filters, read from the query string (a GET form: it changes
+    nothing, so it has no CSRF token and nothing to validate). The template renders the
+    controls itself, with GOV.UK markup, from these values and the choices above.
+
+    Every field is optional and anything unexpected is ignored: a keyword is trimmed to
+    100 characters, a level that is not a number is dropped, and a page that is not a
+    whole number above zero means the first page."""
+
+    keyword: str = ""
+    modes: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    sector: str = ""
+    job_role: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: MultiDict) -> "CatalogueQuery":
+        page = args.get("page", "")
+        return cls(
+            keyword=args.get("keyword", "").strip()[:KEYWORD_MAX_LENGTH].strip(),
+            modes=tuple(dict.fromkeys(m for m in args.getlist("mode") if m)),
+            levels=tuple(dict.fromkeys(
+                level for level in args.getlist("level") if level.isascii() and level.isdigit()
+            )),
+            sector=args.get("sector", "").strip(),
+            job_role=args.get("job_role", "").strip(),
+            page=int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 1_000_000 else 1,
+        )
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.keyword or self.modes or self.levels or self.sector or self.job_role)
+
+    def query_args(self) -> dict[str, object]:
+        """The filters as query-string arguments (no page), for links that keep them."""
+        args: dict[str, object] = {}
+        if self.keyword:
+            args["keyword"] = self.keyword
+        if self.modes:
+            args["mode"] = list(self.modes)
+        if self.levels:
+            args["level"] = list(self.levels)
+        if self.sector:
+            args["sector"] = self.sector
+        if self.job_role:
+            args["job_role"] = self.job_role
+        return args
 
 
 class ButtonForm(FlaskForm):

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+from math import ceil
 from pathlib import Path
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Integer, Select, String, bindparam, cast, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from lms.catalogue.course_files import CourseSource, Problem, read_all
-from lms.catalogue.models import Course, CourseVersion, Lesson, course_job_role, course_sector
+from lms.catalogue.models import LEVELS, Course, CourseVersion, Lesson, course_job_role, course_sector
 from lms.core.errors import NotFound
+from lms.core.pagination import Page
 from lms.extensions import db
 from lms.organisations.models import JobRole, Sector
 
@@ -147,33 +151,168 @@ class CourseFilters:
     sector: str | None = None
     job_role: str | None = None
 
+    def shape(self) -> tuple[bool, bool, bool, bool, bool]:
+        """Which filters are in use: it decides the SQL, while their values are only
+        parameters."""
+        return (bool(self.keyword.strip()), bool(self.modes), bool(self.levels), bool(self.sector),
+                bool(self.job_role))
+
+    def parameters(self) -> dict[str, object]:
+        """The values of the bound parameters of `_filter_conditions(self.shape())`."""
+        values: dict[str, object] = {}
+        if self.keyword.strip():
+            # % and _ are matched as themselves.
+            escaped = self.keyword.strip().lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
+            values["keyword_pattern"] = f"%{escaped}%"
+        if self.modes:
+            values["modes"] = list(self.modes)
+        if self.levels:
+            values["levels"] = list(self.levels)
+        if self.sector:
+            values["sector"] = self.sector
+        if self.job_role:
+            values["job_role"] = self.job_role
+        return values
+
+
+def _filter_conditions(shape: tuple[bool, bool, bool, bool, bool]) -> list:
+    """The WHERE conditions for active courses matching filters of this shape, with the
+    filters' values as bound parameters (named as in CourseFilters.parameters). An empty
+    audience means everyone."""
+    keyword, modes, levels, sector, job_role = shape
+    conditions = [Course.active.is_(True)]
+    if keyword:
+        pattern = bindparam("keyword_pattern", type_=String)
+        conditions.append(or_(*(func.lower(column).like(pattern, escape="/")
+                                for column in (Course.title, Course.summary, Course.code))))
+    if modes:
+        conditions.append(Course.delivery_mode.in_(bindparam("modes", expanding=True)))
+    if levels:
+        conditions.append(Course.level.in_(bindparam("levels", expanding=True)))
+    if sector:
+        in_sector = (select(course_sector.c.course_id).join(Sector)
+                     .where(Sector.code == bindparam("sector", type_=String)))
+        conditions.append(or_(Course.id.in_(in_sector), Course.id.not_in(select(course_sector.c.course_id))))
+    if job_role:
+        in_role = (select(course_job_role.c.course_id).join(JobRole)
+                   .where(JobRole.code == bindparam("job_role", type_=String)))
+        conditions.append(or_(Course.id.in_(in_role), Course.id.not_in(select(course_job_role.c.course_id))))
+    return conditions
+
 
 def list_courses(filters: CourseFilters) -> Select:
     """Active courses matching the filters, by title. An empty audience means everyone.
     Callers add the loading options for what they show."""
-    query = select(Course).where(Course.active.is_(True)).order_by(Course.title)
-    if filters.keyword:
-        keyword = filters.keyword.strip().lower()  # % and _ are matched as themselves
-        query = query.where(
-            or_(
-                func.lower(Course.title).contains(keyword, autoescape=True),
-                func.lower(Course.summary).contains(keyword, autoescape=True),
-                func.lower(Course.code).contains(keyword, autoescape=True),
-            )
-        )
-    if filters.modes:
-        query = query.where(Course.delivery_mode.in_(filters.modes))
-    if filters.levels:
-        query = query.where(Course.level.in_(filters.levels))
-    if filters.sector:
-        in_sector = select(course_sector.c.course_id).join(Sector).where(Sector.code == filters.sector)
-        any_sector = select(course_sector.c.course_id)
-        query = query.where(or_(Course.id.in_(in_sector), Course.id.not_in(any_sector)))
-    if filters.job_role:
-        in_role = select(course_job_role.c.course_id).join(JobRole).where(JobRole.code == filters.job_role)
-        any_role = select(course_job_role.c.course_id)
-        query = query.where(or_(Course.id.in_(in_role), Course.id.not_in(any_role)))
-    return query
+    query = select(Course).where(*_filter_conditions(filters.shape())).order_by(Course.title)
+    parameters = filters.parameters()
+    return query.params(**parameters) if parameters else query
+
+
+# --- the catalogue list page ------------------------------------------------------------
+# The list is the busiest public page, so it runs three statements whatever the filters,
+# the page or the number of courses, and they are built once (per shape of filters) and
+# only executed with new parameters on each request: building a SQLAlchemy statement
+# costs more in Python than SQLite takes to run these ones.
+
+CATALOGUE_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class FilterOption:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CourseListing:
+    """What the catalogue list shows of one course: plain values, no ORM object."""
+
+    code: str
+    title: str
+    summary: str
+    delivery_mode: str
+    cpd_hours: Decimal
+    level: int
+    audience: tuple[str, ...]  # sector names, in their display order; empty means everyone
+
+    @property
+    def level_name(self) -> str:
+        return LEVELS.get(self.level, str(self.level))
+
+
+@dataclass
+class CatalogueListing:
+    """One page of courses (CourseListing items) and the choices of the filter form."""
+
+    page: Page
+    sectors: list[FilterOption]  # every sector but "public", in display order
+    job_roles: list[FilterOption]  # the active job roles, in display order
+
+
+@lru_cache(maxsize=1)
+def _options_statement():
+    """Every sector (the form offers all but "public"; the list names any in an audience)
+    and the active job roles: (kind 0 or 1, id, code, name, position)."""
+    sectors = select(literal_column("0").label("kind"), Sector.id, Sector.code, Sector.name, Sector.position)
+    roles = select(literal_column("1").label("kind"), JobRole.id, JobRole.code, JobRole.name, JobRole.position).where(
+        JobRole.active.is_(True)
+    )
+    return union_all(sectors, roles).order_by("kind", "position", "id")
+
+
+@lru_cache(maxsize=64)
+def _listing_statements(shape: tuple[bool, bool, bool, bool, bool]):
+    """(count, page of rows) for filters of this shape. The page takes `limit` and
+    `offset` parameters, and gives each course's audience as its sector ids joined by
+    commas (or NULL), so the audiences need no statement of their own."""
+    conditions = _filter_conditions(shape)
+    count = select(func.count(Course.id)).where(*conditions)
+    audience = (
+        select(func.aggregate_strings(cast(course_sector.c.sector_id, String), ","))
+        .where(course_sector.c.course_id == Course.id)
+        .scalar_subquery()
+    )
+    rows = (
+        select(Course.code, Course.title, Course.summary, Course.delivery_mode, Course.cpd_hours, Course.level,
+               audience.label("audience"))
+        .where(*conditions)
+        .order_by(Course.title, Course.id)  # titles may repeat, and pages must not overlap
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+    return count, rows
+
+
+def catalogue_listing(filters: CourseFilters, *, page: int = 1,
+                      per_page: int = CATALOGUE_PAGE_SIZE) -> CatalogueListing:
+    """One page of the active courses matching the filters, by title, and the filter
+    form's choices, in three statements: the choices, the count and the page. A page past
+    the end shows the last page."""
+    sectors: list[FilterOption] = []
+    job_roles: list[FilterOption] = []
+    sector_names: dict[int, str] = {}  # in display order
+    for kind, option_id, code, name, _ in db.session.execute(_options_statement()):
+        if kind:
+            job_roles.append(FilterOption(code, name))
+        else:
+            sector_names[option_id] = name
+            if code != "public":
+                sectors.append(FilterOption(code, name))
+    sector_order = {sector_id: index for index, sector_id in enumerate(sector_names)}
+
+    per_page = max(1, per_page)
+    count, rows_statement = _listing_statements(filters.shape())
+    parameters = filters.parameters()
+    total = db.session.execute(count, parameters).scalar() or 0
+    page = min(max(1, page), max(1, ceil(total / per_page)))
+    items = []
+    for row in db.session.execute(rows_statement, {**parameters, "limit": per_page, "offset": (page - 1) * per_page}):
+        ids = sorted((int(i) for i in row.audience.split(",")), key=sector_order.get) if row.audience else ()
+        items.append(CourseListing(
+            code=row.code, title=row.title, summary=row.summary, delivery_mode=row.delivery_mode,
+            cpd_hours=row.cpd_hours, level=row.level, audience=tuple(sector_names[i] for i in ids),
+        ))
+    return CatalogueListing(Page(items=items, total=total, page=page, per_page=per_page), sectors, job_roles)
 
 
 def register_interest(person, course: Course, *, now: datetime) -> bool:

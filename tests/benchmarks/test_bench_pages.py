@@ -14,7 +14,8 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "bench_pages.py"
-PAGES = ["/health", "/courses", "/courses?mode=elearning&keyword=safe", "/courses/SGE", "lesson page"]
+PAGES = ["/health", "/courses", "/courses?page=2", "/courses?mode=elearning&keyword=safe", "/courses/SGE",
+         "lesson page"]
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +84,8 @@ def test_generates_two_sizes_and_prints_figures_and_verdict(database):
             assert float(render_ms) > 0  # pages render templates, /health does not
     # The catalogue runs more statements than the bare /health check.
     assert int(rows[1][7]) > int(rows[0][7])
+    # The second page of the catalogue runs the same statements as the first.
+    assert rows[2][7] == rows[1][7] and rows[8][7] == rows[7][7]
 
     # The statement counts are compared between the sizes, and agree.
     heading = "SQL statements per request, and median x /health, by size (in-process)"
@@ -91,7 +94,7 @@ def test_generates_two_sizes_and_prints_figures_and_verdict(database):
     # page, XXS statements, XS statements, same, XXS ratio, XS ratio
     assert [" ".join(parts[:-5]) for parts in comparison] == PAGES, out
     assert all(parts[-4] == parts[-5] and parts[-3] == "yes" for parts in comparison), out
-    assert out.rstrip().splitlines()[-1].startswith("PASS: 4 pages each within 1000 x /health")
+    assert out.rstrip().splitlines()[-1].startswith("PASS: 5 pages each within 1000 x /health")
 
 
 def test_fails_when_a_page_is_over_the_limit(database):
@@ -99,7 +102,7 @@ def test_fails_when_a_page_is_over_the_limit(database):
     result = _run(database, "--size", "XXS", "--limit", "0.5")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "lesson page took" in result.stdout and "x /health at size XXS (in-process; limit 0.5)" in result.stdout
-    assert result.stdout.rstrip().splitlines()[-1].startswith("FAIL: 4 problems")
+    assert result.stdout.rstrip().splitlines()[-1].startswith("FAIL: 5 problems")
 
 
 def test_a_varying_statement_count_is_a_problem():
@@ -122,7 +125,7 @@ def test_a_varying_statement_count_is_a_problem():
     problems = bench_pages.report(varying, limit=3.0, requests=3)
     assert problems == ["lesson page ran a varying number of SQL statements at size S: 7 (2x), 8 (1x)"]
     # Within the limit at 2x /health; over it at 1.5.
-    assert len(bench_pages.report(steady, limit=1.5, requests=3)) == 4
+    assert len(bench_pages.report(steady, limit=1.5, requests=3)) == 5
     problems = bench_pages.compare_sizes([steady, grown])
     assert problems == ["lesson page: SQL statements per request differ between sizes S, M: [7, 9]"]
     assert bench_pages.compare_sizes([steady, run("M", Counter({7: 3}))]) == []
