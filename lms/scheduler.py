@@ -156,6 +156,31 @@ def queue_lead_digests(*, now: datetime) -> dict[str, int]:
     return summary
 
 
+def expire_offers(*, now: datetime) -> str:
+    """End waiting-list offers not taken in time and offer the places on (lms.bookings)."""
+    from lms.bookings.services import expire_offers as job
+
+    expired = job(now=now)
+    db.session.commit()
+    return f"{expired} offers ended"
+
+
+def queue_session_reminders(*, now: datetime) -> str:
+    from lms.bookings.services import queue_session_reminders as job
+
+    count = job(now=now)
+    db.session.commit()
+    return f"{count} session reminders queued"
+
+
+def alert_under_minimum(*, now: datetime) -> str:
+    from lms.bookings.services import alert_under_minimum as job
+
+    count = job(now=now)
+    db.session.commit()
+    return f"{count} sessions under their minimum reported"
+
+
 JOBS: list[Job] = [
     Job("send-email", send_email, IntervalTrigger(minutes=1, timezone=LONDON), "send queued email"),
     Job("heartbeat", heartbeat, IntervalTrigger(minutes=1, timezone=LONDON), "record that the scheduler is running"),
@@ -197,6 +222,12 @@ JOBS: list[Job] = [
         CronTrigger(hour=6, minute=10, timezone=LONDON),
         "queue each setting lead's weekly list of staff overdue or due within 60 days (once per week)",
     ),
+    Job("expire-offers", expire_offers, IntervalTrigger(minutes=5, timezone=LONDON),
+        "end waiting-list offers not taken in time and offer the places to the next people"),
+    Job("queue-session-reminders", queue_session_reminders, IntervalTrigger(minutes=15, timezone=LONDON),
+        "remind people with a place two days before their session (once each)"),
+    Job("alert-under-minimum", alert_under_minimum, IntervalTrigger(hours=1, timezone=LONDON),
+        "tell the admins about sessions below their minimum numbers at the cancellation cut-off (once each)"),
 ]
 
 

@@ -316,7 +316,8 @@ def catalogue_listing(filters: CourseFilters, *, page: int = 1,
 
 
 def register_interest(person, course: Course, *, now: datetime) -> bool:
-    """Add the person to the course's interest list; False if they were already on it."""
+    """Add the person to the course's interest list (again, if they were told about a date
+    before); False if they are already waiting to hear."""
     from sqlalchemy.exc import IntegrityError
 
     from lms.catalogue.models import CourseInterest
@@ -325,11 +326,16 @@ def register_interest(person, course: Course, *, now: datetime) -> bool:
         from lms.core.errors import DomainError
 
         raise DomainError("E-learning can be started at any time", field="course")
-    exists = db.session.scalar(
-        select(CourseInterest.id).where(CourseInterest.course_id == course.id, CourseInterest.user_id == person.id)
+    existing = db.session.scalar(
+        select(CourseInterest).where(CourseInterest.course_id == course.id, CourseInterest.user_id == person.id)
     )
-    if exists:
-        return False
+    if existing is not None:
+        if existing.notified_at is None:
+            return False
+        # Told about a date before: wait for the next one.
+        existing.notified_at = None
+        existing.created_at = now
+        return True
     try:
         with db.session.begin_nested():
             db.session.add(CourseInterest(course_id=course.id, user_id=person.id, created_at=now))

@@ -127,6 +127,28 @@ def record_completions(items: list[NewCompletion], *, source: str, now: datetime
     return len(rows)
 
 
+def update_completion_hours(completion: Completion, hours: Decimal, *, now: datetime) -> Completion:
+    """Correct the hours of a recorded completion (a register marked again with other
+    hours). Receivers of completions_recorded recompute the person."""
+    completion.cpd_hours = Decimal(hours)
+    db.session.flush()
+    completions_recorded.send(None, user_ids=[completion.user_id], now=now)
+    return completion
+
+
+def remove_completion(source: str, source_ref: str, *, now: datetime) -> bool:
+    """Take a completion off the record (attendance marked by mistake, then corrected to a
+    no-show). Returns whether there was one."""
+    completion = _find(source, source_ref)
+    if completion is None:
+        return False
+    user_id = completion.user_id
+    db.session.delete(completion)
+    db.session.flush()
+    completions_recorded.send(None, user_ids=[user_id], now=now)
+    return True
+
+
 def _find(source: str, source_ref: str) -> Completion | None:
     return db.session.scalar(select(Completion).where(Completion.source == source, Completion.source_ref == source_ref))
 
