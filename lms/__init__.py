@@ -11,6 +11,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(get_config(config_name))
     app.config.update(overrides)
+    _sqlite_waits_for_writers(app)
     _ensure_instance_folder(app)
 
     from lms.extensions import csrf, db, login_manager, migrate
@@ -60,8 +61,26 @@ def _blueprints():
     from lms.organisations.views import bp as organisations
     from lms.records.import_views import bp as records_import
     from lms.elearning.staff_views import bp as staff_learning
+    from lms.bookings.views import bp as bookings
+    from lms.bookings.manage_views import bp as sessions_admin
+    from lms.bookings.register_views import bp as registers
+    from lms.bookings.charges_views import bp as charges
+    from lms.bookings.calendar_views import bp as session_calendar
 
-    return [home, accounts, organisations, admin, licences, audit, notifications, catalogue, elearning, api, api_tokens, staff_learning, compliance, requirements_admin, records_import]
+    return [home, accounts, organisations, admin, licences, audit, notifications, catalogue, elearning, api, api_tokens, staff_learning, compliance, requirements_admin, records_import,
+            bookings, session_calendar, sessions_admin, registers, charges]
+
+
+def _sqlite_waits_for_writers(app: Flask) -> None:
+    """SQLite has one write lock for the whole database; a writer that finds it taken
+    sleeps and retries, by default for 5 seconds before "database is locked". Many people
+    booking at once queue for it, so wait up to 30 seconds rather than fail a request."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("timeout", 30)
+        options["connect_args"] = connect_args
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _ensure_instance_folder(app: Flask) -> None:
