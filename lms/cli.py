@@ -122,11 +122,17 @@ def demo_data_command(if_empty, seed):
         from lms.demo.history import create_demo_history
 
         history = create_demo_history(seed=seed, now=now)
+        import random
+
+        from lms.demo.sessions import add_demo_sessions
+
+        sessions = add_demo_sessions(now, random.Random(seed))
         rebuild_status_table(now=now)
     db.session.commit()
     if created:
         click.echo(created.summary())
         click.echo(f"Training history: {history.courses} partnership courses, {history.completions} completions.")
+        click.echo(sessions.summary())
     else:
         click.echo("Demo data is already loaded.")
     click.echo("Demo sign-ins (password for all: see below):")
