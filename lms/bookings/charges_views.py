@@ -1,0 +1,217 @@
+"""Charges for no-shows and late cancellations: rates per organisation type and the report.
+
+Partnership admins only. The rates page is one form of every organisation type, by
+sector, in pounds; the report is a GET form of two dates with a table per organisation
+and a CSV of every chargeable event for invoicing. The rules are in charges.py; the two
+small forms live here because only these pages use them.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, GovTextInput
+from wtforms import Field, SubmitField, ValidationError
+
+from lms.audit import services as audit
+from lms.bookings import charges
+from lms.core.auth import admin_required
+from lms.core.errors import DomainError
+from lms.core.forms import GovDateField, apply_domain_error
+from lms.core.time import london_today, utcnow
+from lms.extensions import db
+
+bp = Blueprint("charges", __name__, url_prefix="/admin/charges", template_folder="templates")
+
+
+# --- forms -------------------------------------------------------------------------------
+
+
+class PoundsField(Field):
+    """An amount of money typed in pounds ('25', '25.50', '£25.50'), held as pence.
+    Blank is no charge; a box not sent at all keeps the current charge."""
+
+    widget = GovTextInput()
+
+    def __init__(self, label=None, validators=None, what: str = "charge", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.what = what
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return f"{(self.data or 0) / 100:.2f}"
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return  # not sent at all: the current charge stays
+        try:
+            pence = charges.parse_pounds(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(f"Enter the {self.what} in pounds and pence, like 25 or 25.50") from None
+        self.data = 0 if pence is None else pence
+
+
+def _within_limit(form, field):
+    if field.data is not None and not 0 <= field.data <= charges.MAX_CHARGE_PENCE:
+        raise ValidationError(f"The {field.what} must be between £0 and £{charges.pounds(charges.MAX_CHARGE_PENCE)}")
+
+
+class RatesFormBase(FlaskForm):
+    submit = SubmitField("Save charges", widget=GovSubmitInput())
+    rates: list[charges.Rate] = []
+
+    def fields_for(self, rate: charges.Rate):
+        type_id = rate.organisation_type.id
+        return self[charges.no_show_field(type_id)], self[charges.late_cancellation_field(type_id)]
+
+    def values(self) -> dict[int, tuple[int, int]]:
+        result = {}
+        for rate in self.rates:
+            no_show, late = self.fields_for(rate)
+            result[rate.organisation_type.id] = (no_show.data, late.data)
+        return result
+
+
+def rates_form(rates: list[charges.Rate], formdata=None) -> RatesFormBase:
+    class RatesForm(RatesFormBase):
+        pass
+
+    for rate in rates:
+        org_type = rate.organisation_type
+        setattr(RatesForm, charges.no_show_field(org_type.id), PoundsField(
+            f"No-show charge for {org_type.name}", [_within_limit],
+            what=f"no-show charge for {org_type.name}", default=rate.no_show_pence,
+        ))
+        setattr(RatesForm, charges.late_cancellation_field(org_type.id), PoundsField(
+            f"Late cancellation charge for {org_type.name}", [_within_limit],
+            what=f"late cancellation charge for {org_type.name}", default=rate.late_cancellation_pence,
+        ))
+    RatesForm.rates = list(rates)
+    return RatesForm() if formdata is None else RatesForm(formdata=formdata)
+
+
+class PeriodDateField(GovDateField):
+    """A GOV.UK day/month/year date that also takes one YYYY-MM-DD value, so the report's
+    links (the CSV download) can carry the period as ?from=2026-04-01&to=2026-06-30."""
+
+    def process_formdata(self, valuelist):
+        if len(valuelist) == 1 and valuelist[0].strip():
+            text = valuelist[0].strip()
+            try:
+                self.data = date.fromisoformat(text)
+            except ValueError:
+                self.data = None
+                self.raw_data = ["", "", ""]
+                raise ValueError(f"{self.label.text} must be a real date") from None
+            self.raw_data = [str(self.data.day), str(self.data.month), str(self.data.year)]
+            return
+        super().process_formdata(valuelist)
+
+
+class ReportForm(FlaskForm):
+    """Sent with GET, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    start = PeriodDateField("From", name="from", description="For example, 1 4 2026", widget=GovDateInput())
+    end = PeriodDateField("To", name="to", description="For example, 30 6 2026", widget=GovDateInput())
+
+    def validate_start(self, field):
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date the period starts")
+
+    def validate_end(self, field):
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date the period ends")
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError("The ‘To’ date must be the same as or after the ‘From’ date")
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@bp.route("/", methods=["GET", "POST"])
+@admin_required
+def rates():
+    current = charges.list_rates()
+    form = rates_form(current, formdata=request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        try:
+            changed = charges.set_rates(form.values(), actor=_actor(), now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            if changed:
+                flash(f"Charges saved for {changed} organisation type{'s' if changed != 1 else ''}", "success")
+            else:
+                flash("Charges saved: nothing had changed", "success")
+            return redirect(url_for("charges.rates"))
+    return render_template(
+        "bookings/charges/rates.html",
+        form=form,
+        groups=charges.group_by_sector(current),
+        max_pounds=charges.pounds(charges.MAX_CHARGE_PENCE),
+    ), 400 if form.errors else 200
+
+
+def _quarter_start(today: date) -> date:
+    """The first day of the financial quarter (Apr-Jun, Jul-Sep, Oct-Dec, Jan-Mar) of today."""
+    return date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+
+
+@bp.get("/report")
+@admin_required
+def report():
+    now = utcnow()
+    given = any(request.args.getlist(name) for name in ("from", "to"))
+    if given:
+        form = ReportForm(formdata=request.args)
+        valid = form.validate()
+    else:
+        today = london_today(now)
+        form = ReportForm(formdata=None, data={"start": _quarter_start(today), "end": today})
+        valid = True
+    result = None
+    if valid:
+        try:
+            result = charges.charge_report(form.start.data, form.end.data)
+        except DomainError as error:
+            apply_domain_error(form, error, default_field="start")
+            valid = False
+    if valid and request.args.get("format") == "csv":
+        return _csv(result, now)
+    period = {"from": form.start.data.isoformat(), "to": form.end.data.isoformat()} if valid else {}
+    return render_template(
+        "bookings/charges/report.html",
+        form=form,
+        report=result,
+        csv_url=url_for("charges.report", format="csv", **period) if valid else None,
+        pounds=charges.pounds,
+    ), 200 if valid else 400
+
+
+def _csv(result: charges.ChargeReport, now: datetime):
+    audit.record(
+        _actor(), "charges.export", now=now,
+        summary=f"Downloaded the charges report for {result.start.isoformat()} to {result.end.isoformat()} "
+                f"({len(result.events)} event{'s' if len(result.events) != 1 else ''})",
+        after={"from": result.start, "to": result.end, "events": len(result.events)},
+    )
+    db.session.commit()
+    response = make_response(charges.report_csv(result))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="charges-{result.start.isoformat()}-to-{result.end.isoformat()}.csv"'
+    )
+    return response
