@@ -10,6 +10,8 @@ from __future__ import annotations
 from flask import current_app
 
 from lms.api.params import MAX_PAGE
+from lms.bookings.models import ENDED_REASONS
+from lms.bookings.models import STATUSES as BOOKING_STATUSES
 from lms.catalogue.models import LEVELS
 from lms.records.models import DELIVERY_MODES, SOURCES
 
@@ -388,6 +390,128 @@ ORGANISATION_COMPLIANCE = obj(
     description="One page of an organisation's people with their status on each requirement.",
 )
 
+# --- sessions and bookings ------------------------------------------------------------
+
+SIGNUP_STATES = ["open", "not-open", "closed", "finished", "cancelled"]
+
+VENUE = obj(
+    {
+        "name": string(),
+        "address": string(),
+        "postcode": nullable(string()),
+        "access_notes": nullable(string("Parking, entrances, step-free access.")),
+    },
+    description="Where an in-person session is held.",
+)
+
+SESSION_PROPERTIES = {
+    "id": integer(),
+    "course": string("The course's code."),
+    "course_title": string(),
+    "delivery_mode": string("The course's delivery mode code.", enum=list(DELIVERY_MODES)),
+    "starts_at": string("In UTC; show it in Europe/London.", format="date-time"),
+    "ends_at": string(format="date-time"),
+    "location_kind": string("in-person (a venue) or online (a joining link for people with a place).",
+                            enum=["in-person", "online"]),
+    "venue": nullable(ref("Venue")),
+    "area": nullable(string("Area code.")),
+    "organisation": nullable(ref("OrganisationSummary")),
+    "audience": ref("CourseAudience"),
+    "trainers": array(string(), "The trainers' names."),
+    "capacity": integer("Places in all.", minimum=1),
+    "places_left": integer(minimum=0),
+    "waiting_list": integer("People on the waiting list.", minimum=0),
+    "requires_approval": boolean("True if people booking themselves need their setting lead's approval."),
+    "status": string(enum=["scheduled", "cancelled"]),
+    "signup_state": string(
+        "open; not-open (booking opens later); closed; finished (the session has started); cancelled.",
+        enum=SIGNUP_STATES,
+    ),
+    "signup_opens_at": nullable(string("Null: open as soon as the session is published.", format="date-time")),
+    "signup_closes_at": string(format="date-time"),
+    "cancellation_deadline": string(
+        "Cancelling a place after this is a late cancellation (which may be charged).", format="date-time"
+    ),
+    "url": string("The session's page in the service.", format="uri"),
+}
+
+SESSION = obj(
+    SESSION_PROPERTIES,
+    description=(
+        "A dated run of a course. `organisation` is set for outreach sessions, which are for that "
+        "organisation's staff only."
+    ),
+)
+
+JOINING = obj(
+    {"url": string(format="uri"), "notes": nullable(string())},
+    description="How to join an online session: only for people with a place and the session's trainers.",
+)
+
+SESSION_DETAIL = obj(
+    {
+        **SESSION_PROPERTIES,
+        "cancelled_reason": nullable(string("Why the session was cancelled.")),
+        "joining": nullable(ref("JoiningDetails")),
+        "my_booking": nullable(ref("Booking")),
+    },
+    description="A session with the caller's own booking on it (null if none) and, for people with a place, "
+                "the joining details.",
+)
+
+BOOKING_SESSION = obj(
+    {
+        "id": integer(),
+        "course": string("The course's code."),
+        "course_title": string(),
+        "starts_at": string(format="date-time"),
+        "ends_at": string(format="date-time"),
+        "location_kind": string(enum=["in-person", "online"]),
+        "status": string(enum=["scheduled", "cancelled"]),
+    },
+    description="The session a booking is on, in brief.",
+)
+
+BOOKING = obj(
+    {
+        "id": integer(),
+        "status": string(
+            "requested (awaiting the setting lead's approval), booked, waitlisted, offered (a freed place, "
+            "until offer_expires_at), cancelled, attended, partly-attended or no-show.",
+            enum=list(BOOKING_STATUSES),
+        ),
+        "session_id": integer(),
+        "person_id": integer(),
+        "waiting_position": nullable(integer("Place on the waiting list, 1 being next; null unless waitlisted.",
+                                             minimum=1)),
+        "offer_expires_at": nullable(string("Accept the offered place before this.", format="date-time")),
+        "created_at": string(format="date-time"),
+        "confirmed_at": nullable(string("When the place was confirmed.", format="date-time")),
+        "cancelled_at": nullable(string(format="date-time")),
+        "ended_reason": nullable(string("Why a cancelled booking ended; null unless cancelled.",
+                                        enum=[*ENDED_REASONS, None])),
+        "late_cancellation": boolean("True if the place was given up after the cancellation deadline."),
+        "session": ref("BookingSession"),
+    },
+    description="A person's booking on a session.",
+)
+
+BOOK_SESSION = obj(
+    {"person_id": integer("Who to book; the caller if left out.", minimum=1)},
+    optional=("person_id",),
+    description="Whom to book. Send no body (or {}) to book yourself.",
+)
+
+ALREADY_BOOKED = obj(
+    {
+        "error": string(enum=["conflict"]),
+        "message": string("A sentence for people, e.g. \"You are already booked on this session\"."),
+        "errors": array(ref("FieldError")),
+        "booking": ref("Booking"),
+    },
+    description="The person already has a booking on the session: the error, with that booking.",
+)
+
 SCHEMAS = {
     "RequirementStatus": REQUIREMENT_STATUS,
     "PersonCompliance": PERSON_COMPLIANCE,
@@ -420,6 +544,16 @@ SCHEMAS = {
     "CompletionPage": page_of("Completion"),
     "EnrolMe": ENROL_ME,
     "EnrolPerson": ENROL_PERSON,
+    "Venue": VENUE,
+    "Session": SESSION,
+    "SessionDetail": SESSION_DETAIL,
+    "JoiningDetails": JOINING,
+    "BookingSession": BOOKING_SESSION,
+    "Booking": BOOKING,
+    "BookSession": BOOK_SESSION,
+    "AlreadyBooked": ALREADY_BOOKED,
+    "SessionPage": page_of("Session"),
+    "BookingPage": page_of("Booking"),
 }
 
 ERROR_RESPONSES = {
@@ -520,6 +654,7 @@ def _paths() -> dict:
     _course_paths(paths)
     _learning_paths(paths)
     _compliance_paths(paths)
+    _booking_paths(paths)
     return paths
 
 
@@ -624,6 +759,100 @@ def _learning_paths(paths: dict) -> None:
     ))
 
 
+SESSION_ID = path_param("session_id", "The session's id.")
+BOOKING_ID = path_param("booking_id", "The booking's id.")
+
+
+def _booking_paths(paths: dict) -> None:
+    _route(paths, "/sessions", "get", operation(
+        "listSessions", "Sessions, soonest first", tag="bookings",
+        response=ref("SessionPage"), errors=(400,),
+        description=(
+            "Scheduled sessions the caller may see (outreach sessions only for their organisation's "
+            "staff and leads, trainers and admins). Without `from`, only sessions that have not started. "
+            "Cancelled sessions are not listed. Unknown codes are a 400 naming the parameter."
+        ),
+        parameters=[
+            query_param("course", string(maxLength=40), "Course code."),
+            query_param("from", string(format="date"), "Sessions starting on or after this day (Europe/London)."),
+            query_param("to", string(format="date"), "Sessions starting on or before this day (Europe/London)."),
+            query_param("area", string(maxLength=40), "Area code."),
+            query_param("has_places", boolean(), "true: places left; false: full."),
+            *page_params(),
+        ],
+    ))
+    _route(paths, "/sessions/{session_id}", "get", operation(
+        "getSession", "One session, with places left and the caller's booking", tag="bookings",
+        response=ref("SessionDetail"), errors=(404,), parameters=[SESSION_ID],
+        description=(
+            "Cancelled and past sessions can still be read. The joining link of an online session is "
+            "given only to people with a place and to the session's trainers and admins. 404 for an "
+            "outreach session of another organisation."
+        ),
+    ))
+    book = operation(
+        "bookSession", "Book a place on a session", tag="bookings",
+        response=ref("Booking"), errors=(400, 403, 404, 422), parameters=[SESSION_ID],
+        request_body={**json_request(ref("BookSession"), 'Whom to book, e.g. {"person_id": 42}; no body books '
+                                                         "the caller."), "required": False},
+        description=(
+            "Books the caller, or with `person_id` one of the staff of an organisation the caller leads "
+            "(anyone, for an admin). The answer is 201 with the booking: `booked` while places remain, "
+            "otherwise `waitlisted`; `requested` when the session asks for the setting lead's approval "
+            "and the caller booked themselves. A person who already has a booking on the session is a 409 "
+            "carrying that booking, so repeating a request never makes a second booking. Closed sign-up, "
+            "a session outside the person's audience, or a closed account is a 422; booking someone who is "
+            "not your staff is a 403; a person unknown to an admin is a 404. " + BODY_ERRORS
+        ),
+    )
+    # Only ever 201 (a new booking) or an error: a second booking is the 409 below.
+    responses = book["responses"]
+    responses["201"] = responses.pop("200") | {"description": "Booked, waitlisted or requested."}
+    responses["409"] = {
+        "description": "The person already has a booking on this session; `booking` is it.",
+        "content": json_content(ref("AlreadyBooked")),
+    }
+    book["responses"] = dict(sorted(responses.items()))
+    _route(paths, "/sessions/{session_id}/bookings", "post", book)
+    _route(paths, "/bookings/{booking_id}", "get", operation(
+        "getBooking", "One booking", tag="bookings", response=ref("Booking"), errors=(404,),
+        parameters=[BOOKING_ID],
+        description=(
+            "For the person booked, the setting leads of the organisation they booked from, the "
+            "session's trainers and admins; 404 for anyone else."
+        ),
+    ))
+    _route(paths, "/bookings/{booking_id}", "delete", operation(
+        "cancelBooking", "Cancel a booking", tag="bookings", response=ref("Booking"), errors=(404, 409),
+        parameters=[BOOKING_ID], ok="Cancelled: the booking as it now is.",
+        description=(
+            "The person, their setting lead, the session's trainers or an admin may cancel. Giving up a "
+            "place after the session's cancellation deadline is recorded as a late cancellation "
+            "(`late_cancellation` true). A freed place is offered to the waiting list. A booking that "
+            "has already ended, or a session that has started, is a 409. 404 for anyone who may not see "
+            "the booking."
+        ),
+    ))
+    _route(paths, "/bookings/{booking_id}/accept", "post", operation(
+        "acceptOffer", "Accept an offered place", tag="bookings", response=ref("Booking"),
+        errors=(403, 404, 409), parameters=[BOOKING_ID], ok="Booked: the booking as it now is.",
+        description=(
+            "For a booking whose status is `offered`, before `offer_expires_at`: the person or their "
+            "setting lead (or an admin) takes the place. No offer, or an offer that has ended, is a 409."
+        ),
+    ))
+    _route(paths, "/me/bookings", "get", operation(
+        "listMyBookings", "The caller's bookings, latest session first", tag="bookings",
+        response=ref("BookingPage"), errors=(400,),
+        parameters=[
+            list_query_param("status", string(enum=list(BOOKING_STATUSES)),
+                             "Only bookings with this status; repeat it or give a comma list."),
+            query_param("upcoming", boolean(), "true: sessions not yet finished; false: finished ones."),
+            *page_params(),
+        ],
+    ))
+
+
 def build_spec() -> dict:
     return {
         "openapi": OPENAPI_VERSION,
@@ -645,6 +874,7 @@ def build_spec() -> dict:
             {"name": "courses", "description": "The course catalogue."},
             {"name": "learning", "description": "E-learning enrolments and the training record."},
             {"name": "compliance", "description": "Refresh deadlines: who is current, due soon or overdue."},
+            {"name": "bookings", "description": "Sessions of courses, and booking places on them."},
             {"name": "reference", "description": "Codes used across the API."},
             {"name": "meta", "description": "About the API itself."},
         ],

@@ -166,3 +166,91 @@ def completion(row: Completion, course_code: str | None) -> dict:
         "source": row.source,
         "self_reported": row.self_reported,
     }
+
+
+# --- sessions and bookings ------------------------------------------------------------
+# A session's joining link is given only to people with a place (and to those who run
+# the session); the route decides and passes `joining=True`.
+
+def session_venue(row) -> dict | None:
+    if row.is_online:
+        return None
+    return {
+        "name": row.venue_name,
+        "address": row.venue_address,
+        "postcode": row.venue_postcode,
+        "access_notes": row.access_notes,
+    }
+
+
+def training_session(row, *, counts: dict, signup_state: str, cancellation_deadline: datetime) -> dict:
+    """A session as listed. `counts` is bookings.services.place_counts()'s entry for it."""
+    return {
+        "id": row.id,
+        "course": row.course.code,
+        "course_title": row.course.title,
+        "delivery_mode": row.course.delivery_mode,
+        "starts_at": iso_datetime(row.starts_at),
+        "ends_at": iso_datetime(row.ends_at),
+        "location_kind": row.location_kind,
+        "venue": session_venue(row),
+        "area": row.area.code if row.area is not None else None,
+        "organisation": organisation_summary(row.organisation) if row.organisation is not None else None,
+        "audience": {
+            "sectors": [sector.code for sector in row.audience_sectors],
+            "job_roles": [role.code for role in row.audience_roles],
+        },
+        "trainers": [trainer.full_name for trainer in row.trainers],
+        "capacity": row.capacity,
+        "places_left": max(row.capacity - counts["places"], 0),
+        "waiting_list": counts["waiting"],
+        "requires_approval": row.requires_approval,
+        "status": row.status,
+        "signup_state": signup_state,
+        "signup_opens_at": iso_datetime(row.signup_opens_at),
+        "signup_closes_at": iso_datetime(row.signup_closes_at),
+        "cancellation_deadline": iso_datetime(cancellation_deadline),
+        "url": url_for("bookings.session", session_id=row.id, _external=True),
+    }
+
+
+def session_detail(
+    row, *, counts: dict, signup_state: str, cancellation_deadline: datetime, my_booking: dict | None, joining: bool
+) -> dict:
+    return {
+        **training_session(row, counts=counts, signup_state=signup_state, cancellation_deadline=cancellation_deadline),
+        "cancelled_reason": row.cancelled_reason if row.is_cancelled else None,
+        "joining": {"url": row.joining_url, "notes": row.joining_notes} if joining and row.is_online else None,
+        "my_booking": my_booking,
+    }
+
+
+def booking_session(row) -> dict:
+    return {
+        "id": row.id,
+        "course": row.course.code,
+        "course_title": row.course.title,
+        "starts_at": iso_datetime(row.starts_at),
+        "ends_at": iso_datetime(row.ends_at),
+        "location_kind": row.location_kind,
+        "status": row.status,
+    }
+
+
+def booking(row, *, waiting_position: int | None) -> dict:
+    """A booking. `waiting_position` is its place on the waiting list (1 is next), or None
+    when it is not on the list."""
+    return {
+        "id": row.id,
+        "status": row.status,
+        "session_id": row.session_id,
+        "person_id": row.user_id,
+        "waiting_position": waiting_position if row.status == "waitlisted" else None,
+        "offer_expires_at": iso_datetime(row.offer_expires_at) if row.status == "offered" else None,
+        "created_at": iso_datetime(row.created_at),
+        "confirmed_at": iso_datetime(row.confirmed_at),
+        "cancelled_at": iso_datetime(row.cancelled_at) if row.status == "cancelled" else None,
+        "ended_reason": row.ended_reason if row.status == "cancelled" else None,
+        "late_cancellation": row.is_late_cancellation,
+        "session": booking_session(row.session),
+    }
