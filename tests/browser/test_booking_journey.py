@@ -1,0 +1,119 @@
+"""Booking in a real browser: one person books the last place, a second joins the waiting
+list, the first cancels, the second accepts the place offered, and the trainer marks the
+register. axe-core checks every kind of page on the way."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from lms.bookings.models import Booking, TrainingSession
+from lms.core.time import utcnow
+from lms.extensions import db
+from lms.records.models import Completion
+from tests import factories
+from tests.bookings.conftest import make_course_row, make_session_row
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture()
+def open_as(browser, live_server):
+    """A separate browser (cookies and all) signed in as each person."""
+    contexts = []
+
+    def open_page(email):
+        context = browser.new_context(base_url=live_server, bypass_csp=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto("/sign-in")
+        page.get_by_label("Email address").fill(email)
+        page.locator("#password").fill(factories.PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: url.endswith("/"))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def test_book_wait_cancel_accept_and_mark_the_register(open_as, axe):
+    start = utcnow().replace(microsecond=0) + timedelta(days=14)
+    course = make_course_row("CP-F2F", title="Child protection in practice", hours="3")
+    school = factories.organisation("Brook Lane Primary")
+    factories.user("ana@example.org", full_name="Ana Adeyemi", organisation=school)
+    factories.user("ben@example.org", full_name="Ben Burrows", organisation=school)
+    trainer = factories.user("tess@example.org", full_name="Tess Trainer", trainer=True)
+    session = make_session_row(course, starts_at=start, capacity=1, trainers=[trainer])
+    db.session.commit()
+    session_id = session.id
+
+    # Ana finds the session and takes its only place.
+    ana = open_as("ana@example.org")
+    ana.get_by_role("link", name="Sessions").first.click()
+    ana.wait_for_url("**/sessions")
+    axe(ana)
+    ana.locator(f'a[href="/sessions/{session_id}"]').first.click()
+    ana.wait_for_url(f"**/sessions/{session_id}")
+    axe(ana)
+    ana.get_by_role("button", name="Book a place").click()
+    ana.wait_for_url(f"**/sessions/{session_id}")
+    assert ana.get_by_text("You have a place on this session").is_visible()
+    axe(ana)
+
+    # Ben finds it full and joins the waiting list.
+    ben = open_as("ben@example.org")
+    ben.goto(f"/sessions/{session_id}")
+    ben.get_by_role("button", name="Join the waiting list").click()
+    ben.wait_for_url(f"**/sessions/{session_id}")
+    assert ben.get_by_text("You are number 1 on the waiting list").is_visible()
+    axe(ben)
+
+    # Ana cannot come after all.
+    ana.get_by_role("link", name="Cancel your booking").click()
+    ana.wait_for_url("**/cancel")
+    axe(ana)
+    ana.get_by_role("button", name="Cancel booking").click()
+    ana.wait_for_url(lambda url: not url.endswith("/cancel"))
+    axe(ana)
+
+    # The place is offered to Ben, who accepts it from his bookings.
+    ben.get_by_role("link", name="Sessions").first.click()
+    ben.goto("/bookings")
+    axe(ben)
+    ben.goto(f"/sessions/{session_id}")
+    ben.get_by_role("button", name="Accept the place").click()
+    ben.wait_for_url(lambda url: "/sessions/" in url or "/bookings/" in url)
+    db.session.expire_all()
+    statuses = dict(db.session.execute(
+        select(Booking.user_id, Booking.status).where(Booking.session_id == session_id)
+    ).all())
+    assert sorted(statuses.values()) == ["booked", "cancelled"]
+    axe(ben)
+
+    # The session has happened; the trainer marks Ben as attended.
+    row = db.session.get(TrainingSession, session_id)
+    row.starts_at = utcnow() - timedelta(hours=3)
+    row.ends_at = utcnow() - timedelta(minutes=5)
+    row.signup_closes_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+
+    tess = open_as("tess@example.org")
+    tess.get_by_role("link", name="Manage sessions").click()
+    tess.wait_for_url("**/manage/sessions")
+    axe(tess)
+    tess.goto(f"/manage/sessions/{session_id}")
+    axe(tess)
+    tess.get_by_role("link", name="Register").first.click()
+    tess.wait_for_url("**/register")
+    axe(tess)
+    tess.get_by_role("group", name="Ben Burrows").get_by_label("Attended", exact=True).check()
+    tess.get_by_role("button", name="Save the register").click()
+    tess.wait_for_url("**/register")
+    axe(tess)
+
+    db.session.expire_all()
+    completion = db.session.scalar(select(Completion).where(Completion.source == "attendance"))
+    assert completion is not None
+    assert completion.user.full_name == "Ben Burrows" and completion.title == "Child protection in practice"
