@@ -64,10 +64,20 @@ class User(db.Model):
 
     @property
     def is_setting_lead(self) -> bool:
-        """Asked on every page (for the navigation): a cheap EXISTS unless the
+        """Asked on every page (for the navigation and setting_lead_required). For the
+        signed-in person the session check has already answered it in the same statement
+        that loaded them (kept for this request only); otherwise a cheap EXISTS, unless the
         organisations are already loaded."""
         if "led_organisations" in self.__dict__:
             return bool(self.led_organisations)
+        from flask import has_request_context, request
+
+        if has_request_context():
+            from lms.accounts.session import SETTING_LEAD_KEY
+
+            answered = request.environ.get(SETTING_LEAD_KEY)
+            if answered is not None and answered[0] == self.id:
+                return answered[1]
         from sqlalchemy import exists, select
         from sqlalchemy.orm import object_session
 

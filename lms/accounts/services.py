@@ -297,25 +297,6 @@ def start_session(user: User, *, now: datetime, ip_address: str | None = None, u
     return token
 
 
-def load_session(token: str, *, now: datetime, idle_timeout: timedelta, absolute_timeout: timedelta) -> tuple[User | None, bool]:
-    """(user, touched): the signed-in user for a session token, or None if the session is
-    unknown, revoked, idle too long or too old. `touched` says last_seen_at was moved on."""
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(token or "")))
-    if row is None or row.revoked_at is not None:
-        return None, False
-    if now - row.last_seen_at > idle_timeout or now - row.created_at > absolute_timeout:
-        row.revoked_at = now
-        return None, True
-    user = row.user
-    if not user.active:
-        return None, False
-    touched = now - row.last_seen_at > timedelta(seconds=60)
-    if touched:
-        row.last_seen_at = now
-    user.session_token = token
-    return user, touched
-
-
 def end_session(token: str | None, *, now: datetime) -> None:
     if not token:
         return

@@ -47,32 +47,56 @@ def init_app(app: Flask) -> None:
 
 
 def _navigation(active_endpoint: str | None) -> list[dict]:
-    """Service navigation items for the signed-in person's roles. Each item is active for
-    the endpoints (or blueprints, ending in '.') listed with it."""
+    """Service navigation items for the signed-in person's roles: [{"text", "href",
+    "active"}]. Rendered on every page, so the items for each combination of roles and
+    page are worked out once per application (and URL root) and then reused."""
+    from flask import current_app, request
+
+    user = current_user._get_current_object()
+    if user.is_authenticated:
+        roles = (True, bool(user.is_setting_lead), bool(user.is_admin), bool(user.is_trainer))
+    else:
+        roles = (False, False, False, False)
+    key = (roles, active_endpoint or "", request.script_root)
+    cache = current_app.extensions.setdefault("lms.navigation", {})
+    items = cache.get(key)
+    if items is None:
+        items = cache[key] = _navigation_items(*roles, endpoint=active_endpoint or "")
+    return [{"text": text, "href": href, "active": active} for text, href, active in items]
+
+
+def _navigation_items(
+    signed_in: bool, setting_lead: bool, admin: bool, trainer: bool, *, endpoint: str
+) -> tuple[tuple[str, str, bool], ...]:
+    """(text, href, active) for each item. Each item is active for the endpoints (or
+    blueprints, ending in '.') listed with it."""
     from flask import url_for
 
     items: list[tuple[str, str, tuple[str, ...]]] = []
-    if current_user.is_authenticated:
+    if signed_in:
         items.append(("Home", "home.index", ("home.index",)))
         items.append(("Courses", "catalogue.index", ("catalogue.",)))
+        items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
         items.append(("My learning", "elearning.my_learning", ("elearning.",)))
         items.append(("My training", "compliance.my_training", ("compliance.my_training",)))
-        if current_user.is_setting_lead:
+        if setting_lead:
             items.append(("My organisation", "organisations.staff", (
                 "organisations.staff", "staff_learning.", "compliance.matrix", "compliance.person", "compliance.export",
             )))
-        if current_user.is_admin:
+        if admin or trainer:
+            items.append(("Manage sessions", "sessions_admin.index", ("sessions_admin.", "registers.")))
+        if admin:
             items.append(("Admin", "admin.index", (
-                "admin.", "organisations.admin", "compliance.overview", "licences.", "requirements_admin.", "records_import.",
+                "admin.", "organisations.admin", "compliance.overview", "licences.", "requirements_admin.", "records_import.", "charges.",
             )))
             items.append(("Audit log", "audit.index", ("audit.",)))
         items.append(("Your account", "accounts.profile", ("accounts.", "api_tokens.", "notifications.")))
         items.append(("Sign out", "accounts.sign_out", ("accounts.sign_out",)))
     else:
         items.append(("Courses", "catalogue.index", ("catalogue.",)))
+        items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
         items.append(("Sign in", "accounts.sign_in", ("accounts.sign_in",)))
         items.append(("Create an account", "accounts.register", ("accounts.register",)))
-    endpoint = active_endpoint or ""
     active_index = None
     for index, (_, _, patterns) in enumerate(items):
         for pattern in patterns:
@@ -82,7 +106,4 @@ def _navigation(active_endpoint: str | None) -> list[dict]:
                 active_index = index if active_index is None else active_index
     if endpoint == "accounts.sign_out":
         active_index = len(items) - 1
-    return [
-        {"text": text, "href": url_for(target), "active": index == active_index}
-        for index, (text, target, _) in enumerate(items)
-    ]
+    return tuple((text, url_for(target), index == active_index) for index, (text, target, _) in enumerate(items))

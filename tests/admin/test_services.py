@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from lms.accounts import services as accounts
 from lms.accounts.models import AccountToken, SettingLead, UserSession
+from lms.accounts.session import load_signed_in
 from lms.admin import services
 from lms.audit.models import AuditEvent
 from lms.core.errors import DomainError
@@ -260,12 +261,13 @@ def test_close_account_ends_every_session_and_reopen_lets_them_back(app, admin, 
         )
         is None
     )
-    user, _ = accounts.load_session(
-        first,
-        now=now,
-        idle_timeout=app.config["SESSION_IDLE_TIMEOUT"],
-        absolute_timeout=app.config["SESSION_ABSOLUTE_TIMEOUT"],
-    )
+    with app.test_request_context("/"):
+        user, _ = load_signed_in(
+            first,
+            now=now,
+            idle_timeout=app.config["SESSION_IDLE_TIMEOUT"],
+            absolute_timeout=app.config["SESSION_ABSOLUTE_TIMEOUT"],
+        )
     assert user is None
     [event] = events("person.close")
     assert event.before == {"active": True} and event.after == {"active": False, "sessions_ended": 2}
