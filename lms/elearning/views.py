@@ -79,6 +79,8 @@ def overview(enrolment_id: int):
 @bp.route("/learning/<int:enrolment_id>/lessons/<int:position>", methods=["GET", "POST"])
 @login_required
 def lesson(enrolment_id: int, position: int):
+    if request.method != "POST":
+        return _show_lesson(enrolment_id, position)
     enrolment = _my_enrolment(enrolment_id)
     lessons = enrolment.version.lessons
     if not 1 <= position <= len(lessons):
@@ -92,8 +94,58 @@ def lesson(enrolment_id: int, position: int):
             return redirect(url_for("elearning.lesson", enrolment_id=enrolment.id, position=position + 1))
         return redirect(url_for("elearning.overview", enrolment_id=enrolment.id))
     return render_template(
-        "elearning/lesson.html", enrolment=enrolment, lesson=lessons[position - 1], position=position,
-        total=len(lessons), form=None, button=form,
+        "elearning/lesson.html", enrolment_id=enrolment.id, course_title=enrolment.course.title,
+        lesson_title=lessons[position - 1].title, body_html=lessons[position - 1].body_html, position=position,
+        total=len(lessons), form=None,
+    )
+
+
+_LESSON_STATEMENT = None
+# Larger positions are no lesson (and would not fit the database's integer column).
+_MAX_POSITION = 2**31 - 1
+
+
+def _lesson_statement():
+    """Built once: what a lesson page shows, in one statement. The enrolment (whose it is),
+    its course's title, the lesson at a position of the enrolment's version and how many
+    lessons that version has."""
+    global _LESSON_STATEMENT
+    if _LESSON_STATEMENT is None:
+        from sqlalchemy import and_, bindparam, func, select
+
+        from lms.catalogue.models import Course, Lesson
+        from lms.elearning.models import Enrolment
+
+        total = (
+            select(func.count(Lesson.id)).where(Lesson.version_id == Enrolment.version_id)
+            .correlate(Enrolment).scalar_subquery()
+        )
+        _LESSON_STATEMENT = (
+            select(
+                Enrolment.id, Enrolment.user_id, Course.title.label("course_title"),
+                Lesson.title.label("lesson_title"), Lesson.body_html, total.label("total"),
+            )
+            .join(Course, Course.id == Enrolment.course_id)
+            .outerjoin(Lesson, and_(Lesson.version_id == Enrolment.version_id, Lesson.position == bindparam("position")))
+            .where(Enrolment.id == bindparam("enrolment_id"))
+        )
+    return _LESSON_STATEMENT
+
+
+def _show_lesson(enrolment_id: int, position: int):
+    """A lesson page (GET): one statement. 404 for someone else's enrolment or a position
+    outside the course version's lessons (numbered 1 to the number of lessons). The
+    reading is recorded by the POST, which works on the enrolment itself."""
+    if not 1 <= position <= _MAX_POSITION:
+        abort(404)
+    row = db.session.execute(_lesson_statement(), {"enrolment_id": enrolment_id, "position": position}).first()
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    if not 1 <= position <= row.total or row.lesson_title is None:
+        abort(404)
+    return render_template(
+        "elearning/lesson.html", enrolment_id=row.id, course_title=row.course_title, lesson_title=row.lesson_title,
+        body_html=row.body_html, position=position, total=row.total, form=None,
     )
 
 
