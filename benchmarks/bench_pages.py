@@ -238,6 +238,7 @@ def pages_for(enrolment_id: int, position: int) -> list[Page]:
     return [
         Page("/health", "/health", baseline=True),
         Page("/courses", "/courses"),
+        Page("/courses?page=2", "/courses?page=2"),
         Page("/courses?mode=elearning&keyword=safe", "/courses?mode=elearning&keyword=safe"),
         Page("/courses/SGE", "/courses/SGE"),
         Page("lesson page", f"/learning/{enrolment_id}/lessons/{position}"),
