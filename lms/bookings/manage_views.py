@@ -336,25 +336,9 @@ def _list_query(query: ListQuery, actor: User, now: datetime) -> Select:
 
 
 def _page_links(page: Page, query: ListQuery) -> dict | None:
-    if page.pages <= 1:
-        return None
+    """GOV.UK pagination parameters, each link keeping the filters; None when one page holds all."""
     args = query.args()
-
-    def href(number: int) -> str:
-        return url_for("sessions_admin.index", **args, page=number)
-
-    items: list[dict] = []
-    for number in range(1, page.pages + 1):
-        if number in (1, page.pages) or abs(number - page.page) <= 2:
-            items.append({"number": number, "href": href(number), "current": number == page.page})
-        elif abs(number - page.page) == 3:
-            items.append({"ellipsis": True})
-    return {
-        "items": items,
-        "previous": {"href": href(page.page - 1)} if page.has_previous else None,
-        "next": {"href": href(page.page + 1)} if page.has_next else None,
-        "landmarkLabel": "Session pages",
-    }
+    return page.govuk_pagination(lambda number: url_for("sessions_admin.index", **args, page=number), label="Session pages")
 
 
 @bp.get("")

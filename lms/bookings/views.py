@@ -179,26 +179,9 @@ def _availability(session: TrainingSession, places_held: int, now: datetime) -> 
 
 
 def _page_links(page: Page, query: SessionQuery) -> dict | None:
-    """GOV.UK pagination parameters keeping the filters; None when one page holds all."""
-    if page.pages <= 1:
-        return None
+    """GOV.UK pagination parameters, each link keeping the filters; None when one page holds all."""
     args = query.query_args()
-
-    def href(number: int) -> str:
-        return url_for("bookings.index", **args, page=number, _anchor="results")
-
-    items: list[dict] = []
-    for number in range(1, page.pages + 1):
-        if number in (1, page.pages) or abs(number - page.page) <= 2:
-            items.append({"number": number, "href": href(number), "current": number == page.page})
-        elif abs(number - page.page) == 3:
-            items.append({"ellipsis": True})
-    return {
-        "items": items,
-        "previous": {"href": href(page.page - 1)} if page.has_previous else None,
-        "next": {"href": href(page.page + 1)} if page.has_next else None,
-        "landmarkLabel": "Session pages",
-    }
+    return page.govuk_pagination(lambda number: url_for("bookings.index", **args, page=number, _anchor="results"), label="Session pages")
 
 
 # --- the course page's dates ----------------------------------------------------------

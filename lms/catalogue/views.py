@@ -39,28 +39,9 @@ def _course_href_prefix() -> str:
 
 
 def _page_links(page, query: CatalogueQuery) -> dict | None:
-    """The GOV.UK pagination parameters for the list (first, last and up to two pages
-    either side of this one, with ellipses between), each link keeping the filters; None
-    when everything fits on one page."""
-    if page.pages <= 1:
-        return None
+    """GOV.UK pagination parameters, each link keeping the filters; None when one page holds all."""
     args = query.query_args()
-
-    def href(number: int) -> str:
-        return url_for("catalogue.index", **args, page=number, _anchor="results")
-
-    items: list[dict] = []
-    for number in range(1, page.pages + 1):
-        if number in (1, page.pages) or abs(number - page.page) <= 2:
-            items.append({"number": number, "href": href(number), "current": number == page.page})
-        elif abs(number - page.page) == 3:
-            items.append({"ellipsis": True})
-    return {
-        "items": items,
-        "previous": {"href": href(page.page - 1)} if page.has_previous else None,
-        "next": {"href": href(page.page + 1)} if page.has_next else None,
-        "landmarkLabel": "Course pages",
-    }
+    return page.govuk_pagination(lambda number: url_for("catalogue.index", **args, page=number, _anchor="results"), label="Course pages")
 
 
 @bp.get("/courses/<code>")

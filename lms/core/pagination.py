@@ -33,3 +33,22 @@ class Page:
     @property
     def last_index(self) -> int:
         return min(self.total, self.page * self.per_page)
+
+    def govuk_pagination(self, href, *, label: str) -> dict | None:
+        """Parameters for the GOV.UK pagination component: the first and last pages and
+        up to two either side of this one, with ellipses between. `href(number)` makes a
+        page's link (keeping the filters). None when everything fits on one page."""
+        if self.pages <= 1:
+            return None
+        items: list[dict] = []
+        for number in range(1, self.pages + 1):
+            if number in (1, self.pages) or abs(number - self.page) <= 2:
+                items.append({"number": number, "href": href(number), "current": number == self.page})
+            elif abs(number - self.page) == 3:
+                items.append({"ellipsis": True})
+        return {
+            "items": items,
+            "previous": {"href": href(self.page - 1)} if self.has_previous else None,
+            "next": {"href": href(self.page + 1)} if self.has_next else None,
+            "landmarkLabel": label,
+        }
