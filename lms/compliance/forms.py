@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovTextInput
+from markupsafe import Markup
 from wtforms import Form, HiddenField, SelectField, StringField
 
 from lms.core.forms import GovDateField
@@ -13,6 +14,39 @@ from lms.core.forms import GovDateField
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+
+
+class _Remembered:
+    """A GOV.UK widget that keeps the markup it wrote, by its parameters. The markup is
+    the GOV.UK macro's output for exactly these parameters (label, hint, value, choices,
+    errors...), so the same parameters give the same markup: the filter forms, whose
+    fields rarely change between requests, are not written out again on every page.
+    A few hundred variants at most are kept per process."""
+
+    _KEPT: dict = {}
+    _LIMIT = 500
+
+    def render(self, params):
+        key = (self.template, repr(params))
+        markup = self._KEPT.get(key)
+        if markup is None:
+            markup = Markup(super().render(params))
+            if len(self._KEPT) >= self._LIMIT:
+                self._KEPT.clear()
+            self._KEPT[key] = markup
+        return markup
+
+
+class _DateInput(_Remembered, GovDateInput):
+    pass
+
+
+class _SelectWidget(_Remembered, GovSelect):
+    pass
+
+
+class _TextInput(_Remembered, GovTextInput):
+    pass
 
 
 class AsOfField(GovDateField):
@@ -40,7 +74,7 @@ class AsOfField(GovDateField):
 
 
 def _as_of_field(description: str) -> AsOfField:
-    return AsOfField("As of date", description=description, widget=GovDateInput())
+    return AsOfField("As of date", description=description, widget=_DateInput())
 
 
 class _Select(SelectField):
@@ -48,7 +82,7 @@ class _Select(SelectField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validate_choice", False)
-        kwargs.setdefault("widget", GovSelect())
+        kwargs.setdefault("widget", _SelectWidget())
         super().__init__(*args, **kwargs)
 
 
@@ -63,7 +97,7 @@ class MatrixFilterForm(Form):
 
     organisation = HiddenField()
     sort = HiddenField()
-    q = StringField("Name or email address", widget=GovTextInput())
+    q = StringField("Name or email address", widget=_TextInput())
     requirement = _Select("Requirement")
     status = _Select("Status")
     job_role = _Select("Job role")

@@ -13,6 +13,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from wtforms import SelectChoice
 
@@ -221,7 +222,75 @@ def matrix():
         may_choose=led is None or len(led) > 1,
         statuses=queries.FILTER_STATUSES,
         tag_classes=queries.STATUS_TAG_CLASSES,
+        lines=_matrix_lines(table, args.get("as_of")),
+        summary_cells=_summary_cells(args),
     )
+
+
+_STATUS_SENTINEL = "zzstatuszz"
+
+
+def _summary_cells(args: dict):
+    """A function giving a summary row's cells: per status, the number of people as a
+    link to them (with the share and the status in words for screen readers), or 0; then
+    how many it does not apply to. One link is built per requirement and the status put
+    into it, rather than a link built per cell."""
+    statuses = queries.FILTER_STATUSES
+
+    def cells(item: queries.RequirementSummary) -> Markup:
+        code = item.requirement.code
+        link = url_for(".matrix", **dict(args, requirement=code, status=_STATUS_SENTINEL))
+        reusable = link.count(_STATUS_SENTINEL) == 1
+        parts = []
+        for status, label in statuses.items():
+            number = item.counts.get(status, 0)
+            if number:
+                href = (link.replace(_STATUS_SENTINEL, status) if reusable
+                        else url_for(".matrix", **dict(args, requirement=code, status=status)))
+                parts.append(
+                    f'<td class="govuk-table__cell govuk-table__cell--numeric"><a class="govuk-link" href="{escape(href)}">'
+                    f'{int(number)} <span class="govuk-body-s">({int(item.percent(status))}%)</span>'
+                    f'<span class="govuk-visually-hidden"> {escape(label.lower())}: show them</span></a></td>'
+                )
+            else:
+                parts.append('<td class="govuk-table__cell govuk-table__cell--numeric">0</td>')
+        parts.append(f'<td class="govuk-table__cell govuk-table__cell--numeric">{int(item.not_applicable)}</td>')
+        return Markup("".join(parts))
+
+    return cells
+
+
+_NOT_APPLICABLE_TD = ('<td class="govuk-table__cell"><span aria-hidden="true">—</span>'
+                      '<span class="govuk-visually-hidden">Does not apply</span></td>')
+_ID_SENTINEL = 987654321
+
+
+def _matrix_lines(table: queries.Matrix, as_of: str | None) -> list[tuple[str, str, str, Markup]]:
+    """(link to the person's page, name, job roles in words, the row's cells as markup)
+    for each row of the matrix. The cells are written here in one pass, not by the
+    template cell by cell: the status in words inside a coloured tag (colour is never the
+    only cue), and "does not apply" spelt out for screen readers. Cells that read the
+    same are written once."""
+    link = url_for(".person", user_id=_ID_SENTINEL, as_of=as_of)
+    head, sentinel, tail = link.partition(str(_ID_SENTINEL))
+    written: dict[queries.Cell, str] = {}
+    lines = []
+    for row in table.rows:
+        parts = []
+        for cell in row.line:
+            td = written.get(cell)
+            if td is None:
+                if cell.applicable:
+                    td = (f'<td class="govuk-table__cell"><strong class="govuk-tag {escape(cell.tag_classes)}">'
+                          f'{escape(cell.text)}</strong></td>')
+                else:
+                    td = _NOT_APPLICABLE_TD
+                written[cell] = td
+            parts.append(td)
+        href = (f"{head}{row.person_id}{tail}" if sentinel
+                else url_for(".person", user_id=row.person_id, as_of=as_of))
+        lines.append((href, row.name, ", ".join(row.roles) or "No job role recorded", Markup("".join(parts))))
+    return lines
 
 
 @bp.get("/organisation/compliance/export.<extension>")
@@ -327,6 +396,36 @@ def overview():
         args=args,
         as_of=as_of,
         today=london_today(utcnow()),
-        statuses=[engine.CURRENT, engine.DUE_SOON, engine.OVERDUE, engine.NOT_YET_DUE],
+        statuses=OVERVIEW_STATUSES,
         labels=queries.STATUS_LABELS,
+        cells=_count_cells,
+        organisation_link=_organisation_link(args),
     )
+
+
+def _organisation_link(args: dict):
+    """A function giving the link to an organisation's staff matrix (with the overview's
+    requirement and date): the link is built once and each organisation's id put into it."""
+    link = url_for(".matrix", organisation=_ID_SENTINEL, **args)
+    head, sentinel, tail = link.partition(str(_ID_SENTINEL))
+    if not sentinel:
+        return lambda key: url_for(".matrix", organisation=key, **args)
+    return lambda key: f"{head}{int(key)}{tail}"
+
+
+OVERVIEW_STATUSES = [engine.CURRENT, engine.DUE_SOON, engine.OVERDUE, engine.NOT_YET_DUE]
+
+
+def _count_cells(row: queries.GroupCounts) -> Markup:
+    """A row's number cells for the overview: "12 (40%)" per status, then the total.
+    Written here in one pass rather than by the template cell by cell; every value is a
+    whole number, so there is nothing to escape."""
+    counts, total = row.counts, row.total
+    parts = []
+    for status in OVERVIEW_STATUSES:
+        number = counts.get(status, 0)
+        percent = round(100 * number / total) if total else 0
+        parts.append(f'<td class="govuk-table__cell govuk-table__cell--numeric">{int(number)} '
+                     f'<span class="govuk-body-s">({int(percent)}%)</span></td>')
+    parts.append(f'<td class="govuk-table__cell govuk-table__cell--numeric">{int(total)}</td>')
+    return Markup("".join(parts))
