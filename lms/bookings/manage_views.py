@@ -35,7 +35,7 @@ from lms.catalogue.models import Course
 from lms.core.auth import trainer_required
 from lms.core.errors import DomainError, NotFound
 from lms.core.forms import apply_domain_error
-from lms.core.pagination import Page
+from lms.core.pagination import Page, page_href
 from lms.core.time import as_utc, to_london, utcnow
 from lms.extensions import db
 from lms.organisations.models import Area, JobRole, Organisation, Sector
@@ -338,7 +338,7 @@ def _list_query(query: ListQuery, actor: User, now: datetime) -> Select:
 def _page_links(page: Page, query: ListQuery) -> dict | None:
     """GOV.UK pagination parameters, each link keeping the filters; None when one page holds all."""
     args = query.args()
-    return page.govuk_pagination(lambda number: url_for("sessions_admin.index", **args, page=number), label="Session pages")
+    return page.govuk_pagination(page_href("sessions_admin.index", args), label="Session pages")
 
 
 @bp.get("")

@@ -41,7 +41,7 @@ from lms.catalogue.models import Course
 from lms.core.auth import setting_lead_required
 from lms.core.errors import DomainError, Forbidden, NotFound
 from lms.core.forms import apply_domain_error
-from lms.core.pagination import Page
+from lms.core.pagination import Page, page_href
 from lms.core.time import as_utc, format_date, format_datetime, to_london, utcnow
 from lms.extensions import db
 from lms.organisations.models import Area, Organisation
@@ -181,7 +181,7 @@ def _availability(session: TrainingSession, places_held: int, now: datetime) -> 
 def _page_links(page: Page, query: SessionQuery) -> dict | None:
     """GOV.UK pagination parameters, each link keeping the filters; None when one page holds all."""
     args = query.query_args()
-    return page.govuk_pagination(lambda number: url_for("bookings.index", **args, page=number, _anchor="results"), label="Session pages")
+    return page.govuk_pagination(page_href("bookings.index", args, anchor="results"), label="Session pages")
 
 
 # --- the course page's dates ----------------------------------------------------------

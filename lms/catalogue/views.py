@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from lms.catalogue import services
 from lms.catalogue.forms import LEVEL_CHOICES, MODE_CHOICES, ButtonForm, CatalogueQuery
 from lms.core.errors import DomainError, NotFound
+from lms.core.pagination import page_href
 from lms.core.time import utcnow
 from lms.extensions import db
 
@@ -41,7 +42,7 @@ def _course_href_prefix() -> str:
 def _page_links(page, query: CatalogueQuery) -> dict | None:
     """GOV.UK pagination parameters, each link keeping the filters; None when one page holds all."""
     args = query.query_args()
-    return page.govuk_pagination(lambda number: url_for("catalogue.index", **args, page=number, _anchor="results"), label="Course pages")
+    return page.govuk_pagination(page_href("catalogue.index", args, anchor="results"), label="Course pages")
 
 
 @bp.get("/courses/<code>")

@@ -1,8 +1,12 @@
-"""One page of a list, for the pages that show results 25 or 50 at a time."""
+"""One page of a list, for the pages that show results 20, 25 or 50 at a time, and the
+links between pages."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import ceil
+
+from lms.core.urls import url_for_each
 
 
 @dataclass
@@ -52,3 +56,12 @@ class Page:
             "next": {"href": href(self.page + 1)} if self.has_next else None,
             "landmarkLabel": label,
         }
+
+
+def page_href(endpoint: str, args: dict | None = None, *, anchor: str | None = None) -> Callable[[int], str]:
+    """A function giving the link to page `number` of `endpoint`, keeping `args` (the
+    filters), for Page.govuk_pagination."""
+    values = {key: value for key, value in (args or {}).items() if key != "page"}
+    if anchor:
+        values["_anchor"] = anchor
+    return url_for_each(endpoint, "page", **values)

@@ -5,6 +5,7 @@ from flask import Flask, g
 from flask_login import current_user
 from govuk_frontend_wtf.main import WTFormsHelpers
 
+from lms.core.pagination import page_href
 from lms.core.time import format_date, format_datetime
 from lms.records.models import DELIVERY_MODES
 
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_hours, "hours")
     app.add_template_filter(requirement_name, "requirement_name")
+    app.add_template_global(page_href)
 
     @app.context_processor
     def inject_globals():
