@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Iterable
 
 from sqlalchemy import and_, case, delete, event, func, insert, inspect, literal, or_, select, text
@@ -245,8 +246,10 @@ def rebuild_status_table(*, now: datetime, chunk: int = 2000) -> int:
     return total
 
 
+@lru_cache(maxsize=64)
 def status_expression(as_of: date):
-    """SQL for a status row's status on a day: the table-side twin of engine.status_on."""
+    """SQL for a status row's status on a day: the table-side twin of engine.status_on.
+    Kept per day (SQL expressions never change once built), as the busiest pages use it."""
     return case(
         (and_(ComplianceStatus.overdue_from.is_not(None), ComplianceStatus.overdue_from <= as_of), literal(engine.OVERDUE)),
         (and_(ComplianceStatus.due_soon_from.is_not(None), ComplianceStatus.due_soon_from <= as_of), literal(engine.DUE_SOON)),

@@ -25,6 +25,7 @@ from lms.compliance.forms import AsOfForm, ChooseOrganisationForm, MatrixFilterF
 from lms.compliance.models import Requirement
 from lms.core.auth import admin_required, setting_lead_required
 from lms.core.time import london_today, utcnow
+from lms.core.urls import url_for_each
 from lms.extensions import db
 from lms.organisations.models import JobRole, Organisation
 from lms.organisations.services import organisation_choices
@@ -223,8 +224,33 @@ def matrix():
         statuses=queries.FILTER_STATUSES,
         tag_classes=queries.STATUS_TAG_CLASSES,
         lines=_matrix_lines(table, args.get("as_of")),
+        sort_headers=_sort_headers(table.requirements, filters.sort, args),
         summary_cells=_summary_cells(args),
     )
+
+
+def _sort_headers(requirements: list[Requirement], sort: str, args: dict) -> Markup:
+    """The matrix's column headings: each a link that sorts by it (selecting the current
+    sort column again reverses it), the order in words for screen readers, and
+    aria-sort plus the order shown on the current one."""
+    current_key, descending = sort.lstrip("-"), sort.startswith("-")
+    parts = []
+    for key, text in [(queries.SORT_NAME, "Name")] + [(r.code, r.name) for r in requirements]:
+        current = key == current_key
+        next_sort = f"-{key}" if current and not descending else key
+        if key == queries.SORT_NAME:
+            offered, shown = ("Z to A" if current and not descending else "A to Z"), ("Z to A" if descending else "A to Z")
+        else:
+            offered = "least urgent first" if current and not descending else "most urgent first"
+            shown = "least urgent first" if descending else "most urgent first"
+        href = url_for(".matrix", **dict(args, sort=next_sort))
+        aria = f' aria-sort="{"descending" if descending else "ascending"}"' if current else ""
+        order = f' <span class="govuk-body-s">({shown})</span>' if current else ""
+        parts.append(
+            f'<th scope="col" class="govuk-table__header"{aria}><a class="govuk-link" href="{escape(href)}">'
+            f'{escape(text)}<span class="govuk-visually-hidden">: sort {offered}</span></a>{order}</th>'
+        )
+    return Markup("".join(parts))
 
 
 _STATUS_SENTINEL = "zzstatuszz"
@@ -262,7 +288,6 @@ def _summary_cells(args: dict):
 
 _NOT_APPLICABLE_TD = ('<td class="govuk-table__cell"><span aria-hidden="true">—</span>'
                       '<span class="govuk-visually-hidden">Does not apply</span></td>')
-_ID_SENTINEL = 987654321
 
 
 def _matrix_lines(table: queries.Matrix, as_of: str | None) -> list[tuple[str, str, str, Markup]]:
@@ -271,8 +296,7 @@ def _matrix_lines(table: queries.Matrix, as_of: str | None) -> list[tuple[str, s
     template cell by cell: the status in words inside a coloured tag (colour is never the
     only cue), and "does not apply" spelt out for screen readers. Cells that read the
     same are written once."""
-    link = url_for(".person", user_id=_ID_SENTINEL, as_of=as_of)
-    head, sentinel, tail = link.partition(str(_ID_SENTINEL))
+    person_link = url_for_each(".person", "user_id", as_of=as_of)
     written: dict[queries.Cell, str] = {}
     lines = []
     for row in table.rows:
@@ -287,9 +311,7 @@ def _matrix_lines(table: queries.Matrix, as_of: str | None) -> list[tuple[str, s
                     td = _NOT_APPLICABLE_TD
                 written[cell] = td
             parts.append(td)
-        href = (f"{head}{row.person_id}{tail}" if sentinel
-                else url_for(".person", user_id=row.person_id, as_of=as_of))
-        lines.append((href, row.name, ", ".join(row.roles) or "No job role recorded", Markup("".join(parts))))
+        lines.append((person_link(row.person_id), row.name, ", ".join(row.roles) or "No job role recorded", Markup("".join(parts))))
     return lines
 
 
@@ -398,34 +420,33 @@ def overview():
         today=london_today(utcnow()),
         statuses=OVERVIEW_STATUSES,
         labels=queries.STATUS_LABELS,
-        cells=_count_cells,
-        organisation_link=_organisation_link(args),
+        count_rows=_count_rows(args),
     )
-
-
-def _organisation_link(args: dict):
-    """A function giving the link to an organisation's staff matrix (with the overview's
-    requirement and date): the link is built once and each organisation's id put into it."""
-    link = url_for(".matrix", organisation=_ID_SENTINEL, **args)
-    head, sentinel, tail = link.partition(str(_ID_SENTINEL))
-    if not sentinel:
-        return lambda key: url_for(".matrix", organisation=key, **args)
-    return lambda key: f"{head}{int(key)}{tail}"
 
 
 OVERVIEW_STATUSES = [engine.CURRENT, engine.DUE_SOON, engine.OVERDUE, engine.NOT_YET_DUE]
 
 
-def _count_cells(row: queries.GroupCounts) -> Markup:
-    """A row's number cells for the overview: "12 (40%)" per status, then the total.
-    Written here in one pass rather than by the template cell by cell; every value is a
-    whole number, so there is nothing to escape."""
-    counts, total = row.counts, row.total
-    parts = []
-    for status in OVERVIEW_STATUSES:
-        number = counts.get(status, 0)
-        percent = round(100 * number / total) if total else 0
-        parts.append(f'<td class="govuk-table__cell govuk-table__cell--numeric">{int(number)} '
-                     f'<span class="govuk-body-s">({int(percent)}%)</span></td>')
-    parts.append(f'<td class="govuk-table__cell govuk-table__cell--numeric">{int(total)}</td>')
-    return Markup("".join(parts))
+def _count_rows(args: dict):
+    """A function writing the overview's table rows: each group's name (for organisations,
+    a link to its staff matrix with the overview's requirement and date), then "12 (40%)"
+    per status and the total. One pass per table rather than template calls per cell."""
+    organisation_link = url_for_each(".matrix", "organisation", **args)
+
+    def rows(groups: list[queries.GroupCounts], link: bool = False) -> Markup:
+        parts = []
+        for row in groups:
+            name = escape(row.name)
+            if link and row.key:
+                name = Markup(f'<a class="govuk-link" href="{escape(organisation_link(row.key))}">{name}</a>')
+            parts.append(f'<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{name}</th>')
+            counts, total = row.counts, row.total
+            for status in OVERVIEW_STATUSES:
+                number = counts.get(status, 0)
+                percent = round(100 * number / total) if total else 0
+                parts.append(f'<td class="govuk-table__cell govuk-table__cell--numeric">{int(number)} '
+                             f'<span class="govuk-body-s">({int(percent)}%)</span></td>')
+            parts.append(f'<td class="govuk-table__cell govuk-table__cell--numeric">{int(total)}</td></tr>')
+        return Markup("".join(parts))
+
+    return rows
