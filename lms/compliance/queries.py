@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
-from sqlalchemy import Float, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Float, and_, bindparam, case, cast, exists, func, literal, or_, select
 
 from lms.accounts.models import PersonRole, User
 from lms.catalogue.models import Course
@@ -290,19 +291,13 @@ def organisation_requirements(organisation_id: int) -> list[Requirement]:
 
 
 def _people_in_scope(organisation_id: int, filters: MatrixFilters):
-    """Open accounts at the organisation, narrowed by the job-role and name filters (the
-    filters about people, not statuses)."""
-    query = select(User.id).where(User.organisation_id == organisation_id, User.active.is_(True))
+    """(query, parameters): open accounts at the organisation, narrowed by the job-role and
+    name filters (the filters about people, not statuses). Run the query, or any statement
+    built on it, with the parameters."""
+    query = _scope_statement(filters.job_role_id is not None)
+    params = {"organisation_id": organisation_id}
     if filters.job_role_id is not None:
-        query = query.where(
-            exists(
-                select(PersonRole.id).where(
-                    PersonRole.user_id == User.id,
-                    PersonRole.job_role_id == filters.job_role_id,
-                    PersonRole.ended_on.is_(None),
-                )
-            )
-        )
+        params["job_role_id"] = filters.job_role_id
     search = " ".join((filters.search or "").split()).lower()
     if search:
         query = query.where(
@@ -311,16 +306,35 @@ def _people_in_scope(organisation_id: int, filters: MatrixFilters):
                 func.lower(User.email).contains(search, autoescape=True),
             )
         )
+    return query, params
+
+
+@lru_cache(maxsize=2)
+def _scope_statement(by_job_role: bool):
+    """The people-in-scope query with the organisation (and job role) as bound parameters,
+    built once per shape: building a statement costs more than running it here."""
+    query = select(User.id).where(User.organisation_id == bindparam("organisation_id"), User.active.is_(True))
+    if by_job_role:
+        query = query.where(
+            exists(
+                select(PersonRole.id).where(
+                    PersonRole.user_id == User.id,
+                    PersonRole.job_role_id == bindparam("job_role_id"),
+                    PersonRole.ended_on.is_(None),
+                )
+            )
+        )
     return query
 
 
 def _filtered_people(organisation_id: int, filters: MatrixFilters, requirements: list[Requirement], *, as_of: date):
-    """_people_in_scope, also narrowed by the requirement and status filters."""
-    query = _people_in_scope(organisation_id, filters)
+    """_people_in_scope (query, parameters), the query also narrowed by the requirement and
+    status filters."""
+    query, params = _people_in_scope(organisation_id, filters)
     by_code = {r.code: r for r in requirements}
     chosen = by_code.get(filters.requirement or "")
     if chosen is None and filters.status is None:
-        return query
+        return query, params
     conditions = [ComplianceStatus.user_id == User.id]
     if chosen is not None:
         conditions.append(ComplianceStatus.requirement_id == chosen.id)
@@ -329,7 +343,7 @@ def _filtered_people(organisation_id: int, filters: MatrixFilters, requirements:
     if filters.status is not None:
         conditions.append(services.status_expression(as_of) == filters.status)
     # Correlate on User only: the sort may join the status table in the outer query too.
-    return query.where(exists(select(ComplianceStatus.id).where(*conditions).correlate(User)))
+    return query.where(exists(select(ComplianceStatus.id).where(*conditions).correlate(User))), params
 
 
 def _sorted(query, sort: str, requirements: list[Requirement], *, as_of: date):
@@ -362,38 +376,71 @@ def _sorted(query, sort: str, requirements: list[Requirement], *, as_of: date):
     return query.order_by(*name_order)
 
 
-def _cells(user_ids, requirements: list[Requirement], *, as_of: date) -> dict[int, dict[str, Cell]]:
+def _cells(user_ids, requirements: list[Requirement], *, as_of: date, params: dict | None = None) -> dict[int, dict[str, Cell]]:
     """{person: {requirement code: Cell}} from the status table, in one statement.
-    `user_ids` is a list or a subquery of ids."""
+    `user_ids` is a list, or a subquery of ids run with `params`."""
     codes = {r.id: r.code for r in requirements}
     result: dict[int, dict[str, Cell]] = {}
     if not codes:
         return result
-    status = services.status_expression(as_of)
-    rows = db.session.execute(
-        select(
-            ComplianceStatus.user_id, ComplianceStatus.requirement_id, status, ComplianceStatus.due_on,
-            ComplianceStatus.overdue_from,
-        ).where(ComplianceStatus.user_id.in_(user_ids), ComplianceStatus.requirement_id.in_(list(codes)))
-    )
+    if isinstance(user_ids, list):
+        rows = db.session.execute(_cells_statement(as_of), {"user_ids": user_ids, "requirement_ids": list(codes)})
+    else:
+        status = services.status_expression(as_of)
+        rows = db.session.execute(
+            select(
+                ComplianceStatus.user_id, ComplianceStatus.requirement_id, status, ComplianceStatus.due_on,
+                ComplianceStatus.overdue_from,
+            ).where(ComplianceStatus.user_id.in_(user_ids), ComplianceStatus.requirement_id.in_(list(codes))),
+            params or {},
+        )
+    made: dict[tuple, Cell] = {}
     for user_id, requirement_id, value, due_on, overdue_from in rows:
         since = overdue_from if value == engine.OVERDUE else None
-        result.setdefault(user_id, {})[codes[requirement_id]] = Cell(value, due_on, since)
+        key = (value, due_on, since)
+        cell = made.get(key)
+        if cell is None:
+            cell = made[key] = Cell(value, due_on, since)
+        result.setdefault(user_id, {})[codes[requirement_id]] = cell
     return result
 
 
-def _roles(user_ids) -> dict[int, list[str]]:
-    """The job roles each person holds now, in the roles' order (one statement)."""
-    result: dict[int, list[str]] = {}
-    rows = db.session.execute(
-        select(PersonRole.user_id, JobRole.name)
-        .join(JobRole, JobRole.id == PersonRole.job_role_id)
-        .where(PersonRole.user_id.in_(user_ids), PersonRole.ended_on.is_(None))
-        .order_by(JobRole.position, JobRole.name)
+@lru_cache(maxsize=64)
+def _cells_statement(as_of: date):
+    """_cells' statement for a list of people, per day, with the people and requirements
+    as bound parameters."""
+    return select(
+        ComplianceStatus.user_id, ComplianceStatus.requirement_id, services.status_expression(as_of),
+        ComplianceStatus.due_on, ComplianceStatus.overdue_from,
+    ).where(
+        ComplianceStatus.user_id.in_(bindparam("user_ids", expanding=True)),
+        ComplianceStatus.requirement_id.in_(bindparam("requirement_ids", expanding=True)),
     )
+
+
+def _roles(user_ids, params: dict | None = None) -> dict[int, list[str]]:
+    """The job roles each person holds now, in the roles' order (one statement).
+    `user_ids` is a list, or a subquery of ids run with `params`."""
+    result: dict[int, list[str]] = {}
+    if isinstance(user_ids, list):
+        rows = db.session.execute(_ROLES_STATEMENT, {"user_ids": user_ids})
+    else:
+        rows = db.session.execute(_roles_query(PersonRole.user_id.in_(user_ids)), params or {})
     for user_id, name in rows:
         result.setdefault(user_id, []).append(name)
     return result
+
+
+def _roles_query(people):
+    return (
+        select(PersonRole.user_id, JobRole.name)
+        .join(JobRole, JobRole.id == PersonRole.job_role_id)
+        .where(people, PersonRole.ended_on.is_(None))
+        .order_by(JobRole.position, JobRole.name)
+    )
+
+
+_ROLES_STATEMENT = _roles_query(PersonRole.user_id.in_(bindparam("user_ids", expanding=True)))
 
 
 def _columns(requirements: list[Requirement], filters: MatrixFilters) -> list[Requirement]:
@@ -415,24 +462,31 @@ def matrix(
     returned (for exports). Four statements for a page (count, people, roles, statuses);
     three for everything."""
     columns = _columns(requirements, filters)
-    people = _filtered_people(organisation.id, filters, requirements, as_of=as_of)
+    people, params = _filtered_people(organisation.id, filters, requirements, as_of=as_of)
     ordered = _sorted(people, filters.sort, requirements, as_of=as_of)
     pager = None
     if page is not None:
         per_page = max(1, per_page)
-        total = db.session.scalar(select(func.count()).select_from(people.subquery())) or 0
+        if filters.search or filters.requirement or filters.status:
+            counting = select(func.count()).select_from(people.subquery())
+            paging = ordered.limit(bindparam("limit")).offset(bindparam("offset"))
+        else:
+            counting, paging = _plain_page_statements(
+                filters.job_role_id is not None, filters.sort, _sort_requirement(filters.sort, requirements), as_of,
+            )
+        total = db.session.scalar(counting, params) or 0
         last = max(1, -(-total // per_page))
         number = min(max(1, page), last)
-        found = db.session.execute(ordered.limit(per_page).offset((number - 1) * per_page)).all()
+        found = db.session.execute(paging, dict(params, limit=per_page, offset=(number - 1) * per_page)).all()
         ids = [row[0] for row in found]
         cells = _cells(ids, columns, as_of=as_of) if ids else {}
         roles = _roles(ids) if ids else {}
     else:
-        found = db.session.execute(ordered).all()
+        found = db.session.execute(ordered, params).all()
         ids_query = people.subquery()
         id_select = select(ids_query.c.id)
-        cells = _cells(id_select, columns, as_of=as_of)
-        roles = _roles(id_select)
+        cells = _cells(id_select, columns, as_of=as_of, params=params)
+        roles = _roles(id_select, params)
     codes = [r.code for r in columns]
     rows = []
     for user_id, name, email in found:
@@ -444,6 +498,32 @@ def matrix(
     return Matrix(organisation=organisation, as_of=as_of, requirements=columns, rows=rows, page=pager)
 
 
+@dataclass(frozen=True)
+class _SortKey:
+    """The one requirement a status sort needs (its code and id), without the ORM object."""
+
+    code: str
+    id: int
+
+
+def _sort_requirement(sort: str, requirements: list[Requirement]) -> _SortKey | None:
+    code = sort.lstrip("-")
+    return next((_SortKey(r.code, r.id) for r in requirements if r.code == code), None)
+
+
+@lru_cache(maxsize=256)
+def _plain_page_statements(by_job_role: bool, sort: str, sort_requirement: _SortKey | None, as_of: date):
+    """(count, one page) for the matrix without name, requirement or status filters: the
+    commonest view, so its statements are built once per sort and day and then run with
+    the organisation, job role, limit and offset as parameters."""
+    people = _scope_statement(by_job_role)
+    ordered = _sorted(people, sort, [sort_requirement] if sort_requirement else [], as_of=as_of)
+    return (
+        select(func.count()).select_from(people.subquery()),
+        ordered.limit(bindparam("limit")).offset(bindparam("offset")),
+    )
+
+
 def matrix_summary(
     organisation: Organisation, *, as_of: date, filters: MatrixFilters, requirements: list[Requirement],
     people: int | None = None,
@@ -451,28 +531,43 @@ def matrix_summary(
     """(people, counts per requirement and status) for the people the job-role and name
     filters select (the requirement and status filters narrow the table, not the summary).
     Two statements, or one when the caller already knows how many people that is."""
-    scope = _people_in_scope(organisation.id, filters)
+    scope, params = _people_in_scope(organisation.id, filters)
     if people is None:
-        people = db.session.scalar(select(func.count()).select_from(scope.subquery())) or 0
+        people = db.session.scalar(select(func.count()).select_from(scope.subquery()), params) or 0
     counts: dict[int, dict[str, int]] = {}
     if requirements:
-        # Start from the organisation's people (a join, not IN (subquery)), so SQLite walks
-        # their few rows rather than the whole status table's index.
-        people_in_scope = scope.subquery()
-        statuses = (
-            select(ComplianceStatus.requirement_id, services.status_expression(as_of).label("status"))
-            .select_from(people_in_scope)
-            .join(ComplianceStatus, ComplianceStatus.user_id == people_in_scope.c.id)
-            .where(ComplianceStatus.requirement_id.in_([r.id for r in requirements]))
-            .subquery()
-        )
-        rows = db.session.execute(
-            select(statuses.c.requirement_id, statuses.c.status, func.count())
-            .group_by(statuses.c.requirement_id, statuses.c.status)
-        )
-        for requirement_id, value, number in rows:
+        params = dict(params, requirement_ids=[r.id for r in requirements])
+        if filters.search:
+            statement = _summary_statement(scope, as_of)
+        else:
+            statement = _kept_summary_statement(filters.job_role_id is not None, as_of)
+        for requirement_id, value, number in db.session.execute(statement, params):
             counts.setdefault(requirement_id, {})[value] = number
     return people, [RequirementSummary(r, counts.get(r.id, {}), people) for r in requirements]
+
+
+def _summary_statement(scope, as_of: date):
+    """Statuses counted per requirement for the people `scope` selects, with the
+    requirements as a bound parameter. It starts from the people (a join, not IN
+    (subquery)), so SQLite walks their few rows rather than the whole status table's
+    index."""
+    people_in_scope = scope.subquery()
+    statuses = (
+        select(ComplianceStatus.requirement_id, services.status_expression(as_of).label("status"))
+        .select_from(people_in_scope)
+        .join(ComplianceStatus, ComplianceStatus.user_id == people_in_scope.c.id)
+        .where(ComplianceStatus.requirement_id.in_(bindparam("requirement_ids", expanding=True)))
+        .subquery()
+    )
+    return select(statuses.c.requirement_id, statuses.c.status, func.count()).group_by(
+        statuses.c.requirement_id, statuses.c.status
+    )
+
+
+@lru_cache(maxsize=64)
+def _kept_summary_statement(by_job_role: bool, as_of: date):
+    """_summary_statement without a name search, built once per shape and day."""
+    return _summary_statement(_scope_statement(by_job_role), as_of)
 
 
 # --- the admin overview: counts by sector, type, area and organisation ----------------------
