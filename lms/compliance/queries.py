@@ -459,8 +459,8 @@ def matrix(
 ) -> Matrix:
     """People (rows) by requirements (columns) for one organisation, from the status
     table. `requirements` are organisation_requirements(...). With `page` None every row is
-    returned (for exports). Four statements for a page (count, people, roles, statuses);
-    three for everything."""
+    returned (for exports). Three statements for a page (people with their number,
+    statuses, roles; one more for a page past the end); three for everything."""
     columns = _columns(requirements, filters)
     people, params = _filtered_people(organisation.id, filters, requirements, as_of=as_of)
     ordered = _sorted(people, filters.sort, requirements, as_of=as_of)
@@ -468,16 +468,13 @@ def matrix(
     if page is not None:
         per_page = max(1, per_page)
         if filters.search or filters.requirement or filters.status:
-            counting = select(func.count()).select_from(people.subquery())
-            paging = ordered.limit(bindparam("limit")).offset(bindparam("offset"))
+            counted = ordered.add_columns(func.count().over())
         else:
-            counting, paging = _plain_page_statements(
+            counted = _plain_page_query(
                 filters.job_role_id is not None, filters.sort, _sort_requirement(filters.sort, requirements), as_of,
             )
-        total = db.session.scalar(counting, params) or 0
-        last = max(1, -(-total // per_page))
-        number = min(max(1, page), last)
-        found = db.session.execute(paging, dict(params, limit=per_page, offset=(number - 1) * per_page)).all()
+        page_rows, total, number = _window_page(counted, page, per_page, params, count_at=3)
+        found = [(user_id, name, email) for user_id, name, email, _ in page_rows]
         ids = [row[0] for row in found]
         cells = _cells(ids, columns, as_of=as_of) if ids else {}
         roles = _roles(ids) if ids else {}
@@ -512,16 +509,13 @@ def _sort_requirement(sort: str, requirements: list[Requirement]) -> _SortKey | 
 
 
 @lru_cache(maxsize=256)
-def _plain_page_statements(by_job_role: bool, sort: str, sort_requirement: _SortKey | None, as_of: date):
-    """(count, one page) for the matrix without name, requirement or status filters: the
-    commonest view, so its statements are built once per sort and day and then run with
-    the organisation, job role, limit and offset as parameters."""
+def _plain_page_query(by_job_role: bool, sort: str, sort_requirement: _SortKey | None, as_of: date):
+    """The people, in order, with their number as a window count, for the matrix without
+    name, requirement or status filters: the commonest view, so it is built once per sort
+    and day and then run with the organisation, job role, limit and offset as parameters."""
     people = _scope_statement(by_job_role)
     ordered = _sorted(people, sort, [sort_requirement] if sort_requirement else [], as_of=as_of)
-    return (
-        select(func.count()).select_from(people.subquery()),
-        ordered.limit(bindparam("limit")).offset(bindparam("offset")),
-    )
+    return ordered.add_columns(func.count().over())
 
 
 def matrix_summary(
@@ -740,31 +734,46 @@ def overview_organisations(
 
 
 def _kept_organisations(*, as_of: date, requirement_id: int | None, sort: str, page: int, per_page: int) -> Page:
-    """overview_organisations from the kept counts: one row per organisation (two
-    statements)."""
+    """overview_organisations from the kept counts: one row per organisation. One
+    statement: the page's rows carry the number of organisations (a window count); a
+    page past the end costs a second one, for the last page."""
     conditions = _kept_counts(services.ORGANISATION, requirement_id, as_of)
-    count = db.session.scalar(select(func.count()).select_from(ComplianceCount).where(*conditions)) or 0
     per_page = max(1, per_page)
-    last = max(1, -(-count // per_page))
-    number = min(max(1, page), last)
     if sort == "name":
         order = (func.lower(Organisation.name), Organisation.id)
     else:
         share = cast(ComplianceCount.overdue_count, Float) / ComplianceCount.total_count
         order = (share.desc(), func.lower(Organisation.name), Organisation.id)
-    rows = db.session.execute(
-        select(Organisation.id, Organisation.name, *[getattr(ComplianceCount, c) for c in services.COUNT_COLUMNS.values()])
+    query = (
+        select(Organisation.id, Organisation.name, func.count().over(),
+               *[getattr(ComplianceCount, c) for c in services.COUNT_COLUMNS.values()])
         .select_from(ComplianceCount)
         .join(Organisation, Organisation.id == ComplianceCount.scope_id)
         .where(*conditions)
         .order_by(*order)
-        .limit(per_page)
-        .offset((number - 1) * per_page)
     )
+    rows, count, number = _window_page(query, page, per_page)
     items = []
     for row in rows:
         entry = GroupCounts(row[0], row[1])
-        for value, amount in zip(services.COUNT_COLUMNS, row[2:]):
+        for value, amount in zip(services.COUNT_COLUMNS, row[3:]):
             entry.counts[value] = int(amount or 0)
         items.append(entry)
     return Page(items=items, total=count, page=number, per_page=per_page)
+
+
+def _window_page(query, page: int, per_page: int, params: dict | None = None, *, count_at: int = 2) -> tuple[list, int, int]:
+    """(rows, total, page number) for one page of `query`, whose column `count_at` is
+    count(*) OVER () (the number of rows without the limit). One statement for a page that
+    exists; a page past the end is answered with the last page, which takes another."""
+    number = max(1, page)
+    paged = query.limit(bindparam("limit")).offset(bindparam("offset"))
+    rows = db.session.execute(paged, dict(params or {}, limit=per_page, offset=(number - 1) * per_page)).all()
+    if rows:
+        return rows, rows[0][count_at], number
+    if number == 1:
+        return rows, 0, 1
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()), params or {}) or 0
+    last = max(1, -(-total // per_page))
+    rows = db.session.execute(paged, dict(params or {}, limit=per_page, offset=(last - 1) * per_page)).all()
+    return rows, total, last
