@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import Float, and_, bindparam, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Float, and_, bindparam, case, cast, exists, func, literal, or_, select, union_all
 
 from lms.accounts.models import PersonRole, User
 from lms.catalogue.models import Course
@@ -667,6 +667,32 @@ def overview_by(group: str, *, as_of: date, requirement_id: int | None = None, c
         entry = groups.setdefault(key, GroupCounts(key, name or f"No {group}"))
         entry.counts[value] = entry.counts.get(value, 0) + number
     return _groups_in_order(groups)
+
+
+def overview_groups(*, as_of: date, requirement_id: int | None = None, counted: bool = False) -> dict[str, list[GroupCounts]]:
+    """overview_by for every grouping (sector, type, area), in OVERVIEW_GROUPS order. From
+    the kept counts that is one statement (the three groupings' rows together); from the
+    status table, one per grouping."""
+    if not counted:
+        return {group: overview_by(group, as_of=as_of, requirement_id=requirement_id) for group in OVERVIEW_GROUPS}
+    parts = []
+    for group, (_, model) in OVERVIEW_GROUPS.items():
+        parts.append(
+            select(
+                literal(group).label("grouping"), ComplianceCount.scope_id.label("key"), model.name.label("name"),
+                model.position.label("position"),
+                *[getattr(ComplianceCount, c).label(c) for c in services.COUNT_COLUMNS.values()],
+            )
+            .select_from(ComplianceCount)
+            .outerjoin(model, model.id == ComplianceCount.scope_id)
+            .where(*_kept_counts(group, requirement_id, as_of))
+        )
+    union = union_all(*parts).subquery()
+    rows = db.session.execute(select(union).order_by(union.c.grouping, union.c.position, union.c.name))
+    found: dict[str, dict[int | None, GroupCounts]] = {group: {} for group in OVERVIEW_GROUPS}
+    for row in rows:
+        found[row[0]][row[1]] = GroupCounts(row[1], row[2] or f"No {row[0]}", _kept_numbers(row, 4))
+    return {group: _groups_in_order(groups) for group, groups in found.items()}
 
 
 def _groups_in_order(groups: dict[int | None, GroupCounts]) -> list[GroupCounts]:

@@ -396,10 +396,7 @@ def overview():
     form.sort.data = sort if sort != "overdue" else ""
     requirement_id = requirement.id if requirement else None
     counted = queries.use_counts(as_of)  # the kept counts hold this day
-    groups = {
-        key: queries.overview_by(key, as_of=as_of, requirement_id=requirement_id, counted=counted)
-        for key in queries.OVERVIEW_GROUPS
-    }
+    groups = queries.overview_groups(as_of=as_of, requirement_id=requirement_id, counted=counted)
     page = queries.overview_organisations(
         as_of=as_of, requirement_id=requirement_id, sort=sort, page=_page_number(), per_page=ORGANISATIONS_PER_PAGE,
         counted=counted,

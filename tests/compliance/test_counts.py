@@ -297,10 +297,13 @@ def test_overview_queries_give_the_same_from_counts_and_status_table():
     _world()
     requirement_ids = [None, *db.session.scalars(select(Requirement.id).order_by(Requirement.position))]
     for requirement_id in requirement_ids:
+        together = queries.overview_groups(as_of=TODAY, requirement_id=requirement_id, counted=True)
+        assert list(together) == list(queries.OVERVIEW_GROUPS)
         for group in queries.OVERVIEW_GROUPS:
             kept = queries.overview_by(group, as_of=TODAY, requirement_id=requirement_id, counted=True)
             counted = queries.overview_by(group, as_of=TODAY, requirement_id=requirement_id)
             assert [(g.key, g.name, g.counts) for g in kept] == [(g.key, g.name, g.counts) for g in counted]
+            assert [(g.key, g.name, g.counts) for g in together[group]] == [(g.key, g.name, g.counts) for g in kept]
         for sort in queries.ORGANISATION_SORTS:
             for page in (1, 2):
                 kept = queries.overview_organisations(as_of=TODAY, requirement_id=requirement_id, sort=sort, page=page,
