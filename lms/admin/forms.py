@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, StopValidation
 
 from lms.core.forms import GovDateField
@@ -24,7 +24,7 @@ class DateRequired:
             raise StopValidation(self.message)
 
 
-ACCESS_CHOICES = [("admin", "Partnership admin"), ("trainer", "Trainer")]
+ACCESS_CHOICES = [SelectChoice("admin", "Partnership admin"), SelectChoice("trainer", "Trainer")]
 
 
 class PeopleFilterForm(FlaskForm):
@@ -40,10 +40,10 @@ class PeopleFilterForm(FlaskForm):
     access = SelectField(
         "Access",
         choices=[
-            ("", "Anyone"),
-            ("admin", "Partnership admins"),
-            ("trainer", "Trainers"),
-            ("setting-lead", "Setting leads"),
+            SelectChoice("", "Anyone"),
+            SelectChoice("admin", "Partnership admins"),
+            SelectChoice("trainer", "Trainers"),
+            SelectChoice("setting-lead", "Setting leads"),
         ],
         widget=GovSelect(),
         validate_choice=False,
@@ -51,10 +51,10 @@ class PeopleFilterForm(FlaskForm):
     status = SelectField(
         "Account status",
         choices=[
-            ("", "Any"),
-            ("active", "Active"),
-            ("unconfirmed", "Email not confirmed"),
-            ("closed", "Closed"),
+            SelectChoice("", "Any"),
+            SelectChoice("active", "Active"),
+            SelectChoice("unconfirmed", "Email not confirmed"),
+            SelectChoice("closed", "Closed"),
         ],
         widget=GovSelect(),
         validate_choice=False,
@@ -166,7 +166,7 @@ class CreatePersonForm(FlaskForm):
         "What else can they do?",
         description="Select all that apply, or none.",
         choices=ACCESS_CHOICES
-        + [("setting-lead", "Setting lead: sees the training of everyone at their organisation")],
+        + [SelectChoice("setting-lead", "Setting lead: sees the training of everyone at their organisation")],
         widget=GovCheckboxesInput(),
     )
     submit = SubmitField("Create account and send invitation", widget=GovSubmitInput())

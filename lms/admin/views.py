@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from lms.accounts.models import PersonRole, User
 from lms.admin import forms, services
@@ -57,25 +58,25 @@ def index():
 # --- choices --------------------------------------------------------------------------
 
 
-def _organisation_choices(blank: str) -> list[tuple[str, str]]:
+def _organisation_choices(blank: str) -> list[SelectChoice]:
     rows = db.session.execute(
         select(Organisation.id, Organisation.name)
         .where(Organisation.active.is_(True))
         .order_by(Organisation.name, Organisation.id)
     )
-    return [("", blank)] + [(str(row.id), row.name) for row in rows]
+    return [SelectChoice("", blank)] + [SelectChoice(str(row.id), row.name) for row in rows]
 
 
-def _job_role_choices(blank: str) -> list[tuple[str, str]]:
+def _job_role_choices(blank: str) -> list[SelectChoice]:
     rows = db.session.execute(
         select(JobRole.id, JobRole.name).where(JobRole.active.is_(True)).order_by(JobRole.position, JobRole.name)
     )
-    return [("", blank)] + [(str(row.id), row.name) for row in rows]
+    return [SelectChoice("", blank)] + [SelectChoice(str(row.id), row.name) for row in rows]
 
 
-def _sector_choices(blank: str) -> list[tuple[str, str]]:
+def _sector_choices(blank: str) -> list[SelectChoice]:
     rows = db.session.execute(select(Sector.id, Sector.name).order_by(Sector.position, Sector.name))
-    return [("", blank)] + [(str(row.id), row.name) for row in rows]
+    return [SelectChoice("", blank)] + [SelectChoice(str(row.id), row.name) for row in rows]
 
 
 def _int_or_none(value) -> int | None:
