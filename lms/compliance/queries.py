@@ -383,17 +383,11 @@ def _cells(user_ids, requirements: list[Requirement], *, as_of: date, params: di
     result: dict[int, dict[str, Cell]] = {}
     if not codes:
         return result
+    values = dict(params or {}, requirement_ids=list(codes))
     if isinstance(user_ids, list):
-        rows = db.session.execute(_cells_statement(as_of), {"user_ids": user_ids, "requirement_ids": list(codes)})
+        rows = db.session.execute(_cells_statement(as_of), dict(values, user_ids=user_ids))
     else:
-        status = services.status_expression(as_of)
-        rows = db.session.execute(
-            select(
-                ComplianceStatus.user_id, ComplianceStatus.requirement_id, status, ComplianceStatus.due_on,
-                ComplianceStatus.overdue_from,
-            ).where(ComplianceStatus.user_id.in_(user_ids), ComplianceStatus.requirement_id.in_(list(codes))),
-            params or {},
-        )
+        rows = db.session.execute(_cells_query(as_of, ComplianceStatus.user_id.in_(user_ids)), values)
     made: dict[tuple, Cell] = {}
     for user_id, requirement_id, value, due_on, overdue_from in rows:
         since = overdue_from if value == engine.OVERDUE else None
@@ -409,13 +403,16 @@ def _cells(user_ids, requirements: list[Requirement], *, as_of: date, params: di
 def _cells_statement(as_of: date):
     """_cells' statement for a list of people, per day, with the people and requirements
     as bound parameters."""
+    return _cells_query(as_of, ComplianceStatus.user_id.in_(bindparam("user_ids", expanding=True)))
+
+
+def _cells_query(as_of: date, people):
+    """The status rows of `people` (a condition) for the requirements bound as
+    `requirement_ids`, with the status on `as_of`."""
     return select(
         ComplianceStatus.user_id, ComplianceStatus.requirement_id, services.status_expression(as_of),
         ComplianceStatus.due_on, ComplianceStatus.overdue_from,
-    ).where(
-        ComplianceStatus.user_id.in_(bindparam("user_ids", expanding=True)),
-        ComplianceStatus.requirement_id.in_(bindparam("requirement_ids", expanding=True)),
-    )
+    ).where(people, ComplianceStatus.requirement_id.in_(bindparam("requirement_ids", expanding=True)))
 
 
 def _roles(user_ids, params: dict | None = None) -> dict[int, list[str]]:
@@ -463,12 +460,11 @@ def matrix(
     statuses, roles; one more for a page past the end); three for everything."""
     columns = _columns(requirements, filters)
     people, params = _filtered_people(organisation.id, filters, requirements, as_of=as_of)
-    ordered = _sorted(people, filters.sort, requirements, as_of=as_of)
     pager = None
     if page is not None:
         per_page = max(1, per_page)
         if filters.search or filters.requirement or filters.status:
-            counted = ordered.add_columns(func.count().over())
+            counted = _sorted(people, filters.sort, requirements, as_of=as_of).add_columns(func.count().over())
         else:
             counted = _plain_page_query(
                 filters.job_role_id is not None, filters.sort, _sort_requirement(filters.sort, requirements), as_of,
@@ -479,7 +475,7 @@ def matrix(
         cells = _cells(ids, columns, as_of=as_of) if ids else {}
         roles = _roles(ids) if ids else {}
     else:
-        found = db.session.execute(ordered, params).all()
+        found = db.session.execute(_sorted(people, filters.sort, requirements, as_of=as_of), params).all()
         ids_query = people.subquery()
         id_select = select(ids_query.c.id)
         cells = _cells(id_select, columns, as_of=as_of, params=params)
@@ -633,17 +629,7 @@ def overview_by(group: str, *, as_of: date, requirement_id: int | None = None, c
     _, model = OVERVIEW_GROUPS[group]
     column = _GROUP_COLUMNS[group]
     if counted:
-        query = (
-            select(ComplianceCount.scope_id, model.name, *[getattr(ComplianceCount, c) for c in services.COUNT_COLUMNS.values()])
-            .select_from(ComplianceCount)
-            .outerjoin(model, model.id == ComplianceCount.scope_id)
-            .where(*_kept_counts(group, requirement_id, as_of))
-            .order_by(model.position, model.name)
-        )
-        groups: dict[int | None, GroupCounts] = {}
-        for row in db.session.execute(query):
-            groups[row[0]] = GroupCounts(row[0], row[1] or f"No {group}", _kept_numbers(row, 2))
-        return _groups_in_order(groups)
+        return _kept_groups([group], as_of=as_of, requirement_id=requirement_id)[group]
     # The status is worked out in a subquery and grouped outside it, so the grouping
     # does not repeat an expression with bound dates (PostgreSQL would not match them).
     statuses = (
@@ -675,8 +661,15 @@ def overview_groups(*, as_of: date, requirement_id: int | None = None, counted: 
     status table, one per grouping."""
     if not counted:
         return {group: overview_by(group, as_of=as_of, requirement_id=requirement_id) for group in OVERVIEW_GROUPS}
+    return _kept_groups(list(OVERVIEW_GROUPS), as_of=as_of, requirement_id=requirement_id)
+
+
+def _kept_groups(groups: list[str], *, as_of: date, requirement_id: int | None) -> dict[str, list[GroupCounts]]:
+    """{grouping: its rows} from the kept counts, for the groupings asked for, in one
+    statement (their rows together)."""
     parts = []
-    for group, (_, model) in OVERVIEW_GROUPS.items():
+    for group in groups:
+        _, model = OVERVIEW_GROUPS[group]
         parts.append(
             select(
                 literal(group).label("grouping"), ComplianceCount.scope_id.label("key"), model.name.label("name"),
@@ -687,12 +680,12 @@ def overview_groups(*, as_of: date, requirement_id: int | None = None, counted: 
             .outerjoin(model, model.id == ComplianceCount.scope_id)
             .where(*_kept_counts(group, requirement_id, as_of))
         )
-    union = union_all(*parts).subquery()
-    rows = db.session.execute(select(union).order_by(union.c.grouping, union.c.position, union.c.name))
-    found: dict[str, dict[int | None, GroupCounts]] = {group: {} for group in OVERVIEW_GROUPS}
+    rows_of = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    rows = db.session.execute(select(rows_of).order_by(rows_of.c.grouping, rows_of.c.position, rows_of.c.name))
+    found: dict[str, dict[int | None, GroupCounts]] = {group: {} for group in groups}
     for row in rows:
         found[row[0]][row[1]] = GroupCounts(row[1], row[2] or f"No {row[0]}", _kept_numbers(row, 4))
-    return {group: _groups_in_order(groups) for group, groups in found.items()}
+    return {group: _groups_in_order(found[group]) for group in groups}
 
 
 def _groups_in_order(groups: dict[int | None, GroupCounts]) -> list[GroupCounts]:
