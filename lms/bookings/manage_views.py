@@ -35,7 +35,7 @@ from lms.catalogue.models import Course
 from lms.core.auth import trainer_required
 from lms.core.errors import DomainError, NotFound
 from lms.core.forms import apply_domain_error
-from lms.core.pagination import Page, page_href
+from lms.core.pagination import Page, clamp_page, page_href
 from lms.core.time import as_utc, to_london, utcnow
 from lms.extensions import db
 from lms.organisations.models import Area, JobRole, Organisation, Sector
@@ -349,8 +349,7 @@ def index():
     query = ListQuery.from_args(request.args)
     statement = _list_query(query, actor, now)
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    last_page = max(1, -(-total // PER_PAGE))
-    number = min(query.page, last_page)
+    number = clamp_page(query.page, total, PER_PAGE)
     sessions = list(db.session.scalars(
         statement.options(selectinload(TrainingSession.trainers), joinedload(TrainingSession.area),
                           joinedload(TrainingSession.organisation))

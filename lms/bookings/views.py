@@ -41,7 +41,7 @@ from lms.catalogue.models import Course
 from lms.core.auth import setting_lead_required
 from lms.core.errors import DomainError, Forbidden, NotFound
 from lms.core.forms import apply_domain_error
-from lms.core.pagination import Page, page_href
+from lms.core.pagination import Page, clamp_page, page_href
 from lms.core.time import as_utc, format_date, format_datetime, to_london, utcnow
 from lms.extensions import db
 from lms.organisations.models import Area, Organisation
@@ -268,8 +268,7 @@ def index():
             TrainingSession.signup_closes_at > now,
         )
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    number = min(query.page, pages)
+    number = clamp_page(query.page, total, PER_PAGE)
     sessions = list(db.session.scalars(
         statement.options(selectinload(TrainingSession.area), selectinload(TrainingSession.organisation))
         .limit(PER_PAGE).offset((number - 1) * PER_PAGE)

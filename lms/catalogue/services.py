@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from math import ceil
 from pathlib import Path
 
 from sqlalchemy import Integer, Select, String, bindparam, cast, func, literal_column, or_, select, union_all
@@ -14,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from lms.catalogue.course_files import CourseSource, Problem, read_all
 from lms.catalogue.models import LEVELS, Course, CourseVersion, Lesson, course_job_role, course_sector
 from lms.core.errors import NotFound
-from lms.core.pagination import Page
+from lms.core.pagination import Page, clamp_page
 from lms.extensions import db
 from lms.organisations.models import JobRole, Sector
 
@@ -304,7 +303,7 @@ def catalogue_listing(filters: CourseFilters, *, page: int = 1,
     count, rows_statement = _listing_statements(filters.shape())
     parameters = filters.parameters()
     total = db.session.execute(count, parameters).scalar() or 0
-    page = min(max(1, page), max(1, ceil(total / per_page)))
+    page = clamp_page(page, total, per_page)
     items = []
     for row in db.session.execute(rows_statement, {**parameters, "limit": per_page, "offset": (page - 1) * per_page}):
         ids = sorted((int(i) for i in row.audience.split(",")), key=sector_order.get) if row.audience else ()

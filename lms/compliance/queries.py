@@ -27,6 +27,7 @@ from lms.compliance import engine, services
 from lms.compliance.models import STRENGTHS, ComplianceCount, ComplianceStatus, Requirement
 from lms.extensions import db
 from lms.organisations.models import Area, JobRole, Organisation, OrganisationType, Sector
+from lms.core.pagination import clamp_page, page_count
 from lms.organisations.services import Page
 
 # --- words for statuses and dates ------------------------------------------------------
@@ -735,8 +736,7 @@ def overview_organisations(
     )
     count = db.session.scalar(select(func.count()).select_from(grouped.subquery())) or 0
     per_page = max(1, per_page)
-    last = max(1, -(-count // per_page))
-    number = min(max(1, page), last)
+    number = clamp_page(page, count, per_page)
     if sort == "name":
         order = (func.lower(Organisation.name), Organisation.id)
     else:
@@ -759,8 +759,7 @@ def _kept_organisations(*, as_of: date, requirement_id: int | None, sort: str, p
     conditions = _kept_counts(services.ORGANISATION, requirement_id, as_of)
     count = db.session.scalar(select(func.count()).select_from(ComplianceCount).where(*conditions)) or 0
     per_page = max(1, per_page)
-    last = max(1, -(-count // per_page))
-    number = min(max(1, page), last)
+    number = clamp_page(page, count, per_page)
     if sort == "name":
         order = (func.lower(Organisation.name), Organisation.id)
     else:
@@ -796,6 +795,6 @@ def _window_page(query, page: int, per_page: int, params: dict | None, *, count_
     if number == 1:
         return rows, 0, 1
     total = db.session.scalar(select(func.count()).select_from(query.subquery()), params or {}) or 0
-    last = max(1, -(-total // per_page))
+    last = page_count(total, per_page)
     rows = db.session.execute(paged, dict(params or {}, limit=per_page, offset=(last - 1) * per_page)).all()
     return rows, total, last

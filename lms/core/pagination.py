@@ -20,7 +20,7 @@ class Page:
 
     @property
     def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
+        return page_count(self.total, self.per_page)
 
     @property
     def has_previous(self) -> bool:
@@ -56,6 +56,17 @@ class Page:
             "next": {"href": href(self.page + 1)} if self.has_next else None,
             "landmarkLabel": label,
         }
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages `total` rows make, `per_page` a page (at least one, empty or not)."""
+    return max(1, ceil(total / per_page))
+
+
+def clamp_page(page: int, total: int, per_page: int) -> int:
+    """The page asked for, kept between the first and the last: a page past the end shows
+    the last page."""
+    return min(max(1, page), page_count(total, per_page))
 
 
 def page_href(endpoint: str, args: dict | None = None, *, anchor: str | None = None) -> Callable[[int], str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from math import ceil
 
 from flask import current_app, url_for
 from sqlalchemy import Select, and_, case, func, select
@@ -19,7 +18,7 @@ from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.catalogue.models import Course, Lesson
 from lms.core.errors import DomainError, Forbidden, NotFound
-from lms.core.pagination import Page
+from lms.core.pagination import Page, clamp_page
 from lms.elearning.models import Enrolment
 from lms.elearning.services import BulkResult, enrol_many
 from lms.extensions import db
@@ -323,7 +322,7 @@ def progress_page(
     query = progress_query(organisation, course_id=course_id, status=status)
     per_page = max(1, per_page)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    page = min(max(1, page), max(1, ceil(total / per_page)))
+    page = clamp_page(page, total, per_page)
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     return ProgressPage(items=[_row(row) for row in rows], total=total, page=page, per_page=per_page)
 

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from difflib import SequenceMatcher
-from math import ceil
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
@@ -21,7 +20,7 @@ from lms.accounts import services as accounts
 from lms.accounts.models import Employment, PersonRole, SettingLead, User
 from lms.audit import services as audit
 from lms.core.errors import DomainError, Forbidden, NotFound
-from lms.core.pagination import Page
+from lms.core.pagination import Page, clamp_page
 from lms.core.time import london_today
 from lms.extensions import db
 from lms.notifications.services import queue_templated_email
@@ -76,8 +75,7 @@ def paginate(query: Select, *, page: int = 1, per_page: int = 25) -> Page:
     eager-loaded collection). A page past the end shows the last page."""
     per_page = max(1, per_page)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    last = max(1, ceil(total / per_page))
-    page = min(max(1, page), last)
+    page = clamp_page(page, total, per_page)
     items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items=items, total=total, page=page, per_page=per_page)
 
