@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -128,10 +128,14 @@ class ComplianceCount(db.Model):
     (and their sector, type and area) of the people compliance.services.refresh_status
     touches, always for the day the table already holds. Every row holds the same day.
     The overview reads these counts when asked about that day, and counts the status
-    table otherwise."""
+    table otherwise.
+
+    An organisation's rows also keep its name in lower case (`sort_name`) and the share
+    of its statuses that are overdue (`overdue_share`), so a page of the overview's
+    organisations, in either of its orders, is read from an index without looking at
+    every organisation (counted again when the organisation is renamed)."""
 
     __tablename__ = "compliance_count"
-    __table_args__ = (Index("ix_compliance_count_scope", "scope", "requirement_id", "scope_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     as_of: Mapped[date]
@@ -143,3 +147,31 @@ class ComplianceCount(db.Model):
     not_yet_due_count: Mapped[int]
     current_count: Mapped[int]
     total_count: Mapped[int]
+    sort_name: Mapped[str | None] = mapped_column(String(200))  # organisation rows: lower(organisation.name)
+    overdue_share: Mapped[float | None] = mapped_column(Float)  # organisation rows: overdue_count / total_count
+
+
+# An organisation's rows (the matrix's columns, counting again) and a group's rows by the
+# first index. The overview's page of organisations is read in order from the others, by
+# name or by share overdue (highest first): for one requirement, and (partial indexes,
+# since PostgreSQL cannot order by what follows a column compared with IS NULL) for all of
+# them together.
+_ALL_REQUIREMENTS = ComplianceCount.requirement_id.is_(None)
+Index("ix_compliance_count_scope", ComplianceCount.scope, ComplianceCount.scope_id, ComplianceCount.requirement_id)
+Index(
+    "ix_compliance_count_name", ComplianceCount.scope, ComplianceCount.requirement_id, ComplianceCount.as_of,
+    ComplianceCount.sort_name, ComplianceCount.scope_id,
+)
+Index(
+    "ix_compliance_count_overdue", ComplianceCount.scope, ComplianceCount.requirement_id, ComplianceCount.as_of,
+    ComplianceCount.overdue_share.desc(), ComplianceCount.sort_name, ComplianceCount.scope_id,
+)
+Index(
+    "ix_compliance_count_all_name", ComplianceCount.scope, ComplianceCount.as_of, ComplianceCount.sort_name,
+    ComplianceCount.scope_id, postgresql_where=_ALL_REQUIREMENTS, sqlite_where=_ALL_REQUIREMENTS,
+)
+Index(
+    "ix_compliance_count_all_overdue", ComplianceCount.scope, ComplianceCount.as_of,
+    ComplianceCount.overdue_share.desc(), ComplianceCount.sort_name, ComplianceCount.scope_id,
+    postgresql_where=_ALL_REQUIREMENTS, sqlite_where=_ALL_REQUIREMENTS,
+)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Iterable
 
-from sqlalchemy import and_, case, delete, event, func, insert, inspect, literal, or_, select, text
+from sqlalchemy import Float, and_, case, cast, delete, event, func, insert, inspect, literal, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from lms.accounts.models import PersonRole, User
@@ -27,7 +27,7 @@ from lms.compliance import engine
 from lms.compliance.models import ComplianceCount, ComplianceStatus, Requirement, RequirementRule
 from lms.core.time import london_today
 from lms.extensions import db
-from lms.organisations.models import JobRole
+from lms.organisations.models import JobRole, Organisation
 from lms.records.models import Completion
 
 RULE_FIELDS = (
@@ -271,8 +271,6 @@ def table_statuses(user_ids: Iterable[int], *, as_of: date) -> dict[tuple[int, s
 def status_counts(*, as_of: date, group_by, filters=()) -> list:
     """Counts of statuses grouped by a column reachable from User (organisation, sector,
     type, area): [(group value, status, count)]."""
-    from lms.organisations.models import Organisation
-
     status = status_expression(as_of).label("status")
     query = (
         select(group_by, status, func.count())
@@ -295,6 +293,7 @@ COUNT_COLUMNS = {
 }
 _ALL_COUNT_COLUMNS = [*COUNT_COLUMNS.values(), "total_count"]
 _INSERT_COLUMNS = ["as_of", "scope", "scope_id", "requirement_id", *_ALL_COUNT_COLUMNS]
+_ORGANISATION_COLUMNS = [*_INSERT_COLUMNS, "sort_name", "overdue_share"]  # an organisation's rows add its sort keys
 ORGANISATION = "organisation"
 GROUP_SCOPES = ("sector", "type", "area")  # ComplianceCount.scope of the groups, and Organisation's columns
 _STALE = "compliance_count_stale"  # session.info: organisations to count again
@@ -302,43 +301,46 @@ _REGROUP = "compliance_count_regroup"  # session.info: every group (or every cou
 
 
 def _group_column(scope: str):
-    from lms.organisations.models import Organisation
-
     return {"sector": Organisation.sector_id, "type": Organisation.type_id, "area": Organisation.area_id}[scope]
 
 
 def organisation_counts_query(as_of: date, organisation_ids: Iterable[int] | None = None) -> list:
     """The organisation rows of ComplianceCount worked out from the status table, for
     open accounts recorded at an organisation: one per organisation and requirement, and
-    one per organisation for all active requirements together. Two INSERT ... SELECTs'
-    SELECTs."""
+    one per organisation for all active requirements together, each with the
+    organisation's sort keys (_ORGANISATION_COLUMNS). Two INSERT ... SELECTs' SELECTs."""
     status = status_expression(as_of)
-    conditions = [User.active.is_(True), User.organisation_id.is_not(None)]
+    conditions = [User.active.is_(True)]
     if organisation_ids is not None:
         conditions.append(User.organisation_id.in_(list(organisation_ids)))
     sums = [func.sum(case((status == value, 1), else_=0)) for value in COUNT_COLUMNS]
     day = literal(as_of, type_=ComplianceCount.as_of.type)
     scope = literal(ORGANISATION, type_=ComplianceCount.scope.type)
-    base = select().select_from(ComplianceStatus).join(User, User.id == ComplianceStatus.user_id).where(*conditions)
+    keys = [func.lower(Organisation.name), cast(sums[0], Float) / func.count()]
+    base = (
+        select()
+        .select_from(ComplianceStatus)
+        .join(User, User.id == ComplianceStatus.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(*conditions)
+    )
     per_requirement = base.add_columns(
-        day, scope, User.organisation_id, ComplianceStatus.requirement_id, *sums, func.count()
-    ).group_by(User.organisation_id, ComplianceStatus.requirement_id)
+        day, scope, Organisation.id, ComplianceStatus.requirement_id, *sums, func.count(), *keys
+    ).group_by(Organisation.id, Organisation.name, ComplianceStatus.requirement_id)
     every_requirement = (
         base.join(Requirement, Requirement.id == ComplianceStatus.requirement_id)
         .where(Requirement.active.is_(True))
         .add_columns(
-            day, scope, User.organisation_id, literal(None, type_=ComplianceCount.requirement_id.type), *sums,
-            func.count(),
+            day, scope, Organisation.id, literal(None, type_=ComplianceCount.requirement_id.type), *sums,
+            func.count(), *keys,
         )
-        .group_by(User.organisation_id)
+        .group_by(Organisation.id, Organisation.name)
     )
     return [per_requirement, every_requirement]
 
 
 def _group_counts_query(as_of: date, scope: str, group_ids: set | None):
     """One group scope's rows, added up from the organisation rows (one SELECT)."""
-    from lms.organisations.models import Organisation
-
     column = _group_column(scope)
     conditions = [ComplianceCount.scope == ORGANISATION]
     if group_ids is not None:
@@ -371,7 +373,7 @@ def rebuild_counts(as_of: date) -> None:
     _lock_everything()
     db.session.execute(delete(ComplianceCount))
     for query in organisation_counts_query(as_of):
-        db.session.execute(insert(ComplianceCount).from_select(_INSERT_COLUMNS, query))
+        db.session.execute(insert(ComplianceCount).from_select(_ORGANISATION_COLUMNS, query))
     for scope in GROUP_SCOPES:
         db.session.execute(insert(ComplianceCount).from_select(_INSERT_COLUMNS, _group_counts_query(as_of, scope, None)))
     db.session.info.pop(_STALE, None)
@@ -389,8 +391,6 @@ def recount_organisations(organisation_ids: Iterable[int]) -> None:
     On PostgreSQL, transaction-level advisory locks, taken in one order (the rebuild's
     shared lock, then organisations, then groups), make two transactions that count the
     same organisation or group take turns, so the second counts with the first's rows."""
-    from lms.organisations.models import Organisation
-
     db.session.flush()  # so the session events have seen every change to people
     ids = set(organisation_ids) | db.session.info.pop(_STALE, set())
     regroup = db.session.info.pop(_REGROUP, None)
@@ -419,7 +419,7 @@ def recount_organisations(organisation_ids: Iterable[int]) -> None:
             delete(ComplianceCount).where(ComplianceCount.scope == ORGANISATION, ComplianceCount.scope_id.in_(chunk))
         )
         for query in organisation_counts_query(as_of, chunk):
-            db.session.execute(insert(ComplianceCount).from_select(_INSERT_COLUMNS, query))
+            db.session.execute(insert(ComplianceCount).from_select(_ORGANISATION_COLUMNS, query))
     for number, scope in enumerate(GROUP_SCOPES, start=2):
         group_ids = None if regroup else groups[scope]
         if group_ids is not None:
@@ -465,10 +465,8 @@ def _lock_everything() -> None:
 def _note_changes(session: Session) -> None:
     """Remember what the counts must follow, before it is flushed: the organisations (before
     and after) of people who move, whose account is closed or reopened, or who are
-    deleted; every group when an organisation changes sector, type or area; everything
-    when a requirement is switched on or off."""
-    from lms.organisations.models import Organisation
-
+    deleted; an organisation that is renamed; every group when an organisation changes
+    sector, type or area; everything when a requirement is switched on or off."""
     for instance in (*session.dirty, *session.deleted):
         if isinstance(instance, User):
             state = inspect(instance)
@@ -483,6 +481,8 @@ def _note_changes(session: Session) -> None:
             if instance in session.deleted or any(state.attrs[name].history.has_changes() for name in ("sector_id", "type_id", "area_id")):
                 if session.info.get(_REGROUP) != "everything":
                     session.info[_REGROUP] = "groups"
+            if state.attrs.name.history.has_changes() and instance.id is not None:
+                session.info.setdefault(_STALE, set()).add(instance.id)  # its rows keep its name for sorting
         elif isinstance(instance, Requirement):
             if instance in session.deleted or inspect(instance).attrs.active.history.has_changes():
                 session.info[_REGROUP] = "everything"
