@@ -291,6 +291,44 @@ def organisation_requirements(organisation_id: int) -> list[Requirement]:
     )
 
 
+@dataclass
+class MatrixColumns:
+    """The requirements that apply to someone at an organisation (the matrix's possible
+    columns), and, when the kept counts hold the day asked about, its statuses counted per
+    requirement for everyone there ({requirement id: {status: number}}), which is the
+    matrix summary when no job role or name narrows it."""
+
+    requirements: list[Requirement]
+    kept: dict[int, dict[str, int]] | None = None
+
+
+def matrix_columns(organisation_id: int, *, as_of: date) -> MatrixColumns:
+    """MatrixColumns from the organisation's kept counts (one statement), or from the
+    status table (organisation_requirements, one more) when it has none kept: before the
+    first rebuild, or when nobody there has a requirement."""
+    rows = db.session.execute(_KEPT_COLUMNS, {"organisation_id": organisation_id}).all()
+    if not rows:
+        return MatrixColumns(organisation_requirements(organisation_id))
+    requirements = [row[0] for row in rows]
+    kept = {row[0].id: _kept_numbers(row, 2) for row in rows} if rows[0][1] == as_of else None
+    return MatrixColumns(requirements, kept)
+
+
+_KEPT_COLUMNS = (
+    select(Requirement, ComplianceCount.as_of, *[getattr(ComplianceCount, c) for c in services.COUNT_COLUMNS.values()])
+    .join(
+        ComplianceCount,
+        and_(
+            ComplianceCount.requirement_id == Requirement.id,
+            ComplianceCount.scope == services.ORGANISATION,
+            ComplianceCount.scope_id == bindparam("organisation_id"),
+        ),
+    )
+    .where(Requirement.active.is_(True))
+    .order_by(Requirement.position, Requirement.code)
+)
+
+
 def _people_in_scope(organisation_id: int, filters: MatrixFilters):
     """(query, parameters): open accounts at the organisation, narrowed by the job-role and
     name filters (the filters about people, not statuses). Run the query, or any statement
@@ -517,16 +555,20 @@ def _plain_page_query(by_job_role: bool, sort: str, sort_requirement: _SortKey |
 
 def matrix_summary(
     organisation: Organisation, *, as_of: date, filters: MatrixFilters, requirements: list[Requirement],
-    people: int | None = None,
+    people: int | None = None, kept: dict[int, dict[str, int]] | None = None,
 ) -> tuple[int, list[RequirementSummary]]:
     """(people, counts per requirement and status) for the people the job-role and name
     filters select (the requirement and status filters narrow the table, not the summary).
-    Two statements, or one when the caller already knows how many people that is."""
+    Two statements, or one when the caller already knows how many people that is, or none
+    when it also has the organisation's kept counts for the day (MatrixColumns.kept) and
+    no job role or name narrows them."""
     scope, params = _people_in_scope(organisation.id, filters)
     if people is None:
         people = db.session.scalar(select(func.count()).select_from(scope.subquery()), params) or 0
     counts: dict[int, dict[str, int]] = {}
-    if requirements:
+    if kept is not None and filters.job_role_id is None and not filters.search:
+        counts = kept
+    elif requirements:
         params = dict(params, requirement_ids=[r.id for r in requirements])
         if filters.search:
             statement = _summary_statement(scope, as_of)
@@ -601,19 +643,19 @@ def _counted(requirement_id: int | None):
 _GROUP_COLUMNS = {"sector": Organisation.sector_id, "type": Organisation.type_id, "area": Organisation.area_id}
 
 
-def use_counts(as_of: date) -> bool:
-    """Whether the overview can read the kept counts for `as_of`: they hold that day (one
-    statement)."""
-    return services.counted_day() == as_of
-
-
-def _kept_counts(scope: str, requirement_id: int | None, as_of: date) -> list:
-    """Conditions on ComplianceCount: the day, the scope, one requirement or all (None)."""
+def _kept_counts(scope: str, requirement_given: bool) -> list:
+    """Conditions on ComplianceCount for one scope: the day bound as `as_of`, and one
+    requirement bound as `requirement_id` or all of them together."""
     return [
-        ComplianceCount.as_of == as_of,
+        ComplianceCount.as_of == bindparam("as_of"),
         ComplianceCount.scope == scope,
-        ComplianceCount.requirement_id.is_(None) if requirement_id is None else ComplianceCount.requirement_id == requirement_id,
+        ComplianceCount.requirement_id == bindparam("requirement_id") if requirement_given
+        else ComplianceCount.requirement_id.is_(None),
     ]
+
+
+def _kept_params(as_of: date, requirement_id: int | None, **more) -> dict:
+    return dict(more, as_of=as_of, **({} if requirement_id is None else {"requirement_id": requirement_id}))
 
 
 def _kept_numbers(row, offset: int) -> dict[str, int]:
@@ -625,12 +667,12 @@ def _kept_numbers(row, offset: int) -> dict[str, int]:
 def overview_by(group: str, *, as_of: date, requirement_id: int | None = None, counted: bool = False) -> list[GroupCounts]:
     """Counts of statuses by sector, organisation type or area (one statement). Each
     counts a person's requirement once: someone with three requirements counts three
-    times unless a requirement is chosen. With `counted` (see use_counts) it reads the
-    kept counts instead of the status table."""
+    times unless a requirement is chosen. With `counted` it reads the kept counts instead
+    of the status table (see overview)."""
     _, model = OVERVIEW_GROUPS[group]
     column = _GROUP_COLUMNS[group]
     if counted:
-        return _kept_groups([group], as_of=as_of, requirement_id=requirement_id)[group]
+        return _kept_groups((group,), as_of=as_of, requirement_id=requirement_id)[group]
     # The status is worked out in a subquery and grouped outside it, so the grouping
     # does not repeat an expression with bound dates (PostgreSQL would not match them).
     statuses = (
@@ -662,12 +704,22 @@ def overview_groups(*, as_of: date, requirement_id: int | None = None, counted: 
     status table, one per grouping."""
     if not counted:
         return {group: overview_by(group, as_of=as_of, requirement_id=requirement_id) for group in OVERVIEW_GROUPS}
-    return _kept_groups(list(OVERVIEW_GROUPS), as_of=as_of, requirement_id=requirement_id)
+    return _kept_groups(tuple(OVERVIEW_GROUPS), as_of=as_of, requirement_id=requirement_id)
 
 
-def _kept_groups(groups: list[str], *, as_of: date, requirement_id: int | None) -> dict[str, list[GroupCounts]]:
-    """{grouping: its rows} from the kept counts, for the groupings asked for, in one
-    statement (their rows together)."""
+def _kept_groups(groups: tuple[str, ...], *, as_of: date, requirement_id: int | None) -> dict[str, list[GroupCounts]]:
+    """{grouping: its rows} from the kept counts for `as_of`, for the groupings asked for,
+    in one statement (their rows together). No rows when the counts hold another day."""
+    rows = db.session.execute(_kept_groups_statement(groups, requirement_id is not None), _kept_params(as_of, requirement_id))
+    found: dict[str, dict[int | None, GroupCounts]] = {group: {} for group in groups}
+    for row in rows:
+        found[row[0]][row[1]] = GroupCounts(row[1], row[2] or f"No {row[0]}", _kept_numbers(row, 4))
+    return {group: _groups_in_order(found[group]) for group in groups}
+
+
+@lru_cache(maxsize=16)
+def _kept_groups_statement(groups: tuple[str, ...], requirement_given: bool):
+    """_kept_groups' statement, built once per shape (the day and requirement are bound)."""
     parts = []
     for group in groups:
         _, model = OVERVIEW_GROUPS[group]
@@ -679,14 +731,10 @@ def _kept_groups(groups: list[str], *, as_of: date, requirement_id: int | None) 
             )
             .select_from(ComplianceCount)
             .outerjoin(model, model.id == ComplianceCount.scope_id)
-            .where(*_kept_counts(group, requirement_id, as_of))
+            .where(*_kept_counts(group, requirement_given))
         )
     rows_of = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-    rows = db.session.execute(select(rows_of).order_by(rows_of.c.grouping, rows_of.c.position, rows_of.c.name))
-    found: dict[str, dict[int | None, GroupCounts]] = {group: {} for group in groups}
-    for row in rows:
-        found[row[0]][row[1]] = GroupCounts(row[1], row[2] or f"No {row[0]}", _kept_numbers(row, 4))
-    return {group: _groups_in_order(found[group]) for group in groups}
+    return select(rows_of).order_by(rows_of.c.grouping, rows_of.c.position, rows_of.c.name)
 
 
 def _groups_in_order(groups: dict[int | None, GroupCounts]) -> list[GroupCounts]:
@@ -752,35 +800,60 @@ def overview_organisations(
     return Page(items=items, total=count, page=number, per_page=per_page)
 
 
+def overview(
+    *, as_of: date, requirement_id: int | None = None, sort: str = "overdue", page: int = 1, per_page: int = 25,
+) -> tuple[dict[str, list[GroupCounts]], Page]:
+    """The admin overview's tables: counts by sector, type and area (overview_groups) and
+    a page of organisations (overview_organisations). From the kept counts when they hold
+    `as_of` (two statements), else from the status table: kept counts for another day, or
+    none yet, give no rows, and an empty answer is counted again there, where it is quick."""
+    groups = _kept_groups(tuple(OVERVIEW_GROUPS), as_of=as_of, requirement_id=requirement_id)
+    counted = bool(groups["sector"])  # every kept organisation row is in a sector row
+    if not counted:
+        groups = overview_groups(as_of=as_of, requirement_id=requirement_id)
+    organisations = overview_organisations(
+        as_of=as_of, requirement_id=requirement_id, sort=sort, page=page, per_page=per_page, counted=counted,
+    )
+    return groups, organisations
+
+
 def _kept_organisations(*, as_of: date, requirement_id: int | None, sort: str, page: int, per_page: int) -> Page:
-    """overview_organisations from the kept counts: one row per organisation (two
-    statements: the number of organisations, then the page; a window count over every
-    organisation made the page's sort slower than the extra statement costs)."""
-    conditions = _kept_counts(services.ORGANISATION, requirement_id, as_of)
-    count = db.session.scalar(select(func.count()).select_from(ComplianceCount).where(*conditions)) or 0
+    """overview_organisations from the kept counts: one row per organisation, read in
+    order from an index on the organisation's kept sort keys, with the number of
+    organisations alongside (one statement; two for a page past the end)."""
     per_page = max(1, per_page)
-    number = clamp_page(page, count, per_page)
+    statement = _kept_organisations_statement(sort if sort == "name" else "overdue", requirement_id is not None)
+    rows, total, number = _window_page(statement, page, per_page, _kept_params(as_of, requirement_id), count_at=6)
+    items = []
+    for row in rows:
+        entry = GroupCounts(row[0], row[1])
+        for value, amount in zip(services.COUNT_COLUMNS, row[2:6]):
+            entry.counts[value] = int(amount or 0)
+        items.append(entry)
+    return Page(items=items, total=total, page=number, per_page=per_page)
+
+
+@lru_cache(maxsize=4)
+def _kept_organisations_statement(sort: str, requirement_given: bool):
+    """The organisations' kept rows in the page's order, each with the number of them (a
+    scalar subquery, worked out once: a window count would make the database read every
+    row before it could stop at the page)."""
+    conditions = _kept_counts(services.ORGANISATION, requirement_given)
     if sort == "name":
-        order = (func.lower(Organisation.name), Organisation.id)
+        order = (ComplianceCount.sort_name, ComplianceCount.scope_id)
     else:
-        share = cast(ComplianceCount.overdue_count, Float) / ComplianceCount.total_count
-        order = (share.desc(), func.lower(Organisation.name), Organisation.id)
-    rows = db.session.execute(
-        select(Organisation.id, Organisation.name, *[getattr(ComplianceCount, c) for c in services.COUNT_COLUMNS.values()])
+        order = (ComplianceCount.overdue_share.desc(), ComplianceCount.sort_name, ComplianceCount.scope_id)
+    number = select(func.count()).select_from(ComplianceCount).where(*conditions).scalar_subquery()
+    return (
+        select(
+            Organisation.id, Organisation.name, *[getattr(ComplianceCount, c) for c in services.COUNT_COLUMNS.values()],
+            number,
+        )
         .select_from(ComplianceCount)
         .join(Organisation, Organisation.id == ComplianceCount.scope_id)
         .where(*conditions)
         .order_by(*order)
-        .limit(per_page)
-        .offset((number - 1) * per_page)
     )
-    items = []
-    for row in rows:
-        entry = GroupCounts(row[0], row[1])
-        for value, amount in zip(services.COUNT_COLUMNS, row[2:]):
-            entry.counts[value] = int(amount or 0)
-        items.append(entry)
-    return Page(items=items, total=count, page=number, per_page=per_page)
 
 
 def _window_page(query, page: int, per_page: int, params: dict | None, *, count_at: int) -> tuple[list, int, int]:

@@ -14,10 +14,11 @@ from datetime import date
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import lazyload
 from wtforms import SelectChoice
 
-from lms.accounts.models import User
+from lms.accounts.models import SettingLead, User
 from lms.accounts.services import led_organisation_ids
 from lms.audit import services as audit
 from lms.compliance import engine, exports, queries
@@ -67,6 +68,15 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
+_LED_ORGANISATIONS = (
+    select(Organisation)
+    .join(SettingLead, SettingLead.organisation_id == Organisation.id)
+    .where(SettingLead.user_id == bindparam("user_id"))
+    .order_by(Organisation.name)
+    .options(lazyload("*"))
+)
+
+
 def _choose_organisation(endpoint: str):
     """(organisation, None, led) for ?organisation= (or the only organisation a lead
     leads), or (None, a page asking which, led) when there is a choice to make; `led` is
@@ -74,21 +84,27 @@ def _choose_organisation(endpoint: str):
     person may not see is a 404."""
     actor = _actor()
     requested = request.args.get("organisation")
-    led = None if actor.is_admin else led_organisation_ids(actor)
+    # A lead's organisations in one statement; the pages use no more of an organisation
+    # than its own row (its type, sector and area load only if asked for).
+    leads = None if actor.is_admin else list(db.session.scalars(_LED_ORGANISATIONS, {"user_id": actor.id}))
+    led = None if leads is None else [org.id for org in leads]
     if requested not in (None, ""):
         organisation_id = _int_or_none(requested)
-        if organisation_id is None or (led is not None and organisation_id not in led):
-            abort(404)
-        organisation = db.session.get(Organisation, organisation_id)
+        if leads is None:
+            organisation = None if organisation_id is None else db.session.get(
+                Organisation, organisation_id, options=[lazyload("*")]
+            )
+        else:
+            organisation = next((org for org in leads if org.id == organisation_id), None)
         if organisation is None:
             abort(404)
         return organisation, None, led
-    if led is not None and len(led) == 1:
-        return db.session.get(Organisation, led[0]), None, led
-    if led is None:
+    if leads is not None and len(leads) == 1:
+        return leads[0], None, led
+    if leads is None:
         options = organisation_choices(active_only=False)
     else:
-        options = [(org.id, org.name) for org in actor.led_organisations]
+        options = [(org.id, org.name) for org in leads]
     form = ChooseOrganisationForm(request.args)
     form.organisation.choices = [SelectChoice("", "Select an organisation")] + [
         SelectChoice(str(i), name) for i, name in options
@@ -130,6 +146,7 @@ class MatrixState:
     as_of: date
     args: dict  # the filters and date, for links that keep them (not the sort or page)
     described: list[tuple[str, str]]  # the filters in words, for the export and the audit log
+    kept: dict[int, dict[str, int]] | None  # the organisation's kept counts for the day (MatrixColumns.kept)
 
 
 def _matrix_state(organisation: Organisation) -> MatrixState:
@@ -138,7 +155,8 @@ def _matrix_state(organisation: Organisation) -> MatrixState:
     form = MatrixFilterForm(request.args)
     form.validate()
     as_of, asked = _as_of(form)
-    requirements = queries.organisation_requirements(organisation.id)
+    columns = queries.matrix_columns(organisation.id, as_of=as_of)
+    requirements = columns.requirements
     roles = list(db.session.scalars(select(JobRole).where(JobRole.active.is_(True)).order_by(JobRole.position)))
     form.requirement.choices = [SelectChoice("", "All requirements")] + [
         SelectChoice(r.code, r.name) for r in requirements
@@ -185,7 +203,7 @@ def _matrix_state(organisation: Organisation) -> MatrixState:
         described.append(("Status", queries.FILTER_STATUSES[status]))
     if job_role_id:
         described.append(("Job role", role_ids[job_role_id]))
-    return MatrixState(form, filters, requirements, as_of, args, described)
+    return MatrixState(form, filters, requirements, as_of, args, described, columns.kept)
 
 
 @bp.get("/organisation/compliance")
@@ -205,7 +223,7 @@ def matrix():
     narrowed = filters.requirement is not None or filters.status is not None
     people, summary = queries.matrix_summary(
         organisation, as_of=state.as_of, filters=filters, requirements=state.requirements,
-        people=None if narrowed else table.page.total,
+        people=None if narrowed else table.page.total, kept=state.kept,
     )
     return render_template(
         "compliance/matrix.html",
@@ -395,11 +413,8 @@ def overview():
     sort = form.sort.data if form.sort.data in queries.ORGANISATION_SORTS else "overdue"
     form.sort.data = sort if sort != "overdue" else ""
     requirement_id = requirement.id if requirement else None
-    counted = queries.use_counts(as_of)  # the kept counts hold this day
-    groups = queries.overview_groups(as_of=as_of, requirement_id=requirement_id, counted=counted)
-    page = queries.overview_organisations(
+    groups, page = queries.overview(
         as_of=as_of, requirement_id=requirement_id, sort=sort, page=_page_number(), per_page=ORGANISATIONS_PER_PAGE,
-        counted=counted,
     )
     args = {"requirement": requirement.code if requirement else None, "as_of": _iso(asked)}
     args = {key: value for key, value in args.items() if value}

@@ -5,10 +5,10 @@ area, and a requirement switched off; and the overview reads the same numbers fr
 as from the status table."""
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
@@ -49,14 +49,21 @@ def fresh_counts(as_of: date = TODAY) -> dict[tuple, dict[str, int]]:
 
 
 def kept_counts(as_of: date = TODAY) -> dict[tuple, dict[str, int]]:
-    """The same from ComplianceCount, checking each row's day and total, and that no row
-    is there twice. Rows of switched-off requirements are left out, as the overview does."""
+    """The same from ComplianceCount, checking each row's day, total and sort keys, and
+    that no row is there twice. Rows of switched-off requirements are left out, as the
+    overview does."""
     inactive = set(db.session.scalars(select(Requirement.id).where(Requirement.active.is_(False))))
+    names = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
     result: dict[tuple, dict[str, int]] = {}
     for row in db.session.scalars(select(ComplianceCount)):
         assert row.as_of == as_of
         numbers = {status: getattr(row, column) for status, column in services.COUNT_COLUMNS.items()}
         assert row.total_count == sum(numbers.values()) > 0
+        if row.scope == services.ORGANISATION:
+            assert row.sort_name == names[row.scope_id].lower()
+            assert row.overdue_share == pytest.approx(row.overdue_count / row.total_count)
+        else:
+            assert row.sort_name is None and row.overdue_share is None
         key = (row.scope, row.scope_id, row.requirement_id)
         assert key not in result, key
         if row.requirement_id not in inactive:
@@ -86,11 +93,17 @@ def test_nothing_is_kept_before_the_first_rebuild():
     db.session.commit()
     assert services.counted_day() is None
     assert db.session.scalar(select(ComplianceCount.id).limit(1)) is None
-    assert not queries.use_counts(TODAY)
+    assert queries.overview_groups(as_of=TODAY, counted=True) == {group: [] for group in queries.OVERVIEW_GROUPS}
+    from_table, _ = queries.overview(as_of=TODAY)
+    assert [g.counts for g in from_table["sector"]] == [{engine.CURRENT: 1, engine.OVERDUE: 1}]
     services.rebuild_status_table(now=NOW)
     db.session.commit()
-    assert services.counted_day() == TODAY and queries.use_counts(TODAY)
-    assert not queries.use_counts(date(2026, 11, 24))
+    assert services.counted_day() == TODAY
+    assert [g.counts for g in queries.overview_groups(as_of=TODAY, counted=True)["sector"]] == [{engine.CURRENT: 1, engine.OVERDUE: 1}]
+    # Kept counts hold one day: asked about another, they give nothing (and the overview
+    # counts the status table).
+    assert queries.overview_groups(as_of=date(2026, 11, 24), counted=True)["sector"] == []
+    assert queries.overview(as_of=date(2026, 11, 24))[0]["sector"]
     assert_counts_fresh()
 
 
@@ -148,6 +161,15 @@ def test_counts_follow_every_kind_of_change():
     admin_services.reopen_account(admin, volunteer, now=NOW)
     db.session.commit()
     assert_counts_fresh()
+
+    # A renamed organisation (no signal: the session events see it) sorts by its new name.
+    charity.name = "Aardvark Youth Club"
+    db.session.commit()
+    assert_counts_fresh()
+    assert db.session.scalar(
+        select(ComplianceCount.sort_name).where(ComplianceCount.scope == "organisation", ComplianceCount.scope_id == charity.id)
+        .limit(1)
+    ) == "aardvark youth club"
 
     # An organisation changing type, sector and area: every group is counted again.
     charity.type_id = db.session.scalar(select(OrganisationType.id).where(OrganisationType.code == "day-nursery"))
@@ -345,3 +367,43 @@ def test_overview_page_reads_the_counts_for_their_day_only(app, count_queries):
     _, sql = page("/admin/compliance?as_of=2026-06-11")
     assert "FROM compliance_status" in sql
     assert len(people) == 12
+
+
+def test_matrix_reads_its_columns_and_summary_from_the_counts_for_their_day(app, count_queries):
+    """The staff matrix takes its requirement columns, and its summary when no job role or
+    name narrows it, from the organisation's kept counts: the same page as from the status
+    table, in one statement fewer (two fewer counting the summary)."""
+    people = _world()
+    school = people[0].organisation
+    lead = factories.user("lead@example.org", organisation=school, roles=("teacher",), leads=(school,))
+    db.session.commit()
+    services.rebuild_status_table(now=NOW)
+    db.session.commit()
+    client = app.test_client()
+    assert factories.sign_in(client, lead).status_code == 302
+
+    def page(path):
+        with count_queries() as executed:
+            response = client.get(path)
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        return html[html.index("<main"):html.index("</main>")], executed
+
+    day = f"as_of={TODAY.isoformat()}"
+    for query in ("", "&status=overdue", "&requirement=dsl-role-training", "&sort=-staff-safeguarding", "&q=lead",
+                  f"&job_role={factories.job_role('teacher').id}"):
+        from_counts, executed = page(f"/organisation/compliance?{day}{query}")
+        assert "Safeguarding training for governors and trustees" in from_counts and "DSL role training" in from_counts
+        kept = services.counted_day()
+        db.session.execute(delete(ComplianceCount))
+        db.session.commit()
+        from_status_table, executed_without = page(f"/organisation/compliance?{day}{query}")
+        assert from_counts == from_status_table
+        narrowed = "&q=" in query or "&job_role=" in query
+        assert len(executed_without) - len(executed) == (1 if narrowed else 2)
+        services.rebuild_counts(kept)
+        db.session.commit()
+    # Another day: the columns from the counts, the summary from the status table.
+    other, executed = page("/organisation/compliance?as_of=2026-06-11")
+    assert "FROM compliance_status" in " ".join(executed)
+    assert "Safeguarding training for governors and trustees" in other
