@@ -118,12 +118,14 @@ def describe_trigger(trigger: BaseTrigger) -> str:
 
 
 def rebuild_compliance(*, now: datetime) -> str:
-    """Recompute the compliance status table for everyone (lms.compliance.services)."""
-    from lms.compliance.services import rebuild_status_table
+    """Recompute the compliance status table and the kept counts for everyone
+    (lms.compliance.services), then tidy the rewritten tables on PostgreSQL."""
+    from lms.compliance.services import rebuild_status_table, vacuum_rebuilt_tables
 
     rows = rebuild_status_table(now=now)
     db.session.commit()
-    return f"{rows} status rows rebuilt"
+    tidied = vacuum_rebuilt_tables()
+    return f"{rows} status rows rebuilt" + (", tables vacuumed and analysed" if tidied else "")
 
 
 def warn_dormant_accounts(*, now: datetime) -> str:
@@ -195,7 +197,7 @@ JOBS: list[Job] = [
         "rebuild-compliance",
         rebuild_compliance,
         CronTrigger(hour=2, minute=30, timezone=LONDON),
-        "recompute everyone's compliance status from the training record and the rules",
+        "recompute everyone's compliance status from the training record and the rules, and the overview's counts",
     ),
     Job(
         "warn-dormant-accounts",

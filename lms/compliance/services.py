@@ -246,6 +246,20 @@ def rebuild_status_table(*, now: datetime, chunk: int = 2000) -> int:
     return total
 
 
+def vacuum_rebuilt_tables() -> bool:
+    """After the nightly rebuild is committed: on PostgreSQL, VACUUM (ANALYZE) the status
+    table and the kept counts, which the rebuild has rewritten. Otherwise every row it
+    replaced stays behind as a dead one until autovacuum comes (if it is on at all), and
+    the pages' index scans step over them on statistics from before. VACUUM cannot run in
+    a transaction, so it has a connection of its own. Nothing on SQLite (True if it ran)."""
+    if db.engine.dialect.name != "postgresql":
+        return False
+    tables = ", ".join(model.__table__.name for model in (ComplianceStatus, ComplianceCount))
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f"VACUUM (ANALYZE) {tables}"))
+    return True
+
+
 @lru_cache(maxsize=64)
 def status_expression(as_of: date):
     """SQL for a status row's status on a day: the table-side twin of engine.status_on.

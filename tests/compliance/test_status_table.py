@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from lms.accounts import services as accounts
 from lms.catalogue.models import Course
@@ -181,13 +181,35 @@ def test_status_table_always_equals_the_pure_calculation(ops, second_person):
         db.session.rollback()
 
 
+def _last_vacuums() -> dict[str, tuple]:
+    """PostgreSQL's {table: (last VACUUM, last ANALYZE)} for the tables the rebuild rewrites,
+    read in a new transaction (the statistics are kept as of a transaction's first look)."""
+    db.session.commit()
+    rows = db.session.execute(text(
+        "SELECT relname, last_vacuum, last_analyze FROM pg_stat_user_tables"
+        " WHERE relname IN ('compliance_status', 'compliance_count')"
+    ))
+    return {name: (vacuumed, analysed) for name, vacuumed, analysed in rows}
+
+
 def test_nightly_rebuild_job_fills_the_table_for_people_made_in_bulk(runner):
     courses = make_courses()
     teacher = factories.user(roles=("teacher",), role_start=date(2019, 9, 1))  # bulk-made: no status rows yet
     complete(teacher, courses["UPDATE"], date(2025, 9, 15), "u-1")
     db.session.execute(ComplianceStatus.__table__.delete())
     db.session.commit()
+    postgresql = db.engine.dialect.name == "postgresql"
+    before = _last_vacuums() if postgresql else None
     result = runner.invoke(args=["lms", "jobs", "run", "rebuild-compliance"])
     assert result.exit_code == 0, result.output
     assert "status rows rebuilt" in result.output
     assert db.session.scalar(select(ComplianceStatus.id).limit(1)) is not None
+    if postgresql:
+        # The rewritten tables are vacuumed and analysed after the commit.
+        assert "tables vacuumed and analysed" in result.output
+        after = _last_vacuums()
+        for table in ("compliance_status", "compliance_count"):
+            assert after[table][0] is not None and after[table][1] is not None
+            assert before[table][0] is None or after[table][0] > before[table][0]
+    else:
+        assert "vacuumed" not in result.output
