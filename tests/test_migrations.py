@@ -3,6 +3,7 @@ PostgreSQL (whichever TEST_DATABASE_URL points at), and downgrades cleanly."""
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 import uuid
 
 import pytest
@@ -54,4 +55,38 @@ def test_upgrade_gives_exactly_the_models_and_downgrades(empty_database_url):
         assert remaining == set()
         upgrade()
         assert _differences(app) == []
+        db.engine.dispose()
+
+
+def test_sort_keys_migration_fills_the_counts_already_kept(empty_database_url):
+    """e4a1c9d27b35 gives the organisation rows already in compliance_count their sort keys
+    (lower-cased name, share overdue), and leaves the group rows without."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade(revision="c7d3a9e1f042")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO sector (id, code, name, position) VALUES (1, 'education', 'Education', 1)"))
+            connection.execute(text(
+                "INSERT INTO organisation_type (id, code, name, sector_id, position) VALUES (1, 'school', 'School', 1, 1)"
+            ))
+            connection.execute(
+                text("INSERT INTO organisation (id, name, type_id, sector_id, active, created_at)"
+                     " VALUES (7, 'Hillside Primary School', 1, 1, :yes, :now)"),
+                {"yes": True, "now": datetime(2026, 12, 1, 9, 0)},
+            )
+            for scope, scope_id, overdue, total in (("organisation", 7, 1, 4), ("sector", 1, 1, 4)):
+                connection.execute(
+                    text("INSERT INTO compliance_count (as_of, scope, scope_id, requirement_id, overdue_count,"
+                         " due_soon_count, not_yet_due_count, current_count, total_count)"
+                         " VALUES (:day, :scope, :scope_id, NULL, :overdue, 0, 0, :current, :total)"),
+                    {"day": date(2026, 12, 1), "scope": scope, "scope_id": scope_id, "overdue": overdue,
+                     "current": total - overdue, "total": total},
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT scope, sort_name, overdue_share FROM compliance_count ORDER BY scope")
+            ).all()
+        assert [tuple(row) for row in rows] == [("organisation", "hillside primary school", 0.25), ("sector", None, None)]
+        downgrade(revision="base")
         db.engine.dispose()
