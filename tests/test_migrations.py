@@ -3,8 +3,8 @@ PostgreSQL (whichever TEST_DATABASE_URL points at), and downgrades cleanly."""
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
 import uuid
+from datetime import date, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
