@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from lms import create_app
@@ -88,5 +88,42 @@ def test_sort_keys_migration_fills_the_counts_already_kept(empty_database_url):
                 text("SELECT scope, sort_name, overdue_share FROM compliance_count ORDER BY scope")
             ).all()
         assert [tuple(row) for row in rows] == [("organisation", "hillside primary school", 0.25), ("sector", None, None)]
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+def test_dated_charge_rates_migration_keeps_the_rates_set(empty_database_url):
+    """f2b7d4e8a913 dates the rates already set so they still apply to every session, and
+    its downgrade keeps the rate that applies latest for each type."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    set_at = datetime(2026, 10, 1, 9, 30, tzinfo=timezone.utc)
+    with app.app_context():
+        upgrade(revision="e4a1c9d27b35")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO sector (id, code, name, position) VALUES (1, 'education', 'Education', 1)"))
+            connection.execute(text(
+                "INSERT INTO organisation_type (id, code, name, sector_id, position) VALUES (1, 'school', 'School', 1, 1)"
+            ))
+            connection.execute(
+                text("INSERT INTO charge_rate (organisation_type_id, no_show_pence, late_cancellation_pence, updated_at)"
+                     " VALUES (1, 5000, 2500, :at)"),
+                {"at": set_at.replace(tzinfo=None)},
+            )
+        upgrade()
+        from lms.bookings.models import ChargeRate
+
+        rate = db.session.scalars(select(ChargeRate)).one()
+        assert (rate.organisation_type_id, rate.applies_from, rate.no_show_pence, rate.late_cancellation_pence) == (
+            1, date(2000, 1, 1), 5000, 2500)
+        assert rate.updated_at == set_at
+        db.session.add(ChargeRate(organisation_type_id=1, applies_from=date(2027, 4, 1), no_show_pence=6000,
+                                  late_cancellation_pence=3000, updated_at=set_at))
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="e4a1c9d27b35")
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT organisation_type_id, no_show_pence, late_cancellation_pence"
+                                           " FROM charge_rate")).all()
+        assert [tuple(row) for row in rows] == [(1, 6000, 3000)]
         downgrade(revision="base")
         db.engine.dispose()

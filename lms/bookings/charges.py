@@ -11,8 +11,11 @@ Never charged: a place passed to a colleague (the booking that was passed on end
 "substituted"; the colleague who took it is charged only if they in turn do not come), any
 booking on a session the partnership cancelled, and people booked without an organisation
 (there is nobody to invoice). An event belongs to the organisation recorded on the
-booking (the person's organisation when they booked), and costs the rate currently set for
-that organisation's type. The period is the session's date in Europe/London.
+booking (the person's organisation when they booked), and costs the rate in force for
+that organisation's type on the session's date. Rates are dated: a change applies to
+sessions from the day the admin gives, and never reprices the days before it, so a
+report for a past period gives the amounts that applied then. The period and the rates'
+days are the session's date in Europe/London.
 
 Amounts are whole pence; pages and forms speak in pounds.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -32,11 +36,12 @@ from lms.accounts.models import User
 from lms.audit import services as audit
 from lms.bookings.models import Booking, ChargeRate, TrainingSession
 from lms.core.errors import DomainError, Forbidden
-from lms.core.time import LONDON, to_london
+from lms.core.time import LONDON, format_date, to_london
 from lms.extensions import db
 from lms.organisations.models import Organisation, OrganisationType, Sector
 
 MAX_CHARGE_PENCE = 100_000  # £1,000
+EARLIEST_APPLIES_FROM = date(2000, 1, 1)  # the day rates set before they were dated apply from
 KINDS = {"no-show": "Did not attend", "late-cancellation": "Late cancellation"}
 
 
@@ -72,30 +77,97 @@ def parse_pounds(text: str | None) -> int | None:
 
 @dataclass
 class Rate:
-    """What an organisation type is charged (pence; 0 when nothing is set)."""
+    """What an organisation type is charged on a day (pence; 0 when nothing is set), and
+    since when (None: never set)."""
 
     organisation_type: OrganisationType
     no_show_pence: int = 0
     late_cancellation_pence: int = 0
+    applies_from: date | None = None
     updated_at: datetime | None = None
 
 
-def list_rates() -> list[Rate]:
-    """Every organisation type, by sector, with its rates."""
-    types = db.session.scalars(
+class RateBook:
+    """Every dated rate, read once (one statement), to price events on any day."""
+
+    def __init__(self, rows: list[ChargeRate]) -> None:
+        self._days: dict[int, list[date]] = {}
+        self._rates: dict[int, list[ChargeRate]] = {}
+        for row in sorted(rows, key=lambda r: (r.organisation_type_id, r.applies_from)):
+            self._days.setdefault(row.organisation_type_id, []).append(row.applies_from)
+            self._rates.setdefault(row.organisation_type_id, []).append(row)
+
+    @classmethod
+    def load(cls, type_ids: list[int] | None = None) -> "RateBook":
+        query = select(ChargeRate)
+        if type_ids is not None:
+            query = query.where(ChargeRate.organisation_type_id.in_(type_ids))
+        return cls(list(db.session.scalars(query)))
+
+    def on(self, type_id: int, day: date) -> ChargeRate | None:
+        """The rate in force for the type on the day: the latest that applies from it or
+        before; None when there is none."""
+        days = self._days.get(type_id, [])
+        index = bisect_right(days, day)
+        return self._rates[type_id][index - 1] if index else None
+
+    def exactly(self, type_id: int, day: date) -> ChargeRate | None:
+        """The type's rate that applies from exactly that day, if there is one."""
+        rate = self.on(type_id, day)
+        return rate if rate is not None and rate.applies_from == day else None
+
+    def amounts(self, type_id: int, day: date) -> tuple[int, int]:
+        """(no-show pence, late cancellation pence) on the day."""
+        rate = self.on(type_id, day)
+        return (rate.no_show_pence, rate.late_cancellation_pence) if rate is not None else (0, 0)
+
+    def rows(self) -> list[ChargeRate]:
+        return [row for rows in self._rates.values() for row in rows]
+
+
+def _organisation_types() -> list[OrganisationType]:
+    return list(db.session.scalars(
         select(OrganisationType)
         .join(OrganisationType.sector)
         .order_by(Sector.position, Sector.id, OrganisationType.position, OrganisationType.id)
-    ).all()
-    existing = {rate.organisation_type_id: rate for rate in db.session.scalars(select(ChargeRate))}
+    ))
+
+
+def list_rates(on: date) -> list[Rate]:
+    """Every organisation type, by sector, with its rates in force on the day `on`."""
+    book = RateBook.load()
     rates = []
-    for org_type in types:
-        row = existing.get(org_type.id)
+    for org_type in _organisation_types():
+        row = book.on(org_type.id, on)
         rates.append(
-            Rate(org_type, row.no_show_pence, row.late_cancellation_pence, row.updated_at)
+            Rate(org_type, row.no_show_pence, row.late_cancellation_pence, row.applies_from, row.updated_at)
             if row is not None else Rate(org_type)
         )
     return rates
+
+
+@dataclass
+class RateChange:
+    """One dated rate as set, with the one it replaced from that day (None: nothing)."""
+
+    rate: ChargeRate
+    organisation_type: OrganisationType
+    before: tuple[int, int] | None
+
+
+def rate_changes() -> list[RateChange]:
+    """Every dated rate, the latest day first (then by sector and type), each with what
+    applied the day before it: the history shown under the rates (two statements)."""
+    types = {t.id: t for t in _organisation_types()}
+    book = RateBook.load()
+    changes = []
+    for row in book.rows():
+        earlier = book.on(row.organisation_type_id, row.applies_from - timedelta(days=1))
+        before = (earlier.no_show_pence, earlier.late_cancellation_pence) if earlier is not None else None
+        changes.append(RateChange(row, types[row.organisation_type_id], before))
+    order = {type_id: index for index, type_id in enumerate(types)}
+    changes.sort(key=lambda c: (-c.rate.applies_from.toordinal(), order[c.rate.organisation_type_id]))
+    return changes
 
 
 def group_by_sector(rates: list[Rate]) -> list[tuple[Sector, list[Rate]]]:
@@ -125,12 +197,18 @@ def _check_amount(pence: int, org_type: OrganisationType, what: str, field_name:
         )
 
 
-def set_rates(rates: dict[int, tuple[int, int]], *, actor: User, now: datetime) -> int:
-    """Set the charges {organisation type id: (no-show pence, late cancellation pence)}.
-    Every change is in the audit log. Returns how many types changed; raises a
-    DomainError naming the first bad amount, changing nothing."""
+def set_rates(rates: dict[int, tuple[int, int]], *, applies_from: date, actor: User, now: datetime) -> int:
+    """Set the charges {organisation type id: (no-show pence, late cancellation pence)}
+    for sessions from the London date `applies_from` on (until a later change already
+    set, which still applies from its own day). A type whose charges on that day are
+    already these is left alone. Every change is in the audit log. Returns how many types
+    changed; raises a DomainError naming the first bad amount, changing nothing."""
     if not actor.is_admin:
         raise Forbidden("Only partnership admins can set charges")
+    if not isinstance(applies_from, date) or applies_from < EARLIEST_APPLIES_FROM:
+        raise DomainError(
+            f"The date the charges apply from must be {EARLIEST_APPLIES_FROM.year} or later", field="applies_from",
+        )
     types = {t.id: t for t in db.session.scalars(select(OrganisationType).where(OrganisationType.id.in_(list(rates))))}
     for type_id, (no_show, late) in rates.items():
         org_type = types.get(type_id)
@@ -138,18 +216,15 @@ def set_rates(rates: dict[int, tuple[int, int]], *, actor: User, now: datetime) 
             raise DomainError("There is no such organisation type", field=no_show_field(type_id))
         _check_amount(no_show, org_type, "no-show", no_show_field(type_id))
         _check_amount(late, org_type, "late cancellation", late_cancellation_field(type_id))
-    existing = {
-        rate.organisation_type_id: rate
-        for rate in db.session.scalars(select(ChargeRate).where(ChargeRate.organisation_type_id.in_(list(rates))))
-    }
+    book = RateBook.load(list(rates))
     changed = 0
     for type_id, (no_show, late) in sorted(rates.items()):
-        row = existing.get(type_id)
-        before = (row.no_show_pence, row.late_cancellation_pence) if row is not None else (0, 0)
+        before = book.amounts(type_id, applies_from)
         if before == (no_show, late):
             continue
+        row = book.exactly(type_id, applies_from)
         if row is None:
-            row = ChargeRate(organisation_type_id=type_id)
+            row = ChargeRate(organisation_type_id=type_id, applies_from=applies_from)
             db.session.add(row)
         row.no_show_pence = no_show
         row.late_cancellation_pence = late
@@ -157,9 +232,10 @@ def set_rates(rates: dict[int, tuple[int, int]], *, actor: User, now: datetime) 
         org_type = types[type_id]
         audit.record(
             actor, "charges.update", target=org_type, now=now,
-            summary=f"Charges for {org_type.name}: no-show £{pounds(no_show)}, late cancellation £{pounds(late)}",
+            summary=f"Charges for {org_type.name} from {format_date(applies_from)}: no-show £{pounds(no_show)}, "
+                    f"late cancellation £{pounds(late)}",
             before={"no_show_pence": before[0], "late_cancellation_pence": before[1]},
-            after={"no_show_pence": no_show, "late_cancellation_pence": late},
+            after={"applies_from": applies_from.isoformat(), "no_show_pence": no_show, "late_cancellation_pence": late},
         )
         changed += 1
     db.session.flush()
@@ -187,9 +263,6 @@ class ChargeableEvent:
 @dataclass
 class OrganisationCharges:
     organisation: Organisation
-    # The rates the events were priced at.
-    no_show_rate_pence: int = 0
-    late_cancellation_rate_pence: int = 0
     events: list[ChargeableEvent] = field(default_factory=list)
 
     @property
@@ -290,10 +363,10 @@ def chargeable_bookings(start: date, end: date) -> list[Booking]:
 
 
 def charge_report(start: date, end: date) -> ChargeReport:
-    """The chargeable events of the period, grouped by organisation, priced at the rates
-    set for each organisation's type."""
+    """The chargeable events of the period, grouped by organisation, each priced at the
+    rate in force for the organisation's type on its session's date."""
     bookings = chargeable_bookings(start, end)
-    rates = {rate.organisation_type_id: rate for rate in db.session.scalars(select(ChargeRate))}
+    book = RateBook.load()
     rows: dict[int, OrganisationCharges] = {}
     without = 0
     for booking in bookings:
@@ -301,19 +374,12 @@ def charge_report(start: date, end: date) -> ChargeReport:
         if organisation is None:
             without += 1
             continue
-        rate = rates.get(organisation.type_id)
         kind = "no-show" if booking.status == "no-show" else "late-cancellation"
-        if rate is None:
-            amount = 0
-        else:
-            amount = rate.no_show_pence if kind == "no-show" else rate.late_cancellation_pence
+        no_show, late = book.amounts(organisation.type_id, to_london(booking.session.starts_at).date())
+        amount = no_show if kind == "no-show" else late
         row = rows.get(organisation.id)
         if row is None:
-            row = rows[organisation.id] = OrganisationCharges(
-                organisation,
-                no_show_rate_pence=rate.no_show_pence if rate else 0,
-                late_cancellation_rate_pence=rate.late_cancellation_pence if rate else 0,
-            )
+            row = rows[organisation.id] = OrganisationCharges(organisation)
         row.events.append(ChargeableEvent(booking, kind, amount))
     return ChargeReport(start=start, end=end, organisations=list(rows.values()), without_organisation=without)
 

@@ -1,7 +1,8 @@
 """Charges for no-shows and late cancellations: rates per organisation type and the report.
 
 Partnership admins only. The rates page is one form of every organisation type, by
-sector, in pounds; the report is a GET form of two dates with a table per organisation
+sector, in pounds, with the day the charges apply from, and the dated changes below it;
+the report is a GET form of two dates with a table per organisation
 and a CSV of every chargeable event for invoicing. The rules are in charges.py; the two
 small forms live here because only these pages use them.
 """
@@ -20,7 +21,7 @@ from lms.bookings import charges
 from lms.core.auth import admin_required
 from lms.core.errors import DomainError
 from lms.core.forms import GovDateField, apply_domain_error
-from lms.core.time import london_today, utcnow
+from lms.core.time import format_date, london_today, utcnow
 from lms.extensions import db
 
 bp = Blueprint("charges", __name__, url_prefix="/admin/charges", template_folder="templates")
@@ -61,22 +62,34 @@ def _within_limit(form, field):
 
 
 class RatesFormBase(FlaskForm):
+    applies_from = GovDateField(
+        "Which sessions do these charges apply to?", widget=GovDateInput(),
+        description="Sessions on or after this date, for example 1 4 2027. Sessions before it keep the charges "
+                    "that applied to them.",
+    )
     submit = SubmitField("Save charges", widget=GovSubmitInput())
     rates: list[charges.Rate] = []
+
+    def validate_applies_from(self, field):
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date the charges apply from")
 
     def fields_for(self, rate: charges.Rate):
         type_id = rate.organisation_type.id
         return self[charges.no_show_field(type_id)], self[charges.late_cancellation_field(type_id)]
 
-    def values(self) -> dict[int, tuple[int, int]]:
+    def changes(self) -> dict[int, tuple[int, int]]:
+        """The types whose boxes now differ from the charges the page showed (today's):
+        only those are set, so a later change already set for another type stays."""
         result = {}
         for rate in self.rates:
             no_show, late = self.fields_for(rate)
-            result[rate.organisation_type.id] = (no_show.data, late.data)
+            if (no_show.data, late.data) != (rate.no_show_pence, rate.late_cancellation_pence):
+                result[rate.organisation_type.id] = (no_show.data, late.data)
         return result
 
 
-def rates_form(rates: list[charges.Rate], formdata=None) -> RatesFormBase:
+def rates_form(rates: list[charges.Rate], formdata=None, *, today: date) -> RatesFormBase:
     class RatesForm(RatesFormBase):
         pass
 
@@ -91,7 +104,7 @@ def rates_form(rates: list[charges.Rate], formdata=None) -> RatesFormBase:
             what=f"late cancellation charge for {org_type.name}", default=rate.late_cancellation_pence,
         ))
     RatesForm.rates = list(rates)
-    return RatesForm() if formdata is None else RatesForm(formdata=formdata)
+    return RatesForm(data={"applies_from": today}) if formdata is None else RatesForm(formdata=formdata)
 
 
 class PeriodDateField(GovDateField):
@@ -142,18 +155,22 @@ def _actor():
 @bp.route("/", methods=["GET", "POST"])
 @admin_required
 def rates():
-    current = charges.list_rates()
-    form = rates_form(current, formdata=request.form if request.method == "POST" else None)
+    now = utcnow()
+    today = london_today(now)
+    current = charges.list_rates(today)
+    form = rates_form(current, formdata=request.form if request.method == "POST" else None, today=today)
     if request.method == "POST" and form.validate():
+        applies_from = form.applies_from.data
         try:
-            changed = charges.set_rates(form.values(), actor=_actor(), now=utcnow())
+            changed = charges.set_rates(form.changes(), applies_from=applies_from, actor=_actor(), now=now)
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
         else:
             db.session.commit()
             if changed:
-                flash(f"Charges saved for {changed} organisation type{'s' if changed != 1 else ''}", "success")
+                flash(f"Charges saved for {changed} organisation type{'s' if changed != 1 else ''}, for sessions "
+                      f"from {format_date(applies_from)}", "success")
             else:
                 flash("Charges saved: nothing had changed", "success")
             return redirect(url_for("charges.rates"))
@@ -161,6 +178,10 @@ def rates():
         "bookings/charges/rates.html",
         form=form,
         groups=charges.group_by_sector(current),
+        changes=charges.rate_changes(),
+        today=today,
+        earliest=charges.EARLIEST_APPLIES_FROM,
+        pounds=charges.pounds,
         max_pounds=charges.pounds(charges.MAX_CHARGE_PENCE),
     ), 400 if form.errors else 200
 

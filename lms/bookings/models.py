@@ -5,10 +5,10 @@ session. Booking rules live in services.py; these classes only hold the data.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -212,16 +212,20 @@ class Booking(db.Model):
 
 class ChargeRate(db.Model):
     """What the partnership charges an organisation type for a no-show or a late
-    cancellation (pence; none when not set)."""
+    cancellation (pence), for sessions on or after `applies_from` (a London date) until
+    the type's next rate. Rates are never overwritten by a later change, so a report
+    for a past period prices each event at the rate of its session's day. A type with
+    no rate on a day charges nothing."""
 
     __tablename__ = "charge_rate"
+    __table_args__ = (UniqueConstraint("organisation_type_id", "applies_from"),)
 
-    organisation_type_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation_type.id", ondelete="CASCADE"), primary_key=True
-    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_type_id: Mapped[int] = mapped_column(ForeignKey("organisation_type.id", ondelete="CASCADE"))
+    applies_from: Mapped[date]
     no_show_pence: Mapped[int] = mapped_column(default=0)
     late_cancellation_pence: Mapped[int] = mapped_column(default=0)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when it was last set
 
     organisation_type: Mapped[OrganisationType] = relationship()
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
-from lms.bookings import ics, services
+from lms.bookings import charges, ics, services
 from lms.bookings.formatting import clock, day, session_when, session_where
 from lms.bookings.forms import (
     MODE_CHOICES,
@@ -36,7 +36,7 @@ from lms.bookings.forms import (
     SessionQuery,
     SubstituteForm,
 )
-from lms.bookings.models import ATTENDANCE_STATUSES, LIVE_STATUSES, STATUSES, Booking, ChargeRate, TrainingSession
+from lms.bookings.models import ATTENDANCE_STATUSES, LIVE_STATUSES, STATUSES, Booking, TrainingSession
 from lms.catalogue.models import Course
 from lms.core.auth import setting_lead_required
 from lms.core.errors import DomainError, Forbidden, NotFound
@@ -630,11 +630,12 @@ def _cancel_words(booking: Booking, own: bool) -> dict:
 
 
 def _late_charge_pence(booking: Booking) -> int:
-    if booking.organisation_id is None:
+    """The late cancellation charge for the booking's organisation on its session's date."""
+    organisation = booking.organisation if booking.organisation_id is not None else None
+    if organisation is None:
         return 0
-    organisation = booking.organisation
-    rate = db.session.get(ChargeRate, organisation.type_id) if organisation is not None else None
-    return rate.late_cancellation_pence if rate is not None else 0
+    book = charges.RateBook.load([organisation.type_id])
+    return book.amounts(organisation.type_id, to_london(booking.session.starts_at).date())[1]
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])

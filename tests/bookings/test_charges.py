@@ -25,10 +25,31 @@ def type_id(code: str) -> int:
     return db.session.scalar(select(OrganisationType.id).where(OrganisationType.code == code))
 
 
-def set_rate(code: str, no_show: int, late: int) -> None:
-    db.session.add(ChargeRate(organisation_type_id=type_id(code), no_show_pence=no_show,
+def set_rate(code: str, no_show: int, late: int, applies_from: date = charges.EARLIEST_APPLIES_FROM) -> None:
+    db.session.add(ChargeRate(organisation_type_id=type_id(code), applies_from=applies_from, no_show_pence=no_show,
                               late_cancellation_pence=late, updated_at=NOW))
     db.session.flush()
+
+
+def rates_of(type_id_: int) -> list[ChargeRate]:
+    """A type's dated rates, the earliest first."""
+    return list(db.session.scalars(
+        select(ChargeRate).where(ChargeRate.organisation_type_id == type_id_).order_by(ChargeRate.applies_from)
+    ))
+
+
+def only_rate(type_id_: int) -> ChargeRate | None:
+    rows = rates_of(type_id_)
+    assert len(rows) <= 1, rows
+    return rows[0] if rows else None
+
+
+TODAY = date(2026, 11, 23)
+
+
+def from_day(day: date) -> dict:
+    """The rates form's "apply from" date, as its three boxes send it."""
+    return {"applies_from": [str(day.day), str(day.month), str(day.year)]}
 
 
 def add_booking(session, person, status, *, ended_reason=None, organisation="person's", substitute_for=None) -> Booking:
@@ -98,7 +119,7 @@ def test_pounds():
 
 def test_every_organisation_type_has_a_rate_grouped_by_sector():
     set_rate("childminder", 2500, 1000)
-    rates = charges.list_rates()
+    rates = charges.list_rates(TODAY)
     assert len(rates) == 35
     by_code = {rate.organisation_type.code: rate for rate in rates}
     assert (by_code["childminder"].no_show_pence, by_code["childminder"].late_cancellation_pence) == (2500, 1000)
@@ -114,23 +135,23 @@ def test_every_organisation_type_has_a_rate_grouped_by_sector():
 def test_set_rates_saves_and_audits_each_change(admin, now):
     primary, police = type_id("primary-school"), type_id("police")
 
-    changed = charges.set_rates({primary: (5000, 2500), police: (0, 0)}, actor=admin, now=now)
+    changed = charges.set_rates({primary: (5000, 2500), police: (0, 0)}, applies_from=TODAY, actor=admin, now=now)
 
     assert changed == 1  # police stays at nothing: no row, no audit
-    row = db.session.get(ChargeRate, primary)
+    row = only_rate(primary)
     assert (row.no_show_pence, row.late_cancellation_pence, row.updated_at) == (5000, 2500, now)
-    assert db.session.get(ChargeRate, police) is None
+    assert only_rate(police) is None
     events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "charges.update")))
     assert len(events) == 1
     assert events[0].actor_id == admin.id
     assert events[0].target_type == "organisation_type" and events[0].target_id == str(primary)
     assert events[0].before == {"no_show_pence": 0, "late_cancellation_pence": 0}
-    assert events[0].after == {"no_show_pence": 5000, "late_cancellation_pence": 2500}
-    assert "Primary school" in events[0].summary and "£50.00" in events[0].summary
+    assert events[0].after == {"applies_from": "2026-11-23", "no_show_pence": 5000, "late_cancellation_pence": 2500}
+    assert "Primary school from 23 November 2026" in events[0].summary and "£50.00" in events[0].summary
 
-    assert charges.set_rates({primary: (5000, 2500)}, actor=admin, now=now) == 0
-    assert charges.set_rates({primary: (0, 2500)}, actor=admin, now=now) == 1
-    assert db.session.get(ChargeRate, primary).no_show_pence == 0
+    assert charges.set_rates({primary: (5000, 2500)}, applies_from=TODAY, actor=admin, now=now) == 0
+    assert charges.set_rates({primary: (0, 2500)}, applies_from=TODAY, actor=admin, now=now) == 1
+    assert only_rate(primary).no_show_pence == 0
 
 
 @pytest.mark.parametrize("values, field", [
@@ -141,7 +162,7 @@ def test_set_rates_saves_and_audits_each_change(admin, now):
 def test_set_rates_refuses_amounts_out_of_range(admin, now, values, field):
     primary, childminder = type_id("primary-school"), type_id("childminder")
     with pytest.raises(DomainError) as raised:
-        charges.set_rates({childminder: (100, 100), primary: values}, actor=admin, now=now)
+        charges.set_rates({childminder: (100, 100), primary: values}, applies_from=TODAY, actor=admin, now=now)
     assert raised.value.field == f"{field}_{primary}"
     assert "Primary school" in raised.value.message
     assert db.session.scalars(select(ChargeRate)).all() == []
@@ -150,7 +171,41 @@ def test_set_rates_refuses_amounts_out_of_range(admin, now, values, field):
 def test_only_admins_set_rates(trainer, lead, now):
     for person in (trainer, lead):
         with pytest.raises(Forbidden):
-            charges.set_rates({type_id("police"): (100, 100)}, actor=person, now=now)
+            charges.set_rates({type_id("police"): (100, 100)}, applies_from=TODAY, actor=person, now=now)
+
+
+def test_a_dated_change_leaves_the_days_before_it_alone(admin, now):
+    """Charges set from 1 April 2027 apply from then; today's stay; setting the same day
+    again changes that rate rather than adding another; each change says what it replaced."""
+    primary = type_id("primary-school")
+    charges.set_rates({primary: (5000, 2500)}, applies_from=TODAY, actor=admin, now=now)
+    april = date(2027, 4, 1)
+
+    assert charges.set_rates({primary: (6000, 3000)}, applies_from=april, actor=admin, now=now) == 1
+    assert charges.set_rates({primary: (6500, 3000)}, applies_from=april, actor=admin, now=now) == 1
+    assert charges.set_rates({primary: (6500, 3000)}, applies_from=date(2027, 5, 1), actor=admin, now=now) == 0
+
+    assert [(r.applies_from, r.no_show_pence, r.late_cancellation_pence) for r in rates_of(primary)] == [
+        (TODAY, 5000, 2500), (april, 6500, 3000),
+    ]
+    by_day = {day: {r.organisation_type.id: r for r in charges.list_rates(day)}[primary]
+              for day in (TODAY - timedelta(days=1), TODAY, date(2027, 3, 31), april)}
+    assert [(r.no_show_pence, r.applies_from) for r in by_day.values()] == [
+        (0, None), (5000, TODAY), (5000, TODAY), (6500, april),
+    ]
+    changes = [c for c in charges.rate_changes() if c.organisation_type.id == primary]
+    assert [(c.rate.applies_from, c.before) for c in changes] == [(april, (5000, 2500)), (TODAY, None)]
+    # An earlier date than both: a rate for the days before them only.
+    assert charges.set_rates({primary: (1000, 0)}, applies_from=date(2026, 9, 1), actor=admin, now=now) == 1
+    assert charges.RateBook.load().amounts(primary, date(2026, 10, 1)) == (1000, 0)
+    assert charges.RateBook.load().amounts(primary, date(2027, 1, 1)) == (5000, 2500)
+
+
+def test_set_rates_needs_a_sensible_day(admin, now):
+    with pytest.raises(DomainError) as raised:
+        charges.set_rates({type_id("police"): (100, 100)}, applies_from=date(1999, 12, 31), actor=admin, now=now)
+    assert raised.value.field == "applies_from"
+    assert db.session.scalars(select(ChargeRate)).all() == []
 
 
 # --- the report ----------------------------------------------------------------------------
@@ -205,6 +260,24 @@ def test_report_lists_chargeable_events_by_organisation(charged):
     ]
     assert (report.no_shows, report.late_cancellations, report.total_pence) == (2, 1, 10500)
     assert report.without_organisation == 1
+
+
+def test_each_event_is_priced_at_the_rate_of_its_sessions_day(december, person, colleague, admin, now):
+    """A change from 1 January 2027 prices the January no-show, not the December ones,
+    whenever the report is asked for."""
+    held, _, later = december
+    set_rate("primary-school", 5000, 2500)
+    add_booking(held, person, "no-show")
+    add_booking(later, person, "no-show")
+    add_booking(later, colleague, "cancelled", ended_reason="late-cancelled")
+    db.session.flush()
+    charges.set_rates({type_id("primary-school"): (8000, 4000)}, applies_from=date(2027, 1, 1), actor=admin, now=now)
+
+    report = charges.charge_report(date(2026, 12, 1), date(2027, 1, 31))
+
+    assert sorted((e.session.starts_at.date().isoformat(), e.kind, e.amount_pence) for e in report.events) == [
+        ("2026-12-08", "no-show", 5000), ("2027-01-12", "late-cancellation", 4000), ("2027-01-12", "no-show", 8000),
+    ]
 
 
 def test_report_period_is_inclusive_of_both_days(charged):
@@ -328,17 +401,62 @@ def test_saving_rates(client, admin):
 
     response = client.post("/admin/charges/", data={
         f"no_show_{primary}": "£50", f"late_cancellation_{primary}": "25.50",
-        f"no_show_{police}": "", f"late_cancellation_{police}": "0",
+        f"no_show_{police}": "", f"late_cancellation_{police}": "0", **from_day(TODAY),
     })
 
     assert response.status_code == 302
-    row = db.session.get(ChargeRate, primary)
+    row = only_rate(primary)
     assert (row.no_show_pence, row.late_cancellation_pence) == (5000, 2550)
-    assert db.session.get(ChargeRate, police) is None
-    childminder = db.session.get(ChargeRate, type_id("childminder"))  # not sent: unchanged
+    assert only_rate(police) is None
+    childminder = only_rate(type_id("childminder"))  # not sent: unchanged
     assert (childminder.no_show_pence, childminder.late_cancellation_pence) == (1500, 500)
     assert "Charges saved for 1 organisation type" in client.get("/admin/charges/").get_data(as_text=True)
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "charges.update")).actor_id == admin.id
+
+
+def test_a_change_for_one_type_keeps_the_later_rates_of_the_others(client, admin):
+    """The boxes show today's charges. Saving a change for childminders from 1 April 2027
+    must not set primary schools back to today's charges from then, though their boxes
+    were sent unchanged."""
+    set_rate("primary-school", 5000, 2500)
+    set_rate("primary-school", 6000, 3000, applies_from=date(2027, 4, 1))
+    db.session.commit()
+    sign_in_as(client, admin)
+    primary, childminder = type_id("primary-school"), type_id("childminder")
+    page = client.get("/admin/charges/").get_data(as_text=True)
+    assert re.search(rf'id="no_show_{primary}"[^>]*value="50.00"', page)
+    assert "Not yet" in page.split('id="changes-table"')[1]  # the April change, listed
+
+    response = client.post("/admin/charges/", data={
+        f"no_show_{primary}": "50.00", f"late_cancellation_{primary}": "25.00",
+        f"no_show_{childminder}": "20", f"late_cancellation_{childminder}": "10", **from_day(date(2027, 4, 1)),
+    })
+
+    assert response.status_code == 302
+    assert [(r.applies_from, r.no_show_pence) for r in rates_of(primary)] == [
+        (charges.EARLIEST_APPLIES_FROM, 5000), (date(2027, 4, 1), 6000),
+    ]
+    assert [(r.applies_from, r.no_show_pence) for r in rates_of(childminder)] == [(date(2027, 4, 1), 2000)]
+    html = client.get("/admin/charges/").get_data(as_text=True)
+    assert "for sessions from 1 April 2027" in html
+    assert re.search(rf'id="no_show_{childminder}"[^>]*value="0.00"', html)  # not yet in force
+
+
+@pytest.mark.parametrize("day, message", [
+    ({}, "Enter the date the charges apply from"),
+    ({"applies_from": ["31", "2", "2027"]}, "must be a real date"),
+    ({"applies_from": ["1", "", "2027"]}, "must include a month"),
+])
+def test_the_apply_from_date_is_checked(client, admin, day, message):
+    db.session.commit()
+    sign_in_as(client, admin)
+
+    response = client.post("/admin/charges/", data={f"no_show_{type_id('police')}": "10", **day})
+
+    assert response.status_code == 400
+    summary = error_summary(response.get_data(as_text=True))
+    assert 'href="#applies_from' in summary and message in summary
+    assert db.session.scalars(select(ChargeRate)).all() == []
 
 
 def test_bad_amounts_are_listed_and_nothing_is_saved(client, admin):
@@ -348,7 +466,7 @@ def test_bad_amounts_are_listed_and_nothing_is_saved(client, admin):
 
     response = client.post("/admin/charges/", data={
         f"no_show_{primary}": "lots", f"late_cancellation_{police}": "1000.01",
-        f"no_show_{childminder}": "12.345", f"late_cancellation_{childminder}": "40",
+        f"no_show_{childminder}": "12.345", f"late_cancellation_{childminder}": "40", **from_day(TODAY),
     })
 
     assert response.status_code == 400
@@ -371,9 +489,10 @@ def test_rates_need_the_csrf_token(csrf_app, admin):
     assert db.session.scalars(select(ChargeRate)).all() == []
 
     page = client.get("/admin/charges/").get_data(as_text=True)
-    response = client.post("/admin/charges/", data={f"no_show_{primary}": "10", "csrf_token": csrf_token_from(page)})
+    response = client.post("/admin/charges/", data={f"no_show_{primary}": "10", "csrf_token": csrf_token_from(page),
+                                                    **from_day(TODAY)})
     assert response.status_code == 302
-    assert db.session.get(ChargeRate, primary).no_show_pence == 1000
+    assert only_rate(primary).no_show_pence == 1000
 
 
 # --- the report page -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ tomorrow, an hour ago). People are booked through the engine, as the pages do.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -381,7 +381,7 @@ def test_cancelling_before_the_cut_off(client, upcoming, person):
 def test_late_cancellation_is_warned_about_and_recorded(client, make_session, person, organisation):
     session = make_session(starts_at=soon(1), signup_closes_at=soon(0.5))
     booking = book(session, person)
-    db.session.add(ChargeRate(organisation_type_id=organisation.type_id, no_show_pence=5000,
+    db.session.add(ChargeRate(organisation_type_id=organisation.type_id, applies_from=date(2000, 1, 1), no_show_pence=5000,
                               late_cancellation_pence=2500, updated_at=utcnow()))
     db.session.commit()
     login(client, person)

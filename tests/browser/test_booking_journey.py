@@ -117,3 +117,28 @@ def test_book_wait_cancel_accept_and_mark_the_register(open_as, axe):
     completion = db.session.scalar(select(Completion).where(Completion.source == "attendance"))
     assert completion is not None
     assert completion.user.full_name == "Ben Burrows" and completion.title == "Child protection in practice"
+
+
+def test_an_admin_sets_charges_from_a_date_and_reads_the_report(open_as, axe):
+    """The rates form with its "apply from" date, the changes list and the report, in a
+    browser, with axe-core on each page."""
+    factories.user("ada@example.org", full_name="Ada Admin", admin=True)
+    db.session.commit()
+    ada = open_as("ada@example.org")
+    ada.goto("/admin/charges/")
+    axe(ada)
+    ada.get_by_label("No-show charge for Primary school").fill("40")
+    ada.get_by_label("Late cancellation charge for Primary school").fill("20")
+    ada.get_by_label("Day", exact=True).fill("1")
+    ada.get_by_label("Month", exact=True).fill("4")
+    ada.get_by_label("Year", exact=True).fill("2030")
+    ada.get_by_role("button", name="Save charges").click()
+    ada.wait_for_url("**/admin/charges/")
+    assert "for sessions from 1 April 2030" in ada.content()
+    changes = ada.locator("#changes-table").inner_text()
+    assert "1 April 2030" in changes and "Not yet" in changes and "£40.00" in changes
+    assert ada.get_by_label("No-show charge for Primary school").input_value() == "0.00"  # today's
+    axe(ada)
+    ada.get_by_role("link", name="See the charges report").click()
+    ada.wait_for_url("**/admin/charges/report")
+    axe(ada)
