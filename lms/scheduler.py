@@ -140,6 +140,12 @@ def make_accounts_dormant(*, now: datetime) -> str:
     return job(now=now)
 
 
+def close_dormant_accounts(*, now: datetime) -> str:
+    from lms.licences.jobs import close_dormant_accounts as job
+
+    return job(now=now)
+
+
 def queue_reminders(*, now: datetime) -> dict[str, int]:
     """Queue today's training reminders and induction emails (lms.compliance.reminders)."""
     from lms.compliance.reminders import queue_reminders as job
@@ -210,6 +216,12 @@ JOBS: list[Job] = [
         make_accounts_dormant,
         CronTrigger(hour=4, minute=15, timezone=LONDON),
         "make accounts not used for the licence policy's period dormant",
+    ),
+    Job(
+        "close-dormant-accounts",
+        close_dormant_accounts,
+        CronTrigger(hour=4, minute=30, timezone=LONDON),
+        "close accounts dormant for longer than the licence policy allows (the retention rule for accounts)",
     ),
     # After the nightly rebuild of the status table (02:30); the send-email job delivers.
     Job(

@@ -26,6 +26,12 @@ class PolicyForm(FlaskForm):
         validators=[InputRequired("Enter a number of months from 3 to 120")],
         description="People are emailed a month before. Admin accounts never become dormant",
     )
+    close_after_dormant_months = IntegerField(
+        "Close dormant accounts after this many more months (optional)", widget=GovTextInput(),
+        validators=[Optional()],
+        description="A closed account cannot be signed in to and is left out of compliance figures; its training "
+                    "record is kept and an admin can reopen it. Leave blank to never close dormant accounts",
+    )
     warn_at_percent = IntegerField(
         "Warn when this percentage of licences is in use", widget=GovTextInput(),
         validators=[InputRequired("Enter a percentage from 50 to 100")],

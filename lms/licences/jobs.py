@@ -17,3 +17,9 @@ def make_accounts_dormant(*, now: datetime) -> str:
     count = services.make_accounts_dormant(now=now)
     db.session.commit()
     return f"{count} accounts made dormant"
+
+
+def close_dormant_accounts(*, now: datetime) -> str:
+    count = services.close_dormant_accounts(now=now)
+    db.session.commit()
+    return f"{count} dormant accounts closed"

@@ -34,5 +34,7 @@ class LicencePolicy(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dormant_after_months: Mapped[int] = mapped_column(default=24)
+    # A dormant account is closed after this many more months (None: never).
+    close_after_dormant_months: Mapped[int | None] = mapped_column(default=12)
     warn_at_percent: Mapped[int] = mapped_column(default=90)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

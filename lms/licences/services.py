@@ -3,7 +3,10 @@
 An account uses a licence while it is active (not closed) and not dormant. The nightly
 job makes accounts dormant when they have not been used (signed in, or created, if never
 signed in) for the policy's period, after an email a month before. Signing in to a
-dormant account reactivates it while licences remain.
+dormant account reactivates it while licences remain. An account still dormant after the
+policy's further period is closed (the retention rule for accounts): nobody can sign in
+to it, it leaves the compliance figures, and an admin can reopen it. Its training record
+is kept.
 """
 from __future__ import annotations
 
@@ -22,26 +25,44 @@ from lms.licences.models import LicencePolicy, LicencePurchase
 from lms.notifications.services import queue_templated_email
 
 
+KEEP = object()  # update_policy: leave the setting as it is
+
+
 def get_policy() -> LicencePolicy:
     policy = db.session.get(LicencePolicy, 1)
     if policy is None:
-        policy = LicencePolicy(id=1, dormant_after_months=24, warn_at_percent=90)
+        policy = LicencePolicy(id=1, dormant_after_months=24, close_after_dormant_months=12, warn_at_percent=90)
         db.session.add(policy)
         db.session.flush()
     return policy
 
 
-def update_policy(actor: User, *, dormant_after_months: int, warn_at_percent: int, now: datetime) -> LicencePolicy:
+_POLICY_FIELDS = ["dormant_after_months", "close_after_dormant_months", "warn_at_percent"]
+
+
+def update_policy(
+    actor: User, *, dormant_after_months: int, warn_at_percent: int, now: datetime,
+    close_after_dormant_months: int | None = KEEP,
+) -> LicencePolicy:
+    """Change the policy; `close_after_dormant_months` None means dormant accounts are
+    never closed, and leaving it out keeps what is set."""
     if not 3 <= dormant_after_months <= 120:
         raise DomainError("Enter a number of months from 3 to 120", field="dormant_after_months")
+    if close_after_dormant_months not in (None, KEEP) and not 1 <= close_after_dormant_months <= 120:
+        raise DomainError(
+            "Enter a number of months from 1 to 120, or leave it blank to never close dormant accounts",
+            field="close_after_dormant_months",
+        )
     if not 50 <= warn_at_percent <= 100:
         raise DomainError("Enter a percentage from 50 to 100", field="warn_at_percent")
     policy = get_policy()
-    before = audit.snapshot(policy, ["dormant_after_months", "warn_at_percent"])
+    before = audit.snapshot(policy, _POLICY_FIELDS)
     policy.dormant_after_months = dormant_after_months
+    if close_after_dormant_months is not KEEP:
+        policy.close_after_dormant_months = close_after_dormant_months
     policy.warn_at_percent = warn_at_percent
     policy.updated_at = now
-    after = audit.snapshot(policy, ["dormant_after_months", "warn_at_percent"])
+    after = audit.snapshot(policy, _POLICY_FIELDS)
     if before != after:
         audit.record(actor, "licences.policy", target=policy, summary="Changed the licence policy",
                      before=before, after=after, now=now)
@@ -86,6 +107,7 @@ class LicenceSummary:
     dormant: int
     warn_at_percent: int
     dormant_after_months: int
+    close_after_dormant_months: int | None = None
 
     @property
     def percent_used(self) -> int | None:
@@ -109,6 +131,7 @@ def summary(*, now: datetime) -> LicenceSummary:
         dormant=dormant,
         warn_at_percent=policy.warn_at_percent,
         dormant_after_months=policy.dormant_after_months,
+        close_after_dormant_months=policy.close_after_dormant_months,
     )
 
 
@@ -170,3 +193,33 @@ def make_accounts_dormant(*, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+def close_dormant_accounts(*, now: datetime) -> int:
+    """Close the accounts dormant for the policy's further period (none when the policy
+    never closes them): as an admin's "close account" does, every browser signed out, each
+    in the audit log as done by the service. Admin accounts never become dormant, so are
+    never closed here. Returns how many; the caller commits."""
+    from lms.accounts.services import end_all_sessions
+
+    policy = get_policy()
+    months = policy.close_after_dormant_months
+    if months is None:
+        return 0
+    cutoff = add_months(now, -months)
+    people = db.session.scalars(
+        select(User)
+        .where(User.active.is_(True), User.is_admin.is_(False), User.dormant_at.is_not(None), User.dormant_at <= cutoff)
+        .order_by(User.id)
+    ).all()
+    for person in people:
+        person.active = False
+        end_all_sessions(person, now=now)
+        audit.record(
+            None, "person.close", target=person, now=now,
+            summary=f"Closed the account of {person.full_name}: dormant since {format_date(person.dormant_at)}, "
+                    f"longer than the licence policy's {months} month{'s' if months != 1 else ''}",
+            before={"active": True}, after={"active": False, "dormant_at": person.dormant_at},
+        )
+    db.session.flush()
+    return len(people)

@@ -66,6 +66,7 @@ def update_policy():
         try:
             services.update_policy(
                 current_user, dormant_after_months=form.dormant_after_months.data,
+                close_after_dormant_months=form.close_after_dormant_months.data,
                 warn_at_percent=form.warn_at_percent.data, now=utcnow(),
             )
         except DomainError as error:

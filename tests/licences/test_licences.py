@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.accounts import services as accounts
+from lms.accounts.models import UserSession
 from lms.audit.models import AuditEvent
 from lms.core.errors import DomainError
 from lms.extensions import db
@@ -136,3 +137,68 @@ def test_admin_dashboard_shows_licences_and_warns_at_the_threshold(client):
     page = client.get("/admin/").data.decode()
     assert "9 of 10 licences (90%)" in page
     assert 'id="licence-warning"' in page
+
+
+def test_accounts_dormant_longer_than_the_policy_allows_are_closed(runner):
+    """The retention rule for accounts: closed 12 months (by default) after becoming dormant,
+    to the hour (the job runs at 02:00 UTC here: dormant at 01:00 a year ago is closed, a day
+    later is not yet); signed out everywhere; in the audit log as done by the service;
+    admins and open accounts untouched; nothing twice."""
+    long_dormant = factories.user("long@example.org", full_name="Lee Long")
+    long_dormant.dormant_at = datetime(2025, 11, 23, 1, 0, tzinfo=timezone.utc)
+    month_end = factories.user("feb@example.org")  # long ago, on a leap day
+    month_end.dormant_at = datetime(2024, 2, 29, 12, 0, tzinfo=timezone.utc)
+    recent = factories.user("recent@example.org")
+    recent.dormant_at = datetime(2025, 11, 24, 0, 0, tzinfo=timezone.utc)  # not a full 12 months yet
+    open_account = factories.user("open@example.org")
+    admin = factories.user("admin@example.org", admin=True)
+    admin.dormant_at = datetime(2020, 1, 1, tzinfo=timezone.utc)  # cannot happen through the jobs; still not closed
+    db.session.commit()
+    accounts.start_session(long_dormant, now=NOW - timedelta(days=400), ip_address="1.2.3.4", user_agent="test")
+    db.session.commit()
+
+    assert services.close_dormant_accounts(now=NOW) == 2
+    db.session.commit()
+    db.session.expire_all()
+    assert (long_dormant.active, month_end.active) == (False, False)
+    assert recent.active and open_account.active and admin.active
+    assert db.session.scalars(
+        select(UserSession).where(UserSession.user_id == long_dormant.id, UserSession.revoked_at.is_(None))
+    ).all() == []
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "person.close").order_by(AuditEvent.id)))
+    assert [e.target_id for e in events] == [str(long_dormant.id), str(month_end.id)]
+    assert events[0].actor_id is None
+    assert "Lee Long: dormant since 23 November 2025, longer than the licence policy's 12 months" in events[0].summary
+    assert services.close_dormant_accounts(now=NOW + timedelta(days=1)) == 1  # recent, now a full year
+    db.session.commit()
+
+    # The nightly job, with the policy set never to close: nothing more.
+    admin_user = factories.user("a2@example.org", admin=True)
+    services.update_policy(admin_user, dormant_after_months=24, close_after_dormant_months=None, warn_at_percent=90,
+                           now=NOW)
+    later = factories.user("later@example.org")
+    later.dormant_at = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    db.session.commit()
+    result = runner.invoke(args=["lms", "jobs", "run", "close-dormant-accounts"])
+    assert result.exit_code == 0, result.output
+    assert "0 dormant accounts closed" in result.output
+    assert db.session.get(type(later), later.id).active
+
+
+def test_closing_dormant_accounts_is_a_policy_setting(client):
+    admin = factories.user("a@example.org", admin=True)
+    db.session.commit()
+    factories.sign_in(client, admin)
+    page = client.get("/admin/licences/").data.decode()
+    assert "after 12 more months" in page and 'name="close_after_dormant_months"' in page
+    bad = client.post("/admin/licences/policy", data={
+        "dormant_after_months": "24", "close_after_dormant_months": "0", "warn_at_percent": "90"})
+    assert bad.status_code == 400
+    assert b"Enter a number of months from 1 to 120, or leave it blank to never close dormant accounts" in bad.data
+    assert services.get_policy().close_after_dormant_months == 12
+    client.post("/admin/licences/policy", data={
+        "dormant_after_months": "24", "close_after_dormant_months": "", "warn_at_percent": "90"})
+    assert services.get_policy().close_after_dormant_months is None
+    assert "Never" in client.get("/admin/licences/").data.decode()
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "licences.policy"))
+    assert event.before["close_after_dormant_months"] == 12 and event.after["close_after_dormant_months"] is None
