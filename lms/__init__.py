@@ -51,6 +51,7 @@ def _blueprints():
     from lms.api import bp as api
     from lms.api import tokens_bp as api_tokens
     from lms.audit.views import bp as audit
+    from lms.catalogue.admin_views import bp as courses_admin
     from lms.catalogue.views import bp as catalogue
     from lms.compliance.views import bp as compliance
     from lms.compliance.rules_views import bp as requirements_admin
@@ -68,7 +69,7 @@ def _blueprints():
     from lms.bookings.calendar_views import bp as session_calendar
 
     return [home, accounts, organisations, admin, licences, audit, notifications, catalogue, elearning, api, api_tokens, staff_learning, compliance, requirements_admin, records_import,
-            bookings, session_calendar, sessions_admin, registers, charges]
+            bookings, session_calendar, sessions_admin, registers, charges, courses_admin]
 
 
 def _sqlite_waits_for_writers(app: Flask) -> None:

@@ -142,3 +142,29 @@ def test_an_admin_sets_charges_from_a_date_and_reads_the_report(open_as, axe):
     ada.get_by_role("link", name="See the charges report").click()
     ada.wait_for_url("**/admin/charges/report")
     axe(ada)
+
+
+def test_an_admin_adds_a_course_run_on_dates(open_as, axe):
+    """The course form and list in a browser, with axe-core on each page."""
+    factories.user("ada@example.org", full_name="Ada Admin", admin=True)
+    db.session.commit()
+    ada = open_as("ada@example.org")
+    ada.goto("/admin/courses/")
+    axe(ada)
+    ada.get_by_role("link", name="Add a course").click()
+    ada.wait_for_url("**/admin/courses/new")
+    axe(ada)
+    ada.get_by_role("button", name="Save course").click()  # nothing filled in
+    assert "There is a problem" in ada.content()
+    axe(ada)
+    ada.get_by_label("Course code").fill("SR-REFRESH")
+    ada.get_by_label("Title").fill("Safer recruitment refresher")
+    ada.get_by_label("Summary").fill("Three hours for panel members trained more than three years ago.")
+    ada.get_by_label("Face-to-face").check()
+    ada.get_by_label("CPD hours").fill("3")
+    ada.get_by_label("Level 2: Practitioner").check()
+    ada.get_by_label("Safer recruitment training").check()
+    ada.get_by_role("button", name="Save course").click()
+    ada.wait_for_url("**/admin/courses/")
+    assert "Course SR-REFRESH added" in ada.content()
+    axe(ada)
