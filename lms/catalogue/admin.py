@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 from lms.accounts.models import User
 from lms.audit import services as audit
 from lms.catalogue.models import LEVELS, Course
-from lms.catalogue.services import requirement_names
+from lms.catalogue.services import refresh_completers, requirement_names
 from lms.core.errors import DomainError, Forbidden
 from lms.extensions import db
 from lms.organisations.models import JobRole, Sector
-from lms.records.models import DELIVERY_MODES, Completion
+from lms.records.models import DELIVERY_MODES
 
 # Courses run on dates (bookings.services.BOOKABLE_MODES): what an admin can make here.
 ADMIN_MODES = ("face-to-face", "virtual", "outreach", "twilight", "event")
@@ -167,18 +167,8 @@ def update_course(course: Course, values: CourseValues, *, actor: User, now: dat
                  before=old, after=new)
     db.session.flush()
     if sorted(codes_before) != sorted(course.requirement_codes):
-        _refresh_completers(course, now=now)
+        refresh_completers([course.id], now=now)
     return True
-
-
-def _refresh_completers(course: Course, *, now: datetime) -> None:
-    """Work out again the statuses of everyone with a completion of the course: what it
-    counts towards has changed."""
-    from lms.compliance.services import refresh_status
-
-    people = list(db.session.scalars(select(Completion.user_id).where(Completion.course_id == course.id).distinct()))
-    for start in range(0, len(people), 2000):
-        refresh_status(people[start:start + 2000], now=now)
 
 
 def values_of(course: Course) -> CourseValues:

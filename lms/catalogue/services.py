@@ -70,11 +70,29 @@ class SyncResult:
         return "; ".join(parts) or "no courses found"
 
 
+def refresh_completers(course_ids: list[int], *, now: datetime) -> None:
+    """Work out again the compliance statuses of everyone with a completion of these
+    courses, after what the courses count towards has changed (in the caller's
+    transaction)."""
+    from lms.compliance.services import refresh_status
+    from lms.records.models import Completion
+
+    if not course_ids:
+        return
+    people = list(db.session.scalars(
+        select(Completion.user_id).where(Completion.course_id.in_(course_ids)).distinct().order_by(Completion.user_id)
+    ))
+    for start in range(0, len(people), 2000):
+        refresh_status(people[start:start + 2000], now=now)
+
+
 def sync_courses(sources: list[CourseSource], *, now: datetime) -> SyncResult:
     """Load parsed course folders. A course whose content hash differs from its latest
     version gets a new version; an unchanged course is left alone, so syncing twice adds
-    nothing. The caller commits (or rolls back: nothing is half-loaded)."""
+    nothing. When a course's requirements change, the statuses of those who completed it
+    are worked out again. The caller commits (or rolls back: nothing is half-loaded)."""
     result = SyncResult()
+    recount: list[int] = []
     sectors = {s.code: s for s in db.session.scalars(select(Sector))}
     roles = {r.code: r for r in db.session.scalars(select(JobRole))}
     for source in sources:
@@ -98,6 +116,8 @@ def sync_courses(sources: list[CourseSource], *, now: datetime) -> SyncResult:
         course.cpd_hours = source.cpd_hours
         course.level = source.level
         course.estimated_minutes = source.estimated_minutes
+        if course.id is not None and sorted(course.requirement_codes or []) != sorted(source.requirements):
+            recount.append(course.id)
         course.requirement_codes = source.requirements
         course.audience_sectors = [sectors[code] for code in source.sectors]
         course.audience_roles = [roles[code] for code in source.job_roles]
@@ -123,6 +143,7 @@ def sync_courses(sources: list[CourseSource], *, now: datetime) -> SyncResult:
         )
         course.versions.append(version)
     db.session.flush()
+    refresh_completers(recount, now=now)
     return result
 
 

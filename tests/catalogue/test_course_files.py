@@ -1,6 +1,7 @@
 """Checking and loading course folders: every problem named with its file and line,
 nothing changed when anything is wrong, new versions only when content changes."""
 import shutil
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -10,7 +11,10 @@ from sqlalchemy import func, select
 from lms.catalogue import services
 from lms.catalogue.course_files import render_markdown
 from lms.catalogue.models import Course, CourseVersion
+from lms.compliance import services as compliance
 from lms.extensions import db
+from lms.records import services as records
+from tests import factories
 
 REPO_COURSES = Path(__file__).resolve().parents[2] / "courses"
 
@@ -225,3 +229,27 @@ def test_cli_check_and_sync_change_nothing_when_a_folder_is_bad(runner, tmp_path
     assert "new: GOOD" in result.output
     result = runner.invoke(args=["lms", "courses", "sync", "--path", str(tmp_path)])
     assert "unchanged: GOOD" in result.output
+
+
+def test_a_sync_that_changes_what_a_course_counts_towards_recomputes_its_completers(tmp_path, now):
+    """Someone who completed TEST when it counted towards nothing becomes current on
+    whole-staff training when its folder adds that requirement and is synced."""
+    folder = make_course(tmp_path)
+    (folder / "course.yml").write_text(COURSE_YML.replace("requirements: [staff-safeguarding]", "requirements: []"))
+    sources, _ = services.check_course_files(tmp_path)
+    services.sync_courses(sources, now=now)
+    course = db.session.scalar(select(Course).where(Course.code == "TEST"))
+    teacher = factories.user(roles=("teacher",), organisation=factories.organisation("Oak Primary"))
+    db.session.flush()
+    records.record_completion(teacher, title=course.title, delivery_mode="elearning", on=date(2026, 10, 1),
+                              hours=course.cpd_hours, source="elearning", source_ref="e-1", course=course, now=now)
+    db.session.commit()
+    today = now.date()
+    assert compliance.table_statuses([teacher.id], as_of=today)[(teacher.id, "staff-safeguarding")][0] == "overdue"
+
+    (folder / "course.yml").write_text(COURSE_YML)
+    sources, _ = services.check_course_files(tmp_path)
+    assert services.sync_courses(sources, now=now).new_versions == ["TEST"]
+    db.session.commit()
+
+    assert compliance.table_statuses([teacher.id], as_of=today)[(teacher.id, "staff-safeguarding")][0] == "current"
