@@ -10,7 +10,6 @@ again in the same transaction.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -19,6 +18,7 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import User
 from lms.audit import services as audit
+from lms.catalogue.course_files import CODE_PATTERN  # the same codes as course folders
 from lms.catalogue.models import LEVELS, Course
 from lms.catalogue.services import refresh_completers, requirement_names
 from lms.core.errors import DomainError, Forbidden
@@ -29,7 +29,6 @@ from lms.records.models import DELIVERY_MODES
 # Courses run on dates (bookings.services.BOOKABLE_MODES): what an admin can make here.
 ADMIN_MODES = ("face-to-face", "virtual", "outreach", "twilight", "event")
 MODE_NAMES = {mode: DELIVERY_MODES[mode] for mode in ADMIN_MODES}
-CODE_PATTERN = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
 MAX_HOURS = Decimal("100")
 MAX_OUTCOMES = 12
 
@@ -62,8 +61,9 @@ def _snapshot(course: Course) -> dict:
     return values
 
 
-def _check(values: CourseValues) -> tuple[list[Sector], list[JobRole]]:
-    """Raise a DomainError for the first thing wrong; return the audience's rows."""
+def _check(values: CourseValues) -> tuple[list[Sector], list[JobRole], list[str]]:
+    """Raise a DomainError for the first thing wrong; return the audience's rows and the
+    requirement codes in the requirements' order."""
     title = values.title.strip()
     if not title:
         raise DomainError("Enter the course title", field="title")
@@ -94,8 +94,7 @@ def _check(values: CourseValues) -> tuple[list[Sector], list[JobRole]]:
     order = list(requirement_names())
     if set(values.requirement_codes) - set(order):
         raise DomainError("Select requirements from the list", field="requirement_codes")
-    values.requirement_codes = sorted(set(values.requirement_codes), key=order.index)
-    return sectors, roles
+    return sectors, roles, sorted(set(values.requirement_codes), key=order.index)
 
 
 def _require_admin(actor: User) -> None:
@@ -103,7 +102,9 @@ def _require_admin(actor: User) -> None:
         raise Forbidden("Only partnership admins can make or change courses")
 
 
-def _apply(course: Course, values: CourseValues, sectors: list[Sector], roles: list[JobRole], now: datetime) -> None:
+def _apply(course: Course, values: CourseValues, checked: tuple[list[Sector], list[JobRole], list[str]],
+           now: datetime) -> None:
+    sectors, roles, requirement_codes = checked
     course.title = values.title.strip()
     course.summary = values.summary.strip()
     course.learning_outcomes = [outcome.strip() for outcome in values.learning_outcomes if outcome.strip()]
@@ -111,7 +112,7 @@ def _apply(course: Course, values: CourseValues, sectors: list[Sector], roles: l
     course.cpd_hours = values.cpd_hours
     course.level = values.level
     course.estimated_minutes = None
-    course.requirement_codes = list(values.requirement_codes)  # in the requirements' order (_check)
+    course.requirement_codes = requirement_codes
     course.audience_sectors = sorted(sectors, key=lambda s: s.position)
     course.audience_roles = sorted(roles, key=lambda r: r.position)
     course.active = values.active
@@ -132,9 +133,9 @@ def create_course(values: CourseValues, *, actor: User, now: datetime) -> Course
         )
     if db.session.scalar(select(func.count(Course.id)).where(Course.code == code)):
         raise DomainError(f"There is already a course with the code {code}", field="code")
-    sectors, roles = _check(values)
+    checked = _check(values)
     course = Course(code=code, managed_by="admin", created_at=now)
-    _apply(course, values, sectors, roles, now)
+    _apply(course, values, checked, now)
     db.session.add(course)
     db.session.flush()
     audit.record(actor, "course.create", target=course, now=now, summary=f"Added the course {code}: {course.title}",
@@ -150,11 +151,11 @@ def update_course(course: Course, values: CourseValues, *, actor: User, now: dat
             f"{course.code} is an e-learning course kept in courses/{course.code}/: change it there and sync",
             field="title",
         )
-    sectors, roles = _check(values)
+    checked = _check(values)
     before = _snapshot(course)
     before_audience = ([s.code for s in course.audience_sectors], [r.code for r in course.audience_roles])
     codes_before = list(course.requirement_codes or [])
-    _apply(course, values, sectors, roles, now)
+    _apply(course, values, checked, now)
     after = _snapshot(course)
     audience = ([s.code for s in course.audience_sectors], [r.code for r in course.audience_roles])
     if before == after and before_audience == audience:
