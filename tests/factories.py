@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from lms.accounts import services as accounts
 from lms.accounts.models import Employment, PersonRole, SettingLead, User
+from lms.core.time import utcnow
 from lms.extensions import db
 from lms.organisations.models import Area, JobRole, Organisation, OrganisationType
 
@@ -93,3 +94,14 @@ def user(
 def sign_in(client, person: User, password: str = PASSWORD):
     """Sign in through the real form; returns the response."""
     return client.post("/sign-in", data={"email": person.email, "password": password}, follow_redirects=False)
+
+
+def signed_in_with_csrf(csrf_app, person):
+    """A client of the CSRF-protected app, signed in as `person` without the sign-in form."""
+    token = accounts.start_session(person, now=utcnow())
+    db.session.commit()
+    client = csrf_app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
+    return client

@@ -58,6 +58,14 @@ def test_upgrade_gives_exactly_the_models_and_downgrades(empty_database_url):
         db.engine.dispose()
 
 
+def _add_school_type(connection) -> None:
+    """Sector 1 and organisation type 1, in SQL: a migration test runs before the models' tables."""
+    connection.execute(text("INSERT INTO sector (id, code, name, position) VALUES (1, 'education', 'Education', 1)"))
+    connection.execute(text(
+        "INSERT INTO organisation_type (id, code, name, sector_id, position) VALUES (1, 'school', 'School', 1, 1)"
+    ))
+
+
 def test_sort_keys_migration_fills_the_counts_already_kept(empty_database_url):
     """e4a1c9d27b35 gives the organisation rows already in compliance_count their sort keys
     (lower-cased name, share overdue), and leaves the group rows without."""
@@ -65,10 +73,7 @@ def test_sort_keys_migration_fills_the_counts_already_kept(empty_database_url):
     with app.app_context():
         upgrade(revision="c7d3a9e1f042")
         with db.engine.begin() as connection:
-            connection.execute(text("INSERT INTO sector (id, code, name, position) VALUES (1, 'education', 'Education', 1)"))
-            connection.execute(text(
-                "INSERT INTO organisation_type (id, code, name, sector_id, position) VALUES (1, 'school', 'School', 1, 1)"
-            ))
+            _add_school_type(connection)
             connection.execute(
                 text("INSERT INTO organisation (id, name, type_id, sector_id, active, created_at)"
                      " VALUES (7, 'Hillside Primary School', 1, 1, :yes, :now)"),
@@ -100,10 +105,7 @@ def test_dated_charge_rates_migration_keeps_the_rates_set(empty_database_url):
     with app.app_context():
         upgrade(revision="e4a1c9d27b35")
         with db.engine.begin() as connection:
-            connection.execute(text("INSERT INTO sector (id, code, name, position) VALUES (1, 'education', 'Education', 1)"))
-            connection.execute(text(
-                "INSERT INTO organisation_type (id, code, name, sector_id, position) VALUES (1, 'school', 'School', 1, 1)"
-            ))
+            _add_school_type(connection)
             connection.execute(
                 text("INSERT INTO charge_rate (organisation_type_id, no_show_pence, late_cancellation_pence, updated_at)"
                      " VALUES (1, 5000, 2500, :at)"),

@@ -9,12 +9,10 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from lms.accounts import services as accounts
 from lms.audit.models import AuditEvent
 from lms.bookings import charges, services
 from lms.bookings.models import Booking, ChargeRate
 from lms.core.errors import DomainError, Forbidden
-from lms.core.time import utcnow
 from lms.extensions import db
 from lms.organisations.models import OrganisationType
 from tests import factories
@@ -64,17 +62,6 @@ def add_booking(session, person, status, *, ended_reason=None, organisation="per
     db.session.add(booking)
     db.session.flush()
     return booking
-
-
-def signed_in_with_csrf(csrf_app, person):
-    """A client of the CSRF-protected app, signed in as `person` without the sign-in form."""
-    token = accounts.start_session(person, now=utcnow())
-    db.session.commit()
-    client = csrf_app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = token
-        session["_fresh"] = True
-    return client
 
 
 def sign_in_as(client, person):
@@ -482,7 +469,7 @@ def test_bad_amounts_are_listed_and_nothing_is_saved(client, admin):
 
 def test_rates_need_the_csrf_token(csrf_app, admin):
     db.session.commit()
-    client = signed_in_with_csrf(csrf_app, admin)
+    client = factories.signed_in_with_csrf(csrf_app, admin)
     primary = type_id("primary-school")
 
     assert client.post("/admin/charges/", data={f"no_show_{primary}": "10"}).status_code == 400

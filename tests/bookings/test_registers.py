@@ -15,7 +15,6 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from lms.accounts import services as accounts
 from lms.bookings import services
 from lms.bookings.models import Booking
 from lms.bookings.register_views import qr_svg
@@ -24,17 +23,6 @@ from lms.extensions import db
 from lms.records.models import Completion
 from tests import factories
 from tests.conftest import csrf_token_from
-
-
-def signed_in_with_csrf(csrf_app, person):
-    """A client of the CSRF-protected app, signed in as `person` without the sign-in form."""
-    token = accounts.start_session(person, now=utcnow())
-    db.session.commit()
-    client = csrf_app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = token
-        session["_fresh"] = True
-    return client
 
 
 def sign_in_as(client, person):
@@ -294,7 +282,7 @@ def test_register_of_a_cancelled_session(client, future, trainer, admin, person)
 
 
 def test_register_needs_the_csrf_token(csrf_app, running, booked, trainer):
-    client = signed_in_with_csrf(csrf_app, trainer)
+    client = factories.signed_in_with_csrf(csrf_app, trainer)
     tom = booked["Tom Teacher"]
 
     refused = client.post(f"/manage/sessions/{running.id}/register", data={f"status_{tom.id}": "attended"})

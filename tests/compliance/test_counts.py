@@ -338,6 +338,15 @@ def test_overview_queries_give_the_same_from_counts_and_status_table():
     assert totals.total == sum(sum(v.values()) for k, v in fresh_counts().items() if k[0] == "sector" and k[2] is None)
 
 
+def _main_and_statements(client, count_queries, path: str) -> tuple[str, list[str]]:
+    """A page's <main> (not the nonces of its scripts) and the SQL statements it ran."""
+    with count_queries() as executed:
+        response = client.get(path)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    return html[html.index("<main"):html.index("</main>")], executed
+
+
 def test_overview_page_reads_the_counts_for_their_day_only(app, count_queries):
     people = _world()
     admin = factories.user("admin@example.org", admin=True, roles=("other",))
@@ -346,11 +355,7 @@ def test_overview_page_reads_the_counts_for_their_day_only(app, count_queries):
     assert factories.sign_in(client, admin).status_code == 302
 
     def page(path):
-        with count_queries() as executed:
-            response = client.get(path)
-        assert response.status_code == 200
-        html = response.get_data(as_text=True)
-        html = html[html.index("<main"):html.index("</main>")]  # not the nonces of the page's scripts
+        html, executed = _main_and_statements(client, count_queries, path)
         return html, " ".join(executed)
 
     for query in ("", "&requirement=staff-safeguarding", "&sort=name&page=2", "&requirement=dsl-role-training&sort=name"):
@@ -383,11 +388,7 @@ def test_matrix_reads_its_columns_and_summary_from_the_counts_for_their_day(app,
     assert factories.sign_in(client, lead).status_code == 302
 
     def page(path):
-        with count_queries() as executed:
-            response = client.get(path)
-        assert response.status_code == 200
-        html = response.get_data(as_text=True)
-        return html[html.index("<main"):html.index("</main>")], executed
+        return _main_and_statements(client, count_queries, path)
 
     day = f"as_of={TODAY.isoformat()}"
     for query in ("", "&status=overdue", "&requirement=dsl-role-training", "&sort=-staff-safeguarding", "&q=lead",
