@@ -96,12 +96,19 @@ def sign_in(client, person: User, password: str = PASSWORD):
     return client.post("/sign-in", data={"email": person.email, "password": password}, follow_redirects=False)
 
 
-def signed_in_with_csrf(csrf_app, person):
-    """A client of the CSRF-protected app, signed in as `person` without the sign-in form."""
+def sign_in_directly(client, person: User) -> None:
+    """Sign a test client in without the sign-in form (so it works with CSRF protection
+    on): start a server-side session, against the real clock as sessions time out, and put
+    its token where Flask-Login keeps the id."""
     token = accounts.start_session(person, now=utcnow())
     db.session.commit()
-    client = csrf_app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = token
         session["_fresh"] = True
+
+
+def signed_in_client(app, person: User):
+    """A new client of `app`, signed in as `person` without the sign-in form."""
+    client = app.test_client()
+    sign_in_directly(client, person)
     return client

@@ -11,6 +11,7 @@ from openapi_schema_validator import OAS31Validator
 from lms.api.services import create_token
 from lms.catalogue import services as catalogue
 from lms.extensions import db
+from tests import factories
 from tests.conftest import NOW
 
 
@@ -26,14 +27,7 @@ def bearer(token: str) -> dict:
 
 def sign_in_browser(client, person) -> None:
     """A signed-in browser, through the server-side session (not the sign-in form)."""
-    from lms.accounts import services as accounts
-    from lms.core.time import utcnow
-
-    token = accounts.start_session(person, now=utcnow())
-    db.session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"] = token
-        session["_fresh"] = True
+    factories.sign_in_directly(client, person)
 
 
 def response_schema(spec: dict, path: str, method: str = "get", status: str = "200") -> dict:

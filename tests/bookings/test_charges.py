@@ -469,7 +469,7 @@ def test_bad_amounts_are_listed_and_nothing_is_saved(client, admin):
 
 def test_rates_need_the_csrf_token(csrf_app, admin):
     db.session.commit()
-    client = factories.signed_in_with_csrf(csrf_app, admin)
+    client = factories.signed_in_client(csrf_app, admin)
     primary = type_id("primary-school")
 
     assert client.post("/admin/charges/", data={f"no_show_{primary}": "10"}).status_code == 400

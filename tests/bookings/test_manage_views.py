@@ -10,7 +10,6 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.accounts import services as accounts
 from lms.audit.models import AuditEvent
 from lms.bookings import services
 from lms.bookings.formatting import day as day_words
@@ -488,12 +487,7 @@ def test_a_started_session_cannot_be_cancelled(client, make_session, trainer):
 
 
 def test_cancelling_needs_the_csrf_token(csrf_app, upcoming, trainer):
-    token = accounts.start_session(trainer, now=utcnow())
-    db.session.commit()
-    client = csrf_app.test_client()
-    with client.session_transaction() as cookie_session:  # signed in without the sign-in form
-        cookie_session["_user_id"] = token
-        cookie_session["_fresh"] = True
+    client = factories.signed_in_client(csrf_app, trainer)
     form = client.get(f"/manage/sessions/{upcoming.id}/cancel").get_data(as_text=True)
     assert client.post(f"/manage/sessions/{upcoming.id}/cancel", data={"reason": "No token"}).status_code == 400
     assert db.session.get(TrainingSession, upcoming.id).status == "scheduled"

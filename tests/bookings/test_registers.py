@@ -282,7 +282,7 @@ def test_register_of_a_cancelled_session(client, future, trainer, admin, person)
 
 
 def test_register_needs_the_csrf_token(csrf_app, running, booked, trainer):
-    client = factories.signed_in_with_csrf(csrf_app, trainer)
+    client = factories.signed_in_client(csrf_app, trainer)
     tom = booked["Tom Teacher"]
 
     refused = client.post(f"/manage/sessions/{running.id}/register", data={f"status_{tom.id}": "attended"})

@@ -15,7 +15,6 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from lms.accounts import services as accounts
 from lms.bookings import services
 from lms.bookings.models import Booking, ChargeRate
 from lms.core.time import LONDON, format_datetime, to_london, utcnow
@@ -29,11 +28,7 @@ from tests.conftest import csrf_token_from
 
 def login(client, person) -> None:
     """Sign in without the sign-in form (so it also works with CSRF protection on)."""
-    token = accounts.start_session(person, now=utcnow())
-    db.session.commit()
-    with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = token
-        flask_session["_fresh"] = True
+    factories.sign_in_directly(client, person)
 
 
 def text(response) -> str:

@@ -222,7 +222,7 @@ def test_only_admins_reach_the_course_pages(client, admin_user, url):
 
 
 def test_the_course_form_needs_its_csrf_token(csrf_app, admin_user):
-    client = factories.signed_in_with_csrf(csrf_app, admin_user)
+    client = factories.signed_in_client(csrf_app, admin_user)
     assert client.post("/admin/courses/new", data=form_data()).status_code == 400
     assert db.session.scalars(select(Course)).all() == []
     token = csrf_token_from(client.get("/admin/courses/new").get_data(as_text=True))

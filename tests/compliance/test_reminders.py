@@ -12,11 +12,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from lms.accounts import services as accounts
 from lms.catalogue.models import Course
 from lms.compliance import reminders, services
 from lms.compliance.reminders import queue_lead_digests, queue_reminders
-from lms.core.time import LONDON, add_months, utcnow
+from lms.core.time import LONDON, add_months
 from lms.extensions import db
 from lms.notifications.jobs import send_outbox
 from lms.notifications.models import OutboundEmail
@@ -520,12 +519,7 @@ def test_the_person_sees_their_reminders_at_account_emails(app, courses):
     mine = db.session.scalar(select(OutboundEmail).where(OutboundEmail.user_id == dsl.id))
     theirs = db.session.scalar(select(OutboundEmail).where(OutboundEmail.user_id == someone_else.id))
 
-    token = accounts.start_session(dsl, now=utcnow())  # sessions time out against the real clock
-    db.session.commit()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = token
-        session["_fresh"] = True
+    client = factories.signed_in_client(app, dsl)
 
     listing = client.get("/account/emails")
     assert listing.status_code == 200

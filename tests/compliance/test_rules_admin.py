@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from lms.accounts import services as accounts
 from lms.audit.models import AuditEvent
 from lms.catalogue.models import Course
 from lms.compliance import engine, rules_admin, services
@@ -25,7 +24,6 @@ from lms.compliance.rules_admin import (
     RuleValues,
 )
 from lms.core.errors import DomainError
-from lms.core.time import utcnow
 from lms.extensions import db
 from lms.records import services as records
 from tests import factories
@@ -848,12 +846,7 @@ def test_the_requirement_page_shows_each_layer(signed_in, admin):
 
 
 def test_preview_page_carries_a_csrf_token_and_save_needs_it(csrf_app, admin):
-    token = accounts.start_session(admin, now=utcnow())
-    db.session.commit()
-    client = csrf_app.test_client()
-    with client.session_transaction() as session:  # signed in without the sign-in form
-        session["_user_id"] = token
-        session["_fresh"] = True
+    client = factories.signed_in_client(csrf_app, admin)
     url = "/admin/requirements/governor-training/partnership"
     token = csrf_token_from(client.get(url).get_data(as_text=True))
     preview = client.post(url, data={"action": "preview", "period_months": "36", "csrf_token": token}).get_data(as_text=True)

@@ -8,10 +8,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from lms.accounts import services as accounts
 from lms.audit.models import AuditEvent
 from lms.core.errors import DomainError, Forbidden, NotFound
-from lms.core.time import utcnow
 from lms.elearning import services as elearning
 from lms.elearning import staff_services
 from lms.elearning.models import Enrolment
@@ -34,11 +32,7 @@ def login(client, person) -> None:
 
 def login_directly(client, person) -> None:
     """Sign in without the sign-in form (for a client with CSRF protection on)."""
-    token = accounts.start_session(person, now=utcnow())
-    db.session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"] = token
-        session["_fresh"] = True
+    factories.sign_in_directly(client, person)
 
 
 def count(model) -> int:

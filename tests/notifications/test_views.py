@@ -10,8 +10,6 @@ from flask import url_for
 from sqlalchemy import event, update
 
 from lms import create_app
-from lms.accounts import services as accounts
-from lms.core.time import utcnow
 from lms.extensions import db
 from lms.notifications.backends import EMAIL_PAGE_PATH
 from lms.notifications.models import OutboundEmail
@@ -38,13 +36,7 @@ def web(app):
 
 
 def signed_in(web, person):
-    token = accounts.start_session(person, now=utcnow())
-    db.session.commit()
-    client = web.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = token
-        session["_fresh"] = True
-    return client
+    return factories.signed_in_client(web, person)
 
 
 def email_for(person, subject, *, created_at=SUMMER, **options) -> OutboundEmail:

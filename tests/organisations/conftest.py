@@ -4,9 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from lms.accounts import services as accounts
 from lms.audit.models import AuditEvent
-from lms.core.time import utcnow
 from lms.extensions import db
 from lms.notifications.models import OutboundEmail
 from lms.organisations.models import OrganisationType, Sector
@@ -22,11 +20,7 @@ def login(client, person) -> None:
 def login_directly(client, person) -> None:
     """Sign a test client in by starting a server-side session and putting its token where
     Flask-Login keeps the id (for clients that have CSRF protection switched on)."""
-    token = accounts.start_session(person, now=utcnow())
-    db.session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"] = token
-        session["_fresh"] = True
+    factories.sign_in_directly(client, person)
 
 
 def type_id(code: str) -> int:
