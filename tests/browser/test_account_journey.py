@@ -3,6 +3,7 @@ signs out, in a real browser; axe-core finds nothing on any page visited."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lms.accounts.models import User
@@ -34,7 +35,7 @@ def test_register_confirm_sign_in_edit_sign_out(page, axe):
 
     # Submitting an empty form shows the GOV.UK error summary, which axe also checks.
     page.get_by_role("button", name="Create account").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert "Enter your full name" in page.locator(".govuk-error-summary").inner_text()
     axe(page)
 
@@ -66,7 +67,7 @@ def test_register_confirm_sign_in_edit_sign_out(page, axe):
     page.locator("#password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: url.endswith("/"))
-    assert page.get_by_role("heading", name="Hello, Sam Patel").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Sam Patel")).to_be_visible()
     axe(page)
 
     page.get_by_role("link", name="Your account").first.click()
@@ -83,6 +84,7 @@ def test_register_confirm_sign_in_edit_sign_out(page, axe):
     axe(page)
 
     page.get_by_role("link", name="Add a job role").click()
+    page.wait_for_url("**/account/roles/add")
     axe(page)
     page.get_by_label("Job role").select_option(label="Deputy designated safeguarding lead")
     page.locator("#started_on-day").fill("1")
@@ -104,7 +106,7 @@ def test_register_confirm_sign_in_edit_sign_out(page, axe):
 
 def test_error_pages_are_accessible(page, axe):
     page.goto("/no-such-page")
-    assert page.get_by_role("heading", name="Page not found").is_visible()
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     axe(page)
     page.goto("/forgot-password")
     axe(page)

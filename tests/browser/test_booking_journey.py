@@ -4,6 +4,7 @@ register. axe-core checks every kind of page on the way."""
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lms.bookings.models import Booking, TrainingSession
@@ -59,7 +60,7 @@ def test_book_wait_cancel_accept_and_mark_the_register(open_as, axe):
     axe(ana)
     ana.get_by_role("button", name="Book a place").click()
     ana.wait_for_url(f"**/sessions/{session_id}")
-    assert ana.get_by_text("You have a place on this session").is_visible()
+    expect(ana.get_by_text("You have a place on this session")).to_be_visible()
     axe(ana)
 
     # Ben finds it full and joins the waiting list.
@@ -67,7 +68,7 @@ def test_book_wait_cancel_accept_and_mark_the_register(open_as, axe):
     ben.goto(f"/sessions/{session_id}")
     ben.get_by_role("button", name="Join the waiting list").click()
     ben.wait_for_url(f"**/sessions/{session_id}")
-    assert ben.get_by_text("You are number 1 on the waiting list").is_visible()
+    expect(ben.get_by_text("You are number 1 on the waiting list")).to_be_visible()
     axe(ben)
 
     # Ana cannot come after all.
@@ -134,7 +135,8 @@ def test_an_admin_sets_charges_from_a_date_and_reads_the_report(open_as, axe):
     ada.get_by_label("Year", exact=True).fill("2030")
     ada.get_by_role("button", name="Save charges").click()
     ada.wait_for_url("**/admin/charges/")
-    assert "for sessions from 1 April 2030" in ada.content()
+    # The form posts back to the page it is on, so wait for the result rather than the address.
+    expect(ada.locator(".govuk-notification-banner")).to_contain_text("for sessions from 1 April 2030")
     changes = ada.locator("#changes-table").inner_text()
     assert "1 April 2030" in changes and "Not yet" in changes and "£40.00" in changes
     assert ada.get_by_label("No-show charge for Primary school").input_value() == "0.00"  # today's
@@ -155,7 +157,7 @@ def test_an_admin_adds_a_course_run_on_dates(open_as, axe):
     ada.wait_for_url("**/admin/courses/new")
     axe(ada)
     ada.get_by_role("button", name="Save course").click()  # nothing filled in
-    assert "There is a problem" in ada.content()
+    expect(ada.locator(".govuk-error-summary")).to_contain_text("There is a problem")
     axe(ada)
     ada.get_by_label("Course code").fill("SR-REFRESH")
     ada.get_by_label("Title").fill("Safer recruitment refresher")

@@ -1,6 +1,7 @@
 """A practitioner finds "Safeguarding Everyone" in the catalogue, reads every lesson,
 passes the quiz and sees the course in My learning; axe-core checks each kind of page."""
 import pytest
+from playwright.sync_api import expect
 
 from lms.catalogue import services as catalogue
 from lms.elearning.models import QuizAttempt
@@ -61,7 +62,7 @@ def test_practitioner_completes_safeguarding_everyone(page, axe, now):
             page.locator(f'input[name="q-{question["id"]}"][value="{answer}"]').check()
     page.get_by_role("button", name="Submit answers").click()
     page.wait_for_url("**/attempts/1")
-    assert page.get_by_role("heading", name="You passed").is_visible()
+    expect(page.get_by_role("heading", name="You passed")).to_be_visible()
     axe(page)
 
     page.get_by_role("link", name="See my learning").click()
