@@ -21,3 +21,15 @@ person_changed = _signals.signal("person-changed")
 """Sent by accounts services when a person's job roles or organisation change. Receivers
 get `sender=None, user=<User>, now=<datetime>` and add to the same transaction
 (compliance recomputes the person's status)."""
+
+completion_changed = _signals.signal("completion-changed")
+"""Sent by records.services.update_completion_hours after a completion's hours are
+corrected (a register marked again), besides completions_recorded. Receivers get
+`sender=None, completion=<Completion>, now=<datetime>` and add to the same transaction
+(certificates reissue one that showed the old hours)."""
+
+completion_removed = _signals.signal("completion-removed")
+"""Sent by records.services.remove_completion just before a completion is deleted
+(attendance marked by mistake, then corrected). Receivers get `sender=None,
+completion=<Completion>, now=<datetime>` and add to the same transaction (certificates
+revoke the one issued for it)."""

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.accounts.models import User
 from lms.extensions import db
 from lms.records.models import DELIVERY_MODES, SOURCES, Completion
-from lms.signals import completion_recorded, completions_recorded
+from lms.signals import completion_changed, completion_recorded, completion_removed, completions_recorded
 
 
 def record_completion(
@@ -129,10 +129,12 @@ def record_completions(items: list[NewCompletion], *, source: str, now: datetime
 
 def update_completion_hours(completion: Completion, hours: Decimal, *, now: datetime) -> Completion:
     """Correct the hours of a recorded completion (a register marked again with other
-    hours). Receivers of completions_recorded recompute the person."""
+    hours). Receivers of completions_recorded recompute the person; receivers of
+    completion_changed see the completion itself."""
     completion.cpd_hours = Decimal(hours)
     db.session.flush()
     completions_recorded.send(None, user_ids=[completion.user_id], now=now)
+    completion_changed.send(None, completion=completion, now=now)
     return completion
 
 
@@ -143,6 +145,7 @@ def remove_completion(source: str, source_ref: str, *, now: datetime) -> bool:
     if completion is None:
         return False
     user_id = completion.user_id
+    completion_removed.send(None, completion=completion, now=now)
     db.session.delete(completion)
     db.session.flush()
     completions_recorded.send(None, user_ids=[user_id], now=now)
