@@ -35,9 +35,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
 
-    from lms.compliance.services import connect_signals
+    from lms.certificates.services import connect_signals as connect_certificates
+    from lms.compliance.services import connect_signals as connect_compliance
 
-    connect_signals()
+    connect_compliance()
+    connect_certificates()
 
     from lms.cli import register_cli
 
@@ -67,9 +69,10 @@ def _blueprints():
     from lms.bookings.register_views import bp as registers
     from lms.bookings.charges_views import bp as charges
     from lms.bookings.calendar_views import bp as session_calendar
+    from lms.certificates.views import bp as certificates
 
     return [home, accounts, organisations, admin, licences, audit, notifications, catalogue, elearning, api, api_tokens, staff_learning, compliance, requirements_admin, records_import,
-            bookings, session_calendar, sessions_admin, registers, charges, courses_admin]
+            bookings, session_calendar, sessions_admin, registers, charges, courses_admin, certificates]
 
 
 def _sqlite_waits_for_writers(app: Flask) -> None:

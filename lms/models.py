@@ -25,3 +25,4 @@ from lms.organisations.models import (  # noqa: F401
     Sector,
 )
 from lms.bookings.models import Booking, ChargeRate, TrainingSession  # noqa: F401
+from lms.certificates.models import Certificate  # noqa: F401

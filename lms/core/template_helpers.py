@@ -79,17 +79,17 @@ def _navigation_items(
         items.append(("Home", "home.index", ("home.index",)))
         items.append(("Courses", "catalogue.index", ("catalogue.",)))
         items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
-        items.append(("My learning", "elearning.my_learning", ("elearning.",)))
+        items.append(("My learning", "elearning.my_learning", ("elearning.", "certificates.mine", "certificates.show", "certificates.download")))
         items.append(("My training", "compliance.my_training", ("compliance.my_training",)))
         if setting_lead:
             items.append(("My organisation", "organisations.staff", (
                 "organisations.staff", "staff_learning.", "compliance.matrix", "compliance.person", "compliance.export",
             )))
         if admin or trainer:
-            items.append(("Manage sessions", "sessions_admin.index", ("sessions_admin.", "registers.")))
+            items.append(("Manage sessions", "sessions_admin.index", ("sessions_admin.", "registers.", "certificates.session_")))
         if admin:
             items.append(("Admin", "admin.index", (
-                "admin.", "organisations.admin", "compliance.overview", "licences.", "requirements_admin.", "records_import.", "charges.",
+                "admin.", "organisations.admin", "compliance.overview", "licences.", "requirements_admin.", "records_import.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
             )))
             items.append(("Audit log", "audit.index", ("audit.",)))
         items.append(("Your account", "accounts.profile", ("accounts.", "api_tokens.", "notifications.")))
@@ -97,6 +97,7 @@ def _navigation_items(
     else:
         items.append(("Courses", "catalogue.index", ("catalogue.",)))
         items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
+        items.append(("Check a certificate", "certificates.verify", ("certificates.verify",)))
         items.append(("Sign in", "accounts.sign_in", ("accounts.sign_in",)))
         items.append(("Create an account", "accounts.register", ("accounts.register",)))
     active_index = None

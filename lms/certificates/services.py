@@ -1,0 +1,440 @@
+"""Issue, reissue, revoke and verify certificates (DESIGN.md section 7).
+
+A certificate is made from one completion and keeps its own copy of what it says. The
+e-learning certificate is issued the moment the course is passed (a receiver of
+completion_recorded). A session's certificates are issued by its trainer or an admin for
+everyone marked as attending, once the register is right (issue_for_session, which also
+emails each person); a later correction of the register reissues (other hours) or
+revokes (attendance removed) what was issued. Nothing here commits.
+"""
+from __future__ import annotations
+
+import io
+import re
+import secrets
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import segno
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from lms.accounts import services as accounts
+from lms.accounts.models import User
+from lms.audit import services as audit
+from lms.bookings import services as bookings
+from lms.bookings.models import Booking, TrainingSession
+from lms.catalogue.models import Course
+from lms.certificates.models import Certificate
+from lms.compliance import engine, services as compliance
+from lms.core.errors import DomainError, Forbidden, NotFound
+from lms.core.pdf import render_pdf
+from lms.core.time import as_utc, london_today, to_london
+from lms.core.urls import external_url
+from lms.extensions import db
+from lms.notifications import services as notifications
+from lms.records.models import Completion
+from lms.signals import completion_changed, completion_recorded, completion_removed
+
+# Crockford's base32: no I, L, O or U, so a code read aloud or from paper is unambiguous.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 16  # 80 random bits
+_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+# Completions a certificate can be issued for: training the partnership delivered. An
+# imported record or a person's own external CPD is not ours to certify.
+ISSUABLE_SOURCES = ("elearning", "attendance")
+MAX_REASON = 500
+
+REISSUED_HOURS = "Hours corrected on the register"
+REVOKED_REMOVED = "The attendance it was issued for was removed from the register"
+
+
+# --- codes --------------------------------------------------------------------------------
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text: str | None) -> str | None:
+    """The stored form of a code as someone typed it (any case, with or without spaces or
+    hyphens, O for 0 and I or L for 1), or None if it cannot be a code."""
+    if not text:
+        return None
+    code = _SEPARATORS.sub("", text).upper().translate(_READ_AS)
+    if len(code) != CODE_LENGTH or any(ch not in ALPHABET for ch in code):
+        return None
+    return code
+
+
+def find_by_code(text: str | None) -> Certificate | None:
+    code = normalise_code(text)
+    if code is None:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def get_by_code(text: str | None) -> Certificate:
+    certificate = find_by_code(text)
+    if certificate is None:
+        raise NotFound("There is no certificate with this code")
+    return certificate
+
+
+# --- what a certificate says ------------------------------------------------------------------
+
+def refresh_dates(completions: list[Completion], *, rules: compliance.RuleSet | None = None) -> dict[int, date | None]:
+    """For each completion, the date by which the training should be taken again, for the
+    person's roles on the day it was completed: the earliest due date of the requirements
+    the course names, or, if it names none that apply, of those it meets another way (a
+    twilight meets the DSL annual update by its delivery mode). None when none of them
+    expires. Four queries for any number of completions."""
+    if not completions:
+        return {}
+    rules = rules or compliance.load_rules()
+    user_ids = {c.user_id for c in completions}
+    facts = compliance.facts_for(user_ids)
+    roles = compliance.roles_for(user_ids)
+    organisation_of = dict(db.session.execute(select(User.id, User.organisation_id).where(User.id.in_(user_ids))).all())
+    course_codes = dict(db.session.execute(
+        select(Course.id, Course.requirement_codes).where(Course.id.in_({c.course_id for c in completions if c.course_id}))
+    ).all())
+    result: dict[int, date | None] = {}
+    for completion in completions:
+        fact = engine.Fact(
+            completed_on=completion.completed_on, hours=Decimal(completion.cpd_hours or 0),
+            requirement_codes=frozenset(course_codes.get(completion.course_id) or ()), delivery_mode=completion.delivery_mode,
+        )
+        named, other = [], []
+        for rule in rules.for_organisation(organisation_of.get(completion.user_id)).values():
+            if not engine.qualifies(rule, fact):
+                continue
+            line = engine.timeline(rule, facts.get(completion.user_id, ()), roles.get(completion.user_id, ()), completion.completed_on)
+            if not line.applicable:
+                continue
+            met = line.due_on if line.first_status == engine.CURRENT else None
+            (named if rule.code in fact.requirement_codes else other).append(met)
+        dates = [d for d in (named or other) if d is not None]
+        result[completion.id] = min(dates) if dates else None
+    return result
+
+
+def _training_session_id(completion: Completion) -> int | None:
+    if completion.source != "attendance":
+        return None
+    return db.session.scalar(select(Booking.session_id).where(Booking.completion_id == completion.id))
+
+
+def _new_certificate(completion: Completion, *, refresh_due_on: date | None, actor: User | None, now: datetime,
+                     training_session_id: int | None = None, course: Course | None = None) -> Certificate:
+    course = course if course is not None else (db.session.get(Course, completion.course_id) if completion.course_id else None)
+    return Certificate(
+        code=new_code(),
+        user_id=completion.user_id,
+        completion_id=completion.id,
+        course_id=completion.course_id,
+        training_session_id=training_session_id,
+        holder_name=completion.user.full_name,
+        course_title=completion.title,
+        course_code=course.code if course is not None else None,
+        delivery_mode=completion.delivery_mode,
+        completed_on=completion.completed_on,
+        cpd_hours=Decimal(completion.cpd_hours),
+        provider=current_app.config["PARTNERSHIP_NAME"],
+        refresh_due_on=refresh_due_on,
+        issued_at=now,
+        issued_by_id=actor.id if actor is not None else None,
+    )
+
+
+def live_certificate(completion_id: int) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate).where(Certificate.completion_id == completion_id, Certificate.revoked_at.is_(None))
+    )
+
+
+def _add(certificate: Certificate) -> Certificate | None:
+    """Insert; None if a live certificate for the completion appeared meanwhile (another
+    request issued it first: the partial unique index held)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(certificate)
+    except IntegrityError:
+        return None
+    return certificate
+
+
+# --- issuing --------------------------------------------------------------------------------
+
+def issue(completion: Completion, *, actor: User | None, now: datetime) -> tuple[Certificate, bool]:
+    """The completion's certificate, issued now if it has none: (certificate, created)."""
+    if completion.source not in ISSUABLE_SOURCES:
+        raise DomainError("Certificates are issued only for e-learning and sessions run by the partnership")
+    existing = live_certificate(completion.id)
+    if existing is not None:
+        return existing, False
+    refresh = refresh_dates([completion])[completion.id]
+    certificate = _add(_new_certificate(
+        completion, refresh_due_on=refresh, actor=actor, now=now, training_session_id=_training_session_id(completion),
+    ))
+    if certificate is None:
+        return live_certificate(completion.id), False
+    return certificate, True
+
+
+@dataclass
+class SessionIssue:
+    issued: list[Certificate]
+    already: int
+    unmarked: int
+
+
+def session_attendance(session: TrainingSession) -> list[Booking]:
+    """The bookings marked attended or partly attended, by name, with their completions."""
+    return list(db.session.scalars(
+        select(Booking)
+        .join(Booking.user)
+        .where(Booking.session_id == session.id, Booking.status.in_(("attended", "partly-attended")), Booking.completion_id.is_not(None))
+        .options(selectinload(Booking.user))
+        .order_by(User.full_name, Booking.id)
+    ))
+
+
+def issue_for_session(session: TrainingSession, *, actor: User, now: datetime) -> SessionIssue:
+    """Issue a certificate to everyone marked as attending the session who has none, and
+    email each of them. Only the session's trainers and admins; not before it starts.
+    Running it again issues only to people marked since."""
+    bookings.check_may_manage(actor, session)
+    if session.is_cancelled:
+        raise DomainError("This session was cancelled, so there is nothing to certify")
+    if as_utc(now) < as_utc(session.starts_at):
+        raise DomainError("Certificates can be issued once the session has started and the register is marked")
+    attended = session_attendance(session)
+    unmarked = db.session.scalar(
+        select(func.count()).select_from(Booking).where(Booking.session_id == session.id, Booking.status == "booked")
+    ) or 0
+    completion_ids = [b.completion_id for b in attended]
+    completions = {c.id: c for c in db.session.scalars(
+        select(Completion).where(Completion.id.in_(completion_ids)).options(selectinload(Completion.user))
+    )} if completion_ids else {}
+    have = set(db.session.scalars(
+        select(Certificate.completion_id).where(Certificate.completion_id.in_(completion_ids), Certificate.revoked_at.is_(None))
+    )) if completion_ids else set()
+    to_issue = [completions[i] for i in completion_ids if i not in have and i in completions]
+    refresh = refresh_dates(to_issue)
+    issued = []
+    for completion in to_issue:
+        certificate = _add(_new_certificate(
+            completion, refresh_due_on=refresh[completion.id], actor=actor, now=now,
+            training_session_id=session.id, course=session.course,
+        ))
+        if certificate is not None:
+            issued.append(certificate)
+            _email_issued(certificate, now=now)
+    if issued:
+        audit.record(actor, "certificate.issue_session", target=session, now=now,
+                     summary=f"Certificates issued to {len(issued)} {'person' if len(issued) == 1 else 'people'} "
+                             f"for {session.course.code} on {to_london(session.starts_at):%d %b %Y}",
+                     after={"codes": [c.code for c in issued]})
+    return SessionIssue(issued=issued, already=len(completion_ids) - len(issued), unmarked=unmarked)
+
+
+def _email_issued(certificate: Certificate, *, now: datetime) -> None:
+    user = certificate.user
+    notifications.queue_templated_email(
+        user.email, "certificate_issued", now=now, user=user, category="certificate",
+        subject=f"Your certificate: {certificate.course_title}",
+        dedupe_key=f"certificate:{certificate.code}",
+        certificate=certificate, name=user.full_name,
+        download_url=external_url("certificates.download", code=certificate.code),
+        verify_url=verify_url(certificate),
+    )
+
+
+# --- reissue and revoke ---------------------------------------------------------------------------
+
+def _reason(text: str | None, field: str = "reason") -> str:
+    reason = (text or "").strip()
+    if not reason:
+        raise DomainError("Enter the reason", field=field)
+    if len(reason) > MAX_REASON:
+        raise DomainError(f"The reason must be {MAX_REASON} characters or fewer", field=field)
+    return reason
+
+
+def _check_admin(actor: User | None) -> None:
+    if actor is not None and not actor.is_admin:
+        raise Forbidden("Only partnership admins can reissue or revoke certificates")
+
+
+def revoke(certificate: Certificate, *, reason: str, actor: User | None, now: datetime) -> Certificate:
+    """Withdraw a certificate. It still resolves at /verify, shown as revoked."""
+    _check_admin(actor)
+    reason = _reason(reason)
+    if certificate.revoked_at is not None:
+        raise DomainError("This certificate is already revoked", field="reason")
+    certificate.revoked_at = now
+    certificate.revoked_by_id = actor.id if actor is not None else None
+    certificate.revoke_reason = reason
+    db.session.flush()
+    audit.record(actor, "certificate.revoke", target=certificate, now=now,
+                 summary=f"Certificate {certificate.display_code} ({certificate.holder_name}, {certificate.course_title}) revoked: {reason}")
+    return certificate
+
+
+def reissue(certificate: Certificate, *, reason: str, actor: User | None, now: datetime) -> Certificate:
+    """A new certificate in place of a live one, made afresh from its completion (the
+    holder's name now, the hours now, the refresh date for their roles now); the old one is
+    revoked, naming the reason. Returns the new one."""
+    _check_admin(actor)
+    reason = _reason(reason)
+    if certificate.revoked_at is not None:
+        raise DomainError("A revoked certificate cannot be reissued", field="reason")
+    completion = db.session.get(Completion, certificate.completion_id) if certificate.completion_id else None
+    if completion is None:
+        raise DomainError("The training this certificate was issued for is no longer on the record", field="reason")
+    before = {"holder_name": certificate.holder_name, "cpd_hours": str(certificate.cpd_hours), "code": certificate.code}
+    certificate.revoked_at = now
+    certificate.revoked_by_id = actor.id if actor is not None else None
+    certificate.revoke_reason = f"Reissued: {reason}"
+    db.session.flush()
+    replacement = _new_certificate(
+        completion, refresh_due_on=refresh_dates([completion])[completion.id], actor=actor, now=now,
+        training_session_id=certificate.training_session_id,
+    )
+    replacement.replaces_id = certificate.id
+    replacement.reissue_reason = reason
+    db.session.add(replacement)
+    db.session.flush()
+    audit.record(actor, "certificate.reissue", target=replacement, now=now,
+                 summary=f"Certificate {certificate.display_code} reissued as {replacement.display_code} for {replacement.holder_name}: {reason}",
+                 before=before,
+                 after={"holder_name": replacement.holder_name, "cpd_hours": str(replacement.cpd_hours), "code": replacement.code})
+    return replacement
+
+
+# --- who may see what ------------------------------------------------------------------------------
+
+def may_see(actor: User, certificate: Certificate) -> bool:
+    """The holder, a setting lead of the holder's organisation, and admins."""
+    if actor.is_admin or actor.id == certificate.user_id:
+        return True
+    organisation_id = certificate.user.organisation_id
+    return organisation_id is not None and accounts.leads(actor, organisation_id)
+
+
+def check_may_see(actor: User, certificate: Certificate) -> None:
+    if not may_see(actor, certificate):
+        # Said as "not found": a code that is not yours tells you nothing more here than /verify does.
+        raise NotFound("There is no certificate with this code")
+
+
+def list_for(user: User):
+    return select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+
+
+def live_by_completion(completion_ids: Iterable[int]) -> dict[int, Certificate]:
+    ids = [i for i in completion_ids if i is not None]
+    if not ids:
+        return {}
+    return {c.completion_id: c for c in db.session.scalars(
+        select(Certificate).where(Certificate.completion_id.in_(ids), Certificate.revoked_at.is_(None))
+    )}
+
+
+def session_certificates(session: TrainingSession) -> list[Certificate]:
+    """The session's live certificates, by name."""
+    return list(db.session.scalars(
+        select(Certificate)
+        .where(Certificate.training_session_id == session.id, Certificate.revoked_at.is_(None))
+        .order_by(Certificate.holder_name, Certificate.id)
+    ))
+
+
+def history(certificate: Certificate) -> list[Certificate]:
+    """The certificates this one replaced, newest first."""
+    chain = []
+    current = certificate.replaces
+    while current is not None:
+        chain.append(current)
+        current = current.replaces
+    return chain
+
+
+def replaced_by(certificate: Certificate) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(Certificate.replaces_id == certificate.id))
+
+
+# --- documents --------------------------------------------------------------------------------------
+
+def verify_url(certificate: Certificate) -> str:
+    return external_url("certificates.verify_code", code=certificate.display_code)
+
+
+def qr_data_uri(url: str) -> str:
+    """The URL as a QR code in a PNG data URI: part of the document, nothing fetched."""
+    return segno.make(url, error="m", micro=False).png_data_uri(scale=4, border=2, dark="#0b0c0c")
+
+
+def pdf_bytes(certificate: Certificate, *, now: datetime) -> bytes:
+    url = verify_url(certificate)
+    return render_pdf(
+        "certificates/pdf.html", certificate=certificate, verify_url=url, qr=qr_data_uri(url),
+        status=certificate.status_on(london_today(now)),
+    )
+
+
+def pdf_filename(certificate: Certificate) -> str:
+    name = re.sub(r"[^A-Za-z0-9]+", "-", certificate.holder_name).strip("-").lower() or "certificate"
+    course = re.sub(r"[^A-Za-z0-9]+", "-", certificate.course_code or "course").strip("-").lower()
+    return f"certificate-{course}-{name}-{certificate.code}.pdf"
+
+
+def session_zip(session: TrainingSession, *, actor: User, now: datetime) -> tuple[bytes, int]:
+    """Every live certificate of the session as PDFs in one ZIP: (bytes, how many)."""
+    bookings.check_may_manage(actor, session)
+    certificates = session_certificates(session)
+    if not certificates:
+        raise DomainError("No certificates have been issued for this session yet")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for certificate in certificates:
+            archive.writestr(pdf_filename(certificate), pdf_bytes(certificate, now=now))
+    return buffer.getvalue(), len(certificates)
+
+
+# --- reacting to the training record -----------------------------------------------------------
+
+def _on_completion(sender, completion: Completion, now: datetime, **extra) -> None:
+    # E-learning is certified the moment it is passed; sessions wait for the trainer.
+    if completion.source == "elearning":
+        issue(completion, actor=None, now=now)
+
+
+def _on_completion_changed(sender, completion: Completion, now: datetime, **extra) -> None:
+    certificate = live_certificate(completion.id)
+    if certificate is not None and Decimal(certificate.cpd_hours) != Decimal(completion.cpd_hours):
+        replacement = reissue(certificate, reason=REISSUED_HOURS, actor=None, now=now)
+        _email_issued(replacement, now=now)
+
+
+def _on_completion_removed(sender, completion: Completion, now: datetime, **extra) -> None:
+    certificate = live_certificate(completion.id)
+    if certificate is not None:
+        revoke(certificate, reason=REVOKED_REMOVED, actor=None, now=now)
+    db.session.execute(
+        update(Certificate).where(Certificate.completion_id == completion.id).values(completion_id=None)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def connect_signals() -> None:
+    completion_recorded.connect(_on_completion, weak=False)
+    completion_changed.connect(_on_completion_changed, weak=False)
+    completion_removed.connect(_on_completion_removed, weak=False)
