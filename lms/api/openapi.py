@@ -338,6 +338,35 @@ COMPLETION = obj(
     description="One completed piece of training in a person's record.",
 )
 
+CERTIFICATE_FIELDS = {
+    "code": string("The verification code as printed, in groups of four.", example="7KQ2-M9XD-4TWB-H3RA"),
+    "status": string(
+        "valid; expired (its refresh date has passed); revoked (withdrawn, or replaced by a reissued one).",
+        enum=["valid", "expired", "revoked"],
+    ),
+    "holder_name": string("The holder's name as issued; a later change of name does not alter it."),
+    "course_title": string("The training's title as issued."),
+    "completed_on": string(format="date"),
+    "cpd_hours": {"type": "number", "minimum": 0},
+    "issued_on": string(format="date"),
+    "refresh_due_on": nullable(string("The date to take the training again by; null: no refresh date.", format="date")),
+    "revoked_on": nullable(string(format="date")),
+    "provider": string("Who provided the training."),
+    "verify_url": string("The public page that shows the same answer.", format="uri"),
+}
+
+CERTIFICATE_STATUS = obj(CERTIFICATE_FIELDS, description="A certificate as anyone checking its code sees it (the same as /verify).")
+
+MY_CERTIFICATE = obj(
+    {
+        **CERTIFICATE_FIELDS,
+        "course": nullable(string("The course's code.")),
+        "delivery_mode": string(enum=list(DELIVERY_MODES)),
+        "pdf_url": string("The PDF, for the signed-in holder.", format="uri"),
+    },
+    description="One of the caller's certificates.",
+)
+
 ENROL_ME = obj({"course": string("The code of an e-learning course.", maxLength=30)}, description="Start a course.")
 
 ENROL_PERSON = obj({"person_id": integer("The person to enrol.", minimum=1)}, description="Enrol someone.")
@@ -542,6 +571,9 @@ SCHEMAS = {
     "CoursePage": page_of("Course"),
     "EnrolmentPage": page_of("Enrolment"),
     "CompletionPage": page_of("Completion"),
+    "CertificateStatus": CERTIFICATE_STATUS,
+    "MyCertificate": MY_CERTIFICATE,
+    "MyCertificatePage": page_of("MyCertificate"),
     "EnrolMe": ENROL_ME,
     "EnrolPerson": ENROL_PERSON,
     "Venue": VENUE,
@@ -655,6 +687,7 @@ def _paths() -> dict:
     _learning_paths(paths)
     _compliance_paths(paths)
     _booking_paths(paths)
+    _certificate_paths(paths)
     return paths
 
 
@@ -853,6 +886,23 @@ def _booking_paths(paths: dict) -> None:
     ))
 
 
+def _certificate_paths(paths: dict) -> None:
+    _route(paths, "/certificates/{code}", "get", operation(
+        "getCertificate", "Whether a certificate is genuine and valid, by its code", tag="certificates",
+        response=ref("CertificateStatus"), errors=(404,),
+        parameters=[path_param("code", "The code as printed (any case; hyphens and spaces are ignored).",
+                               string(maxLength=40))],
+        description=(
+            "Any caller may check any code, as anyone may at /verify. A revoked certificate still answers, "
+            "with status `revoked`. A code that matches no certificate is a 404."
+        ),
+    ))
+    _route(paths, "/me/certificates", "get", operation(
+        "listMyCertificates", "The caller's certificates, newest first", tag="certificates",
+        response=ref("MyCertificatePage"), errors=(400,), parameters=page_params(),
+    ))
+
+
 def build_spec() -> dict:
     return {
         "openapi": OPENAPI_VERSION,
@@ -875,6 +925,7 @@ def build_spec() -> dict:
             {"name": "learning", "description": "E-learning enrolments and the training record."},
             {"name": "compliance", "description": "Refresh deadlines: who is current, due soon or overdue."},
             {"name": "bookings", "description": "Sessions of courses, and booking places on them."},
+            {"name": "certificates", "description": "Certificates of completed training, checked by code."},
             {"name": "reference", "description": "Codes used across the API."},
             {"name": "meta", "description": "About the API itself."},
         ],
