@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests import factories
+
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
@@ -72,6 +74,28 @@ def page(browser, live_server, app):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture()
+def open_as(browser, live_server):
+    """A separate browser (cookies and all) signed in as each person."""
+    contexts = []
+
+    def open_page(email):
+        context = browser.new_context(base_url=live_server, bypass_csp=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto("/sign-in")
+        page.get_by_label("Email address").fill(email)
+        page.locator("#password").fill(factories.PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: url.endswith("/"))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 class AxeViolations(AssertionError):

@@ -17,28 +17,6 @@ from tests.bookings.conftest import make_course_row, make_session_row
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture()
-def open_as(browser, live_server):
-    """A separate browser (cookies and all) signed in as each person."""
-    contexts = []
-
-    def open_page(email):
-        context = browser.new_context(base_url=live_server, bypass_csp=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.goto("/sign-in")
-        page.get_by_label("Email address").fill(email)
-        page.locator("#password").fill(factories.PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: url.endswith("/"))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
 def test_book_wait_cancel_accept_and_mark_the_register(open_as, axe):
     start = utcnow().replace(microsecond=0) + timedelta(days=14)
     course = make_course_row("CP-F2F", title="Child protection in practice", hours="3")
