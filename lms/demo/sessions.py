@@ -23,6 +23,7 @@ from lms.bookings import services
 from lms.bookings.models import TrainingSession
 from lms.bookings.workdays import is_working_day
 from lms.catalogue.models import Course
+from lms.certificates import services as certificates
 from lms.core.errors import DomainError
 from lms.core.time import LONDON, as_utc, london_today
 from lms.extensions import db
@@ -121,10 +122,12 @@ class DemoSessions:
     sessions: int = 0
     bookings: int = 0
     marked: int = 0
+    certificates: int = 0
     session_ids: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
-        return f"Sessions: {self.sessions} sessions with {self.bookings} bookings; {self.marked} marked on registers."
+        return (f"Sessions: {self.sessions} sessions with {self.bookings} bookings; {self.marked} marked on registers; "
+                f"{self.certificates} certificates issued.")
 
 
 def _working_day(day: date) -> date:
@@ -262,11 +265,13 @@ def add_demo_sessions(now: datetime, rng: random.Random) -> DemoSessions:
         result.bookings += _book(session, plan, people, rng, now=now, created=created, area=area_code,
                                  organisation_id=details.organisation_id)
         if plan.marked and as_utc(ends_at) < as_utc(now):
-            result.marked += _mark(session, rng, actor=lead_trainer, now=as_utc(ends_at) + timedelta(hours=2))
+            marked_at = as_utc(ends_at) + timedelta(hours=2)
+            result.marked += _mark(session, rng, actor=lead_trainer, now=marked_at)
+            result.certificates += len(certificates.issue_for_session(session, actor=lead_trainer, now=marked_at).issued)
 
     # The demo emails nobody.
     db.session.execute(
-        delete(OutboundEmail).where(OutboundEmail.id > last_email, OutboundEmail.category == "booking")
+        delete(OutboundEmail).where(OutboundEmail.id > last_email, OutboundEmail.category.in_(("booking", "certificate")))
         .execution_options(synchronize_session=False)
     )
     db.session.flush()
