@@ -68,6 +68,9 @@ class Config:
     MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
     MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
+    # Retention: the nightly prune-sent-emails job clears the text, HTML and attachments of
+    # emails sent (or given up on) more than this many days ago; the rest of the row stays.
+    EMAIL_BODY_RETENTION_DAYS = _int("EMAIL_BODY_RETENTION_DAYS", 180)
     NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY")
     NOTIFY_TEMPLATE_ID = os.environ.get("NOTIFY_TEMPLATE_ID")
     # Optional: a second Notify template with a ((link_to_file)) field for one attachment.

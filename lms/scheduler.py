@@ -146,6 +146,14 @@ def close_dormant_accounts(*, now: datetime) -> str:
     return job(now=now)
 
 
+def prune_sent_emails(*, now: datetime) -> dict[str, int]:
+    """Clear the content of emails sent or given up on longer ago than
+    EMAIL_BODY_RETENTION_DAYS (lms.notifications.jobs: the retention rule for email)."""
+    from lms.notifications.jobs import prune_sent_emails as job
+
+    return job(now=now)
+
+
 def queue_reminders(*, now: datetime) -> dict[str, int]:
     """Queue today's training reminders and induction emails (lms.compliance.reminders)."""
     from lms.compliance.reminders import queue_reminders as job
@@ -222,6 +230,13 @@ JOBS: list[Job] = [
         close_dormant_accounts,
         CronTrigger(hour=4, minute=30, timezone=LONDON),
         "close accounts dormant for longer than the licence policy allows (the retention rule for accounts)",
+    ),
+    Job(
+        "prune-sent-emails",
+        prune_sent_emails,
+        CronTrigger(hour=4, minute=45, timezone=LONDON),
+        "clear the text and attachments of emails sent or given up on longer ago than the retention period "
+        "(the retention rule for email)",
     ),
     # After the nightly rebuild of the status table (02:30); the send-email job delivers.
     Job(

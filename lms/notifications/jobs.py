@@ -1,4 +1,4 @@
-"""The send job: delivers the outbox, each email exactly once.
+"""The outbox's two jobs: send (each email exactly once) and prune (the retention rule).
 
 Services only ever add OutboundEmail rows; this job (run every minute by the scheduler,
 or by `flask lms jobs run send-email`) sends the ones that are due. It is safe to run in
@@ -19,6 +19,12 @@ two processes at once and after a crash:
 The only way to send an email twice is for a process to send it and then fail to record
 that for longer than CLAIM_TIMEOUT (the database goes away at that very moment).
 
+The prune job (nightly, `prune-sent-emails`) clears the content of emails sent or given
+up on more than EMAIL_BODY_RETENTION_DAYS ago: their text, HTML and attachments, which
+hold most of the personal data. The row stays, with its subject, address, category,
+dedupe_key and times, so once-only emails are still never sent again and the person's
+list of emails still shows it. Queued emails are never touched.
+
 Jobs commit their own work: they are an edge, like views.
 """
 from __future__ import annotations
@@ -29,11 +35,13 @@ import time
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, null, or_, select, update
 
+from lms.core.time import as_utc
 from lms.extensions import db
 from lms.notifications.backends import Backend, DeliveryError, PermanentDeliveryError, get_backend
 from lms.notifications.models import OutboundEmail
+from lms.notifications.services import email_retention_days
 
 logger = logging.getLogger("lms.mail")
 
@@ -46,6 +54,10 @@ RUN_BUDGET = timedelta(minutes=2)
 BACKOFF_FIRST = timedelta(minutes=2)
 BACKOFF_LONGEST = timedelta(hours=6)
 ERROR_LENGTH = 2000
+PRUNED_ERROR = "Its content is no longer kept (cleared after the retention period), so it cannot be sent again"
+# The prune clears this many emails per transaction, so that a large backlog (the first
+# run, or a shorter period) never holds the table in one long transaction.
+PRUNE_CHUNK = 500
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -118,6 +130,10 @@ def _deliver(email_id: int, token: str, backend: Backend, now: datetime, max_att
     email = db.session.get(OutboundEmail, email_id, populate_existing=True)
     if email is None:  # deleted since it was claimed
         return "skipped"
+    if email.is_pruned:
+        # Only sent or given-up emails are pruned; one comes back here only if someone
+        # cleared its failed_at by hand to send it again. There is nothing left to send.
+        return _record_failure(email, token, PRUNED_ERROR, now, give_up=True)
     try:
         reference = backend.send(email, now=now)
     except PermanentDeliveryError as error:
@@ -187,3 +203,53 @@ def _give_up_abandoned(now: datetime, max_attempts: int) -> int:
     )
     db.session.commit()
     return result.rowcount or 0
+
+
+# --- the retention rule ---------------------------------------------------------------------
+
+def retention_cutoff(now: datetime, days: int) -> datetime:
+    """The instant `days` whole days (of 24 hours) before `now`, counted in UTC. An aware
+    London time is converted first: subtracting from it directly would count on the wall
+    clock, an hour out whenever a change of the clocks falls in between."""
+    return as_utc(now) - timedelta(days=days)
+
+
+def _prunable(cutoff: datetime) -> tuple:
+    """The conditions for the two kinds of email whose content may go: sent, or given up
+    on, on or before `cutoff`. Queued emails (neither) are never pruned. Both include
+    `pruned_at IS NULL`, so they read the partial index ix_outbound_email_unpruned."""
+    sent = and_(OutboundEmail.pruned_at.is_(None), OutboundEmail.sent_at <= cutoff)
+    failed = and_(
+        OutboundEmail.pruned_at.is_(None),
+        OutboundEmail.sent_at.is_(None),
+        OutboundEmail.failed_at <= cutoff,
+    )
+    return (("sent", sent, OutboundEmail.sent_at), ("failed", failed, OutboundEmail.failed_at))
+
+
+def prune_sent_emails(*, now: datetime, chunk: int = PRUNE_CHUNK) -> dict[str, int]:
+    """Clear the text, HTML and attachments of emails sent or given up on at least
+    EMAIL_BODY_RETENTION_DAYS before `now`, and set their pruned_at. Oldest first, `chunk`
+    at a time, each chunk committed. Running it again clears nothing more. Returns how
+    many sent and how many failed emails were pruned."""
+    cutoff = retention_cutoff(now, email_retention_days())
+    summary = {}
+    for kind, condition, oldest_first in _prunable(cutoff):
+        pruned = 0
+        while True:
+            ids = list(db.session.scalars(select(OutboundEmail.id).where(condition).order_by(oldest_first).limit(chunk)))
+            if not ids:
+                break
+            result = db.session.execute(
+                update(OutboundEmail)
+                # The condition again: the row may have changed since the SELECT.
+                .where(OutboundEmail.id.in_(ids), condition)
+                .values(body_text=None, body_html=None, attachments=null(), pruned_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
+            pruned += result.rowcount or 0
+            if len(ids) < chunk:
+                break
+        summary[f"{kind} emails pruned"] = pruned
+    return summary

@@ -107,6 +107,15 @@ def shows_text(email: OutboundEmail) -> bool:
     return email.category not in PRIVATE_CATEGORIES
 
 
+def email_retention_days() -> int:
+    """EMAIL_BODY_RETENTION_DAYS: how many days after an email is sent (or given up on)
+    its content is kept. ValueError unless a whole number of at least 1."""
+    value = current_app.config["EMAIL_BODY_RETENTION_DAYS"]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"EMAIL_BODY_RETENTION_DAYS must be a whole number of days, at least 1; got {value!r}")
+    return value
+
+
 # --- job runs and the scheduler's heartbeat ---------------------------------------------------
 
 HEARTBEAT = "heartbeat"
