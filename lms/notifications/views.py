@@ -50,6 +50,8 @@ def email(email_id: int):
             (number, filename, len(content)) for number, (filename, _, content) in enumerate(attachments, start=1)
         ],
         shows_text=services.shows_text(message),
+        # Said on the page of an email whose content has gone (the retention rule).
+        retention_days=services.email_retention_days() if message.is_pruned else None,
         category_name=services.category_name,
     )
 
