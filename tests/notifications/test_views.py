@@ -12,6 +12,7 @@ from sqlalchemy import event, update
 from lms import create_app
 from lms.extensions import db
 from lms.notifications.backends import EMAIL_PAGE_PATH
+from lms.notifications.jobs import prune_sent_emails
 from lms.notifications.models import OutboundEmail
 from lms.notifications.services import queue_email
 from lms.notifications.views import PAGE_SIZE
@@ -198,6 +199,47 @@ def test_failed_and_retrying_emails_say_so(web):
     assert "We could not send this email." in client.get(f"/account/emails/{failed.id}").get_data(as_text=True)
     html = client.get(f"/account/emails/{retrying.id}").get_data(as_text=True)
     assert "We will try again after 1 July 2026 at 1:02pm." in html
+
+
+def test_an_email_whose_content_has_gone_is_listed_and_says_so(web, monkeypatch):
+    """After the retention period the nightly prune clears an email's text and
+    attachments: the list still shows it, and its page says plainly why there is no text."""
+    me = factories.user()
+    certificate = email_for(me, "Your certificate", category="certificate",
+                            body_text="Dear Ada,\n\nYour certificate is attached.",
+                            attachments=[{"filename": "certificate.pdf", "content_type": "application/pdf",
+                                          "content": base64.b64encode(b"%PDF-1.4").decode()}])
+    password = email_for(me, "Reset your password", category="account", body_text="Link: /reset-password/SECRET")
+    recent = email_for(me, "Your booking", created_at=SUMMER + timedelta(days=300))
+    sent = {certificate.id: SUMMER, password.id: SUMMER, recent.id: SUMMER + timedelta(days=300)}
+    for email_id, sent_at in sent.items():
+        db.session.execute(update(OutboundEmail).where(OutboundEmail.id == email_id).values(sent_at=sent_at))
+    db.session.commit()
+    assert prune_sent_emails(now=SUMMER + timedelta(days=365))["sent emails pruned"] == 2
+
+    client = signed_in(web, me)
+    listing = client.get("/account/emails").get_data(as_text=True)
+    assert subjects_on(listing) == ["Your booking", "Reset your password", "Your certificate"]
+    assert "1 July 2026 at 1pm" in listing  # when it was sent, still shown
+
+    html = client.get(f"/account/emails/{certificate.id}").get_data(as_text=True)
+    assert "Your certificate" in html and "Certificates" in html and me.email in html
+    assert ("The content of this email is no longer kept. We keep what an email says, and any attachments, "
+            "for 180 days after we send it (or stop trying to), then delete them.") in html
+    assert "Your certificate is attached." not in html
+    assert "Download certificate.pdf" not in html and "<h2 class=\"govuk-heading-m\">Attachments</h2>" not in html
+    assert client.get(f"/account/emails/{certificate.id}/attachments/1").status_code == 404
+    # An account email's page says the same: there is nothing to hold back any more.
+    html = client.get(f"/account/emails/{password.id}").get_data(as_text=True)
+    assert "The content of this email is no longer kept." in html and "SECRET" not in html
+    # One not yet old enough shows its text as before.
+    html = client.get(f"/account/emails/{recent.id}").get_data(as_text=True)
+    assert "Text of Your booking." in html and "no longer kept" not in html
+
+    # The page says the period that is set.
+    monkeypatch.setitem(web.config, "EMAIL_BODY_RETENTION_DAYS", 1)
+    html = client.get(f"/account/emails/{certificate.id}").get_data(as_text=True)
+    assert "for 1 day after we send it" in html
 
 
 def test_the_link_in_notify_emails_is_this_page(web):
