@@ -242,6 +242,14 @@ def test_an_email_whose_content_has_gone_is_listed_and_says_so(web, monkeypatch)
     assert "for 1 day after we send it" in html
 
 
+def test_the_privacy_notice_gives_the_period_emails_are_kept(app, client, monkeypatch):
+    html = client.get("/privacy").get_data(as_text=True)
+    assert ("We keep what the emails we send you say, and their attachments, for 180 days after we send them, "
+            "then delete them.") in html
+    monkeypatch.setitem(app.config, "EMAIL_BODY_RETENTION_DAYS", 90)
+    assert "for 90 days after we send them" in client.get("/privacy").get_data(as_text=True)
+
+
 def test_the_link_in_notify_emails_is_this_page(web):
     with web.test_request_context():
         assert url_for("notifications.email", email_id=42) == EMAIL_PAGE_PATH.format(id=42)
