@@ -206,6 +206,13 @@ def session_attendance(session: TrainingSession) -> list[Booking]:
     ))
 
 
+def unmarked_count(session: TrainingSession) -> int:
+    """People with a place on the session not yet marked on the register."""
+    return db.session.scalar(
+        select(func.count()).select_from(Booking).where(Booking.session_id == session.id, Booking.status == "booked")
+    ) or 0
+
+
 def issue_for_session(session: TrainingSession, *, actor: User, now: datetime) -> SessionIssue:
     """Issue a certificate to everyone marked as attending the session who has none, and
     email each of them. Only the session's trainers and admins; not before it starts.
@@ -216,9 +223,7 @@ def issue_for_session(session: TrainingSession, *, actor: User, now: datetime) -
     if as_utc(now) < as_utc(session.starts_at):
         raise DomainError("Certificates can be issued once the session has started and the register is marked")
     attended = session_attendance(session)
-    unmarked = db.session.scalar(
-        select(func.count()).select_from(Booking).where(Booking.session_id == session.id, Booking.status == "booked")
-    ) or 0
+    unmarked = unmarked_count(session)
     completion_ids = [b.completion_id for b in attended]
     completions = {c.id: c for c in db.session.scalars(
         select(Completion).where(Completion.id.in_(completion_ids)).options(selectinload(Completion.user))

@@ -194,7 +194,7 @@ def session_certificates(session_id: int):
         return redirect(url_for("certificates.session_certificates", session_id=session.id))
     attendance = services.session_attendance(session)
     live = services.live_by_completion(b.completion_id for b in attendance)
-    unmarked = sum(1 for b in bookings.register(session) if b.status == "booked")
+    unmarked = services.unmarked_count(session)
     return render_template(
         "certificates/session.html", training_session=session, attendance=attendance, live=live, form=form,
         unmarked=unmarked, waiting=sum(1 for b in attendance if b.completion_id not in live),
