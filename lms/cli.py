@@ -223,5 +223,21 @@ def import_records_command(csv_file, dry_run):
         click.echo("Import complete.")
 
 
+certificates_cli = AppGroup("certificates", help="Certificates of completed training.")
+lms_cli.add_command(certificates_cli)
+
+
+@certificates_cli.command("issue-missing")
+def certificates_issue_missing_command():
+    """Issue certificates for e-learning completed before certificates were issued (once;
+    a revoked certificate stays revoked). A session's certificates are issued by its
+    trainer from the register."""
+    from lms.certificates.services import issue_missing_elearning
+
+    issued = issue_missing_elearning(now=utcnow())
+    db.session.commit()
+    click.echo(f"{issued} certificate{'s' if issued != 1 else ''} issued for e-learning completed before certificates.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(lms_cli)

@@ -188,6 +188,34 @@ def issue(completion: Completion, *, actor: User | None, now: datetime) -> tuple
     return certificate, True
 
 
+def issue_missing_elearning(*, now: datetime, chunk: int = 1000) -> int:
+    """Issue a certificate for every e-learning completion that has never had one (records
+    made before certificates existed); one that was revoked is left revoked. Returns how
+    many were issued. Run by `flask lms certificates issue-missing`; running it again
+    issues nothing."""
+    issued = 0
+    rules = compliance.load_rules()
+    never = ~select(Certificate.id).where(Certificate.completion_id == Completion.id).exists()
+    last_id = 0
+    while True:
+        batch = list(db.session.scalars(
+            select(Completion)
+            .where(Completion.source == "elearning", Completion.id > last_id, never)
+            .order_by(Completion.id).limit(chunk)
+            .options(selectinload(Completion.user))
+        ))
+        if not batch:
+            return issued
+        last_id = batch[-1].id
+        courses = {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_({c.course_id for c in batch if c.course_id})))}
+        refresh = refresh_dates(batch, rules=rules)
+        for completion in batch:
+            if _add(_new_certificate(completion, refresh_due_on=refresh[completion.id], actor=None, now=now,
+                                     course=courses.get(completion.course_id))) is not None:
+                issued += 1
+        db.session.flush()
+
+
 @dataclass
 class SessionIssue:
     issued: list[Certificate]

@@ -319,3 +319,27 @@ def test_status_on_a_day(make_course, organisation):
     assert certificate.status_on(date(2027, 3, 1)) == "expired"
     certificate.revoked_at = datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert certificate.status_on(date(2025, 3, 1)) == "revoked"
+
+
+# --- records made before certificates ----------------------------------------------------------------
+
+def test_e_learning_completed_before_certificates_gets_them_once(runner, make_course, organisation, admin):
+    course = make_course("SGE", mode="elearning")
+    people = [factories.user(organisation=organisation) for _ in range(3)]
+    for index, someone in enumerate(people):
+        _elearning(someone, course, ref=f"enrolment:{index}")
+    # As if made before certificates: take the automatic ones away; one was revoked by an admin.
+    revoked = _certificates()[0]
+    services.revoke(revoked, reason="Issued in error", actor=admin, now=NOW)
+    db.session.execute(Certificate.__table__.delete().where(Certificate.id != revoked.id))
+    db.session.commit()
+
+    result = runner.invoke(args=["lms", "certificates", "issue-missing"])
+    assert result.exit_code == 0, result.output
+    assert "2 certificates issued" in result.output
+    db.session.expire_all()
+    live = _certificates(revoked_at=None)
+    assert sorted(c.user_id for c in live) == sorted(p.id for p in people[1:])
+    assert all(c.issued_by_id is None for c in live)
+    again = runner.invoke(args=["lms", "certificates", "issue-missing"])
+    assert "0 certificates issued" in again.output and len(_certificates()) == 3
