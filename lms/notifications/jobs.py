@@ -1,6 +1,6 @@
 """The outbox's two jobs: send (each email exactly once) and prune (the retention rule).
 
-Services only ever add OutboundEmail rows; this job (run every minute by the scheduler,
+Services only ever add OutboundEmail rows; the send job (run every minute by the scheduler,
 or by `flask lms jobs run send-email`) sends the ones that are due. It is safe to run in
 two processes at once and after a crash:
 
