@@ -20,7 +20,7 @@ from lms.audit import services as audit
 from lms.bookings import charges
 from lms.core.auth import admin_required
 from lms.core.errors import DomainError
-from lms.core.forms import GovDateField, apply_domain_error
+from lms.core.forms import GovDateField, apply_domain_error, read_period
 from lms.core.time import format_date, london_today, utcnow
 from lms.extensions import db
 
@@ -107,44 +107,6 @@ def rates_form(rates: list[charges.Rate], formdata=None, *, today: date) -> Rate
     return RatesForm(data={"applies_from": today}) if formdata is None else RatesForm(formdata=formdata)
 
 
-class PeriodDateField(GovDateField):
-    """A GOV.UK day/month/year date that also takes one YYYY-MM-DD value, so the report's
-    links (the CSV download) can carry the period as ?from=2026-04-01&to=2026-06-30."""
-
-    def process_formdata(self, valuelist):
-        if len(valuelist) == 1 and valuelist[0].strip():
-            text = valuelist[0].strip()
-            try:
-                self.data = date.fromisoformat(text)
-            except ValueError:
-                self.data = None
-                self.raw_data = ["", "", ""]
-                raise ValueError(f"{self.label.text} must be a real date") from None
-            self.raw_data = [str(self.data.day), str(self.data.month), str(self.data.year)]
-            return
-        super().process_formdata(valuelist)
-
-
-class ReportForm(FlaskForm):
-    """Sent with GET, so no CSRF token."""
-
-    class Meta:
-        csrf = False
-
-    start = PeriodDateField("From", name="from", description="For example, 1 4 2026", widget=GovDateInput())
-    end = PeriodDateField("To", name="to", description="For example, 30 6 2026", widget=GovDateInput())
-
-    def validate_start(self, field):
-        if field.data is None and not field.errors:
-            raise ValidationError("Enter the date the period starts")
-
-    def validate_end(self, field):
-        if field.data is None and not field.errors:
-            raise ValidationError("Enter the date the period ends")
-        if field.data and self.start.data and field.data < self.start.data:
-            raise ValidationError("The ‘To’ date must be the same as or after the ‘From’ date")
-
-
 # --- pages -------------------------------------------------------------------------------
 
 
@@ -186,23 +148,11 @@ def rates():
     ), 400 if form.errors else 200
 
 
-def _quarter_start(today: date) -> date:
-    """The first day of the financial quarter (Apr-Jun, Jul-Sep, Oct-Dec, Jan-Mar) of today."""
-    return date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
-
-
 @bp.get("/report")
 @admin_required
 def report():
     now = utcnow()
-    given = any(request.args.getlist(name) for name in ("from", "to"))
-    if given:
-        form = ReportForm(formdata=request.args)
-        valid = form.validate()
-    else:
-        today = london_today(now)
-        form = ReportForm(formdata=None, data={"start": _quarter_start(today), "end": today})
-        valid = True
+    form, valid = read_period(request.args, london_today(now))
     result = None
     if valid:
         try:
@@ -212,7 +162,7 @@ def report():
             valid = False
     if valid and request.args.get("format") == "csv":
         return _csv(result, now)
-    period = {"from": form.start.data.isoformat(), "to": form.end.data.isoformat()} if valid else {}
+    period = form.as_args() if valid else {}
     return render_template(
         "bookings/charges/report.html",
         form=form,

@@ -1,7 +1,11 @@
 """Form helpers shared by features."""
 from __future__ import annotations
 
-from wtforms import DateField
+from datetime import date
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from wtforms import DateField, ValidationError
 
 from lms.core.errors import DomainError
 
@@ -39,3 +43,60 @@ class GovDateField(DateField):
         except ValueError:
             self.data = None
             raise ValueError(f"{self.label.text} must be a real date") from None
+
+
+class PeriodDateField(GovDateField):
+    """A GOV.UK day/month/year date that also takes one YYYY-MM-DD value, so a report's
+    links (a CSV download) can carry the period as ?from=2026-04-01&to=2026-06-30."""
+
+    def process_formdata(self, valuelist):
+        if len(valuelist) == 1 and valuelist[0].strip():
+            text = valuelist[0].strip()
+            try:
+                self.data = date.fromisoformat(text)
+            except ValueError:
+                self.data = None
+                self.raw_data = ["", "", ""]
+                raise ValueError(f"{self.label.text} must be a real date") from None
+            self.raw_data = [str(self.data.day), str(self.data.month), str(self.data.year)]
+            return
+        super().process_formdata(valuelist)
+
+
+class PeriodForm(FlaskForm):
+    """A report's period, from and to (London dates, both included). Sent with GET, so no
+    CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    start = PeriodDateField("From", name="from", description="For example, 1 4 2026", widget=GovDateInput())
+    end = PeriodDateField("To", name="to", description="For example, 30 6 2026", widget=GovDateInput())
+
+    def validate_start(self, field):
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date the period starts")
+
+    def validate_end(self, field):
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date the period ends")
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError("The ‘To’ date must be the same as or after the ‘From’ date")
+
+    def as_args(self) -> dict:
+        """The period as link arguments, {"from": "2026-04-01", "to": "2026-06-30"}."""
+        return {"from": self.start.data.isoformat(), "to": self.end.data.isoformat()}
+
+
+def financial_quarter_start(today: date) -> date:
+    """The first day of the financial quarter (Apr-Jun, Jul-Sep, Oct-Dec, Jan-Mar) of today."""
+    return date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+
+
+def read_period(args, today: date) -> tuple[PeriodForm, bool]:
+    """The period in the query string (`from`, `to`), checked; this financial quarter so far
+    when neither is given. Returns the form (to show, with any errors) and whether it is valid."""
+    if any(args.getlist(name) for name in ("from", "to")):
+        form = PeriodForm(formdata=args)
+        return form, form.validate()
+    return PeriodForm(formdata=None, data={"start": financial_quarter_start(today), "end": today}), True
