@@ -161,6 +161,25 @@ def test_adding_a_course_through_the_page(client, admin_user):
     assert "DSL-NEW" in client.get("/manage/sessions/new").get_data(as_text=True)
 
 
+def test_each_group_of_choices_is_named_by_its_legend(client, admin_user):
+    factories.sign_in(client, admin_user)
+    html = client.get("/admin/courses/new").get_data(as_text=True)
+    legends = [" ".join(text.split()) for text in re.findall(r'<legend class="govuk-fieldset__legend[^"]*">(.*?)</legend>', html, re.S)]
+    for question in ("How is it delivered?", "Level", "Who is it for? Sectors (optional)", "Job roles (optional)",
+                     "Training requirements it counts towards"):
+        assert question in legends, legends
+
+
+def test_a_course_can_ask_for_an_evaluation_before_its_certificate(client, admin_user):
+    factories.sign_in(client, admin_user)
+    assert client.post("/admin/courses/new", data=form_data(asks_for_evaluation="y")).status_code == 302
+    course = db.session.scalar(select(Course).where(Course.code == "DSL-NEW"))
+    assert course.asks_for_evaluation is True
+    client.post("/admin/courses/DSL-NEW/edit", data=form_data(code=None))
+    db.session.expire_all()
+    assert db.session.scalar(select(Course).where(Course.code == "DSL-NEW")).asks_for_evaluation is False
+
+
 def test_every_problem_is_shown_and_nothing_is_saved(client, admin_user):
     factories.sign_in(client, admin_user)
 
