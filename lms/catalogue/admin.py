@@ -47,10 +47,12 @@ class CourseValues:
     sector_codes: list[str] = field(default_factory=list)
     job_role_codes: list[str] = field(default_factory=list)
     requirement_codes: list[str] = field(default_factory=list)
+    asks_for_evaluation: bool = False
     active: bool = True
 
 
-_AUDITED = ["title", "summary", "learning_outcomes", "delivery_mode", "cpd_hours", "level", "requirement_codes", "active"]
+_AUDITED = ["title", "summary", "learning_outcomes", "delivery_mode", "cpd_hours", "level", "requirement_codes",
+            "asks_for_evaluation", "active"]
 
 
 def _snapshot(course: Course) -> dict:
@@ -113,6 +115,7 @@ def _apply(course: Course, values: CourseValues, checked: tuple[list[Sector], li
     course.level = values.level
     course.estimated_minutes = None
     course.requirement_codes = requirement_codes
+    course.asks_for_evaluation = values.asks_for_evaluation
     course.audience_sectors = sorted(sectors, key=lambda s: s.position)
     course.audience_roles = sorted(roles, key=lambda r: r.position)
     course.active = values.active
@@ -185,6 +188,7 @@ def values_of(course: Course) -> CourseValues:
         sector_codes=[s.code for s in course.audience_sectors],
         job_role_codes=[r.code for r in course.audience_roles],
         requirement_codes=list(course.requirement_codes or []),
+        asks_for_evaluation=course.asks_for_evaluation,
         active=course.active,
     )
 

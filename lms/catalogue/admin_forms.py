@@ -56,6 +56,8 @@ class CourseForm(FlaskForm):
         "Training requirements it counts towards", choices=[], widget=GovCheckboxesInput(), validate_choice=False,
         description="Completing the course meets these in people's compliance.",
     )
+    asks_for_evaluation = BooleanField("Ask people to evaluate the course before they get their certificate",
+                                       widget=GovCheckboxInput())
     active = BooleanField("Show it in the catalogue and let sessions be added", widget=GovCheckboxInput())
     submit = SubmitField("Save course", widget=GovSubmitInput())
 
@@ -72,6 +74,7 @@ class CourseForm(FlaskForm):
             sector_codes=list(self.sector_codes.data or []),
             job_role_codes=list(self.job_role_codes.data or []),
             requirement_codes=list(self.requirement_codes.data or []),
+            asks_for_evaluation=bool(self.asks_for_evaluation.data),
             active=bool(self.active.data),
         )
 
@@ -86,4 +89,5 @@ class CourseForm(FlaskForm):
         self.sector_codes.data = values.sector_codes
         self.job_role_codes.data = values.job_role_codes
         self.requirement_codes.data = values.requirement_codes
+        self.asks_for_evaluation.data = values.asks_for_evaluation
         self.active.data = values.active

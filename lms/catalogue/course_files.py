@@ -22,7 +22,7 @@ from lms.records.models import DELIVERY_MODES
 COURSE_KEYS_REQUIRED = {
     "code", "title", "summary", "learning_outcomes", "delivery_mode", "cpd_hours", "estimated_minutes", "level",
 }
-COURSE_KEYS_OPTIONAL = {"audience", "requirements"}
+COURSE_KEYS_OPTIONAL = {"audience", "requirements", "evaluation"}
 CODE_PATTERN = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
 LESSON_NAME = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 ALLOWED_TAGS = {
@@ -68,6 +68,7 @@ class CourseSource:
     pass_mark: int
     questions: list[dict]
     lessons: list[LessonSource] = field(default_factory=list)
+    evaluation: bool = False
 
     @property
     def content_hash(self) -> str:
@@ -78,6 +79,8 @@ class CourseSource:
             "quiz": [self.pass_mark, self.questions],
             "lessons": [[lesson.slug, lesson.title, lesson.minutes, lesson.body_markdown] for lesson in self.lessons],
         }
+        if self.evaluation:  # only when set, so courses without it keep the hash they had
+            payload["evaluation"] = True
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
 
 
@@ -237,6 +240,8 @@ def _read_course_yml(folder: Path, root: Path, problems: list[Problem], known: d
         for value in values:
             if value not in known[key]:
                 problems.append(Problem(name, audience.line_of(key), f"unknown {kind} code {value!r}"))
+    if "evaluation" in data and not isinstance(data["evaluation"], bool):
+        problems.append(Problem(name, data.line_of("evaluation"), "'evaluation' must be true or false"))
     requirements = data.get("requirements", [])
     if not isinstance(requirements, list):
         problems.append(Problem(name, data.line_of("requirements"), "'requirements' must be a list of codes"))
@@ -419,6 +424,7 @@ def read_folder(folder: Path, root: Path, known: dict) -> tuple[CourseSource | N
         sectors=list(audience.get("sectors", [])),
         job_roles=list(audience.get("job_roles", [])),
         requirements=list(meta.get("requirements", [])),
+        evaluation=bool(meta.get("evaluation", False)),
         pass_mark=quiz[0],
         questions=quiz[1],
         lessons=lessons,

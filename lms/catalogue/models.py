@@ -46,6 +46,8 @@ class Course(db.Model):
     requirement_codes: Mapped[list] = mapped_column(JSON, default=list)
     # "files" when the course is managed from courses/<code>/, "admin" when made in the admin pages.
     managed_by: Mapped[str] = mapped_column(String(10), default="admin")
+    # Whether people evaluate the course before they get its certificate.
+    asks_for_evaluation: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -119,6 +119,7 @@ def sync_courses(sources: list[CourseSource], *, now: datetime) -> SyncResult:
         if course.id is not None and sorted(course.requirement_codes or []) != sorted(source.requirements):
             recount.append(course.id)
         course.requirement_codes = source.requirements
+        course.asks_for_evaluation = source.evaluation
         course.audience_sectors = [sectors[code] for code in source.sectors]
         course.audience_roles = [roles[code] for code in source.job_roles]
         course.managed_by = "files"

@@ -98,6 +98,39 @@ def test_a_good_folder_has_no_problems(tmp_path):
     assert problems_in(tmp_path) == []
 
 
+def test_a_course_may_ask_for_an_evaluation(tmp_path, now):
+    make_course(tmp_path, course_yml=COURSE_YML + "evaluation: true\n")
+    sources, problems = services.check_course_files(tmp_path)
+    assert problems == [] and sources[0].evaluation is True
+    services.sync_courses(sources, now=now)
+    assert services.get_course("TEST").asks_for_evaluation is True
+
+
+def test_evaluation_must_be_true_or_false(tmp_path):
+    make_course(tmp_path, course_yml=COURSE_YML + "evaluation: sometimes\n")
+    assert any("'evaluation' must be true or false" in problem for problem in problems_in(tmp_path))
+
+
+def test_a_course_without_evaluation_keeps_its_content_hash(tmp_path):
+    """Courses synced before the evaluation key existed must not all become new versions:
+    without the key the hash covers exactly what it covered before."""
+    import dataclasses
+    import hashlib
+    import json
+
+    make_course(tmp_path)
+    [source], _ = services.check_course_files(tmp_path)
+    before = {
+        "meta": [source.code, source.title, source.summary, source.learning_outcomes, source.delivery_mode,
+                 str(source.cpd_hours), source.estimated_minutes, source.level, sorted(source.sectors),
+                 sorted(source.job_roles), sorted(source.requirements)],
+        "quiz": [source.pass_mark, source.questions],
+        "lessons": [[lesson.slug, lesson.title, lesson.minutes, lesson.body_markdown] for lesson in source.lessons],
+    }
+    assert source.content_hash == hashlib.sha256(json.dumps(before, sort_keys=True).encode("utf-8")).hexdigest()
+    assert dataclasses.replace(source, evaluation=True).content_hash != source.content_hash
+
+
 def test_missing_field_is_named_with_its_file(tmp_path):
     make_course(tmp_path, course_yml=COURSE_YML.replace("summary: Short summary.\n", ""))
     assert problems_in(tmp_path) == [f"{tmp_path.name}/TEST/course.yml: missing required field 'summary'"]
