@@ -14,7 +14,7 @@ import re
 import secrets
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -36,6 +36,7 @@ from lms.core.errors import DomainError, Forbidden, NotFound
 from lms.core.pdf import render_pdf
 from lms.core.time import as_utc, london_today, to_london
 from lms.core.urls import external_url
+from lms.evaluations.models import Evaluation
 from lms.extensions import db
 from lms.notifications import services as notifications
 from lms.records.models import Completion
@@ -172,13 +173,30 @@ def _add(certificate: Certificate) -> Certificate | None:
 
 # --- issuing --------------------------------------------------------------------------------
 
+def awaiting_evaluation(completions: Iterable[Completion]) -> set[int]:
+    """The ids of those completions whose course asks for an evaluation that the person
+    has not given yet: their certificates wait for it. One statement."""
+    ids = [c.id for c in completions]
+    if not ids:
+        return set()
+    return set(db.session.scalars(
+        select(Completion.id)
+        .join(Course, Course.id == Completion.course_id)
+        .where(Completion.id.in_(ids), Course.asks_for_evaluation.is_(True),
+               ~select(Evaluation.id).where(Evaluation.completion_id == Completion.id).exists())
+    ))
+
+
 def issue(completion: Completion, *, actor: User | None, now: datetime) -> tuple[Certificate, bool]:
-    """The completion's certificate, issued now if it has none: (certificate, created)."""
+    """The completion's certificate, issued now if it has none: (certificate, created).
+    Refused while the course's evaluation is still to be filled in."""
     if completion.source not in ISSUABLE_SOURCES:
         raise DomainError("Certificates are issued only for e-learning and sessions run by the partnership")
     existing = live_certificate(completion.id)
     if existing is not None:
         return existing, False
+    if awaiting_evaluation([completion]):
+        raise DomainError("The certificate is issued once the course's evaluation is filled in")
     refresh = refresh_dates([completion])[completion.id]
     certificate = _add(_new_certificate(
         completion, refresh_due_on=refresh, actor=actor, now=now, training_session_id=_training_session_id(completion),
@@ -209,7 +227,10 @@ def issue_missing_elearning(*, now: datetime, chunk: int = 1000) -> int:
         last_id = batch[-1].id
         courses = {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_({c.course_id for c in batch if c.course_id})))}
         refresh = refresh_dates(batch, rules=rules)
+        waiting = awaiting_evaluation(batch)
         for completion in batch:
+            if completion.id in waiting:
+                continue
             if _add(_new_certificate(completion, refresh_due_on=refresh[completion.id], actor=None, now=now,
                                      course=courses.get(completion.course_id))) is not None:
                 issued += 1
@@ -221,6 +242,8 @@ class SessionIssue:
     issued: list[Certificate]
     already: int
     unmarked: int
+    # Attendance whose certificate waits for the person's evaluation of the course.
+    awaiting: list[Completion] = field(default_factory=list)
 
 
 def session_attendance(session: TrainingSession) -> list[Booking]:
@@ -244,7 +267,9 @@ def unmarked_count(session: TrainingSession) -> int:
 def issue_for_session(session: TrainingSession, *, actor: User, now: datetime) -> SessionIssue:
     """Issue a certificate to everyone marked as attending the session who has none, and
     email each of them. Only the session's trainers and admins; not before it starts.
-    Running it again issues only to people marked since."""
+    Running it again issues only to people marked since. Where the course asks for an
+    evaluation, those who have not given one are returned in `awaiting` instead (their
+    certificate follows their evaluation)."""
     bookings.check_may_manage(actor, session)
     if session.is_cancelled:
         raise DomainError("This session was cancelled, so there is nothing to certify")
@@ -259,7 +284,9 @@ def issue_for_session(session: TrainingSession, *, actor: User, now: datetime) -
     have = set(db.session.scalars(
         select(Certificate.completion_id).where(Certificate.completion_id.in_(completion_ids), Certificate.revoked_at.is_(None))
     )) if completion_ids else set()
-    to_issue = [completions[i] for i in completion_ids if i not in have and i in completions]
+    candidates = [completions[i] for i in completion_ids if i not in have and i in completions]
+    waiting = awaiting_evaluation(candidates)
+    to_issue = [c for c in candidates if c.id not in waiting]
     refresh = refresh_dates(to_issue)
     issued = []
     for completion in to_issue:
@@ -275,7 +302,8 @@ def issue_for_session(session: TrainingSession, *, actor: User, now: datetime) -
                      summary=f"Certificates issued to {len(issued)} {'person' if len(issued) == 1 else 'people'} "
                              f"for {session.course.code} on {to_london(session.starts_at):%d %b %Y}",
                      after={"codes": [c.code for c in issued]})
-    return SessionIssue(issued=issued, already=len(completion_ids) - len(issued), unmarked=unmarked)
+    return SessionIssue(issued=issued, already=len(have), unmarked=unmarked,
+                        awaiting=[c for c in candidates if c.id in waiting])
 
 
 def _email_issued(certificate: Certificate, *, now: datetime) -> None:
@@ -445,8 +473,9 @@ def session_zip(session: TrainingSession, *, actor: User, now: datetime) -> tupl
 # --- reacting to the training record -----------------------------------------------------------
 
 def _on_completion(sender, completion: Completion, now: datetime, **extra) -> None:
-    # E-learning is certified the moment it is passed; sessions wait for the trainer.
-    if completion.source == "elearning":
+    # E-learning is certified the moment it is passed (or, where the course asks for an
+    # evaluation, when that is filled in); sessions wait for the trainer.
+    if completion.source == "elearning" and not awaiting_evaluation([completion]):
         issue(completion, actor=None, now=now)
 
 

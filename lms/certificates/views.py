@@ -14,6 +14,7 @@ from lms.bookings import services as bookings
 from lms.certificates import services
 from lms.certificates.forms import IssueForm, ReissueForm, RevokeForm, VerifyForm
 from lms.certificates.models import Certificate, display_code
+from lms.evaluations import services as evaluations
 from lms.core.auth import admin_required, login_required, trainer_required
 from lms.core.errors import DomainError, Forbidden, NotFound
 from lms.core.forms import apply_domain_error
@@ -67,8 +68,10 @@ def person(person_id: int):
 
 def _person_list(person: User):
     certificates = list(db.session.scalars(services.list_for(person)))
+    own = person.id == _actor().id
     return render_template(
-        "certificates/list.html", person=person, own=person.id == _actor().id, certificates=certificates,
+        "certificates/list.html", person=person, own=own, certificates=certificates,
+        waiting=evaluations.waiting_for(person) if own else [],
         today=london_today(utcnow()), delivery_modes=DELIVERY_MODES,
     )
 
@@ -185,19 +188,28 @@ def session_certificates(session_id: int):
             db.session.rollback()
             flash(error.message, "info")
         else:
+            asked = evaluations.ask_session(session, result.awaiting, now=utcnow())
             db.session.commit()
+            messages = []
             if result.issued:
                 count = len(result.issued)
-                flash(f"{count} certificate{'s' if count != 1 else ''} issued and emailed", "success")
+                messages.append(f"{count} certificate{'s' if count != 1 else ''} issued and emailed")
+            if result.awaiting:
+                count = len(result.awaiting)
+                messages.append(f"{count} {'person' if count == 1 else 'people'} must fill in the evaluation first"
+                                + (f" ({asked} asked by email now)" if asked else " (already asked by email)"))
+            if messages:
+                flash("; ".join(messages), "success")
             else:
                 flash("Everyone marked as attending already has a certificate", "info")
         return redirect(url_for("certificates.session_certificates", session_id=session.id))
     attendance = services.session_attendance(session)
     live = services.live_by_completion(b.completion_id for b in attendance)
     unmarked = services.unmarked_count(session)
+    evaluating = {c.id for c in evaluations.session_waiting(session)} if session.course.asks_for_evaluation else set()
     return render_template(
         "certificates/session.html", training_session=session, attendance=attendance, live=live, form=form,
-        unmarked=unmarked, waiting=sum(1 for b in attendance if b.completion_id not in live),
+        unmarked=unmarked, waiting=sum(1 for b in attendance if b.completion_id not in live), evaluating=evaluating,
         when=formatting.session_when(session), started=as_utc(utcnow()) >= as_utc(session.starts_at),
     )
 

@@ -79,14 +79,16 @@ def _navigation_items(
         items.append(("Home", "home.index", ("home.index",)))
         items.append(("Courses", "catalogue.index", ("catalogue.",)))
         items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
-        items.append(("My learning", "elearning.my_learning", ("elearning.", "certificates.mine", "certificates.show", "certificates.download")))
+        items.append(("My learning", "elearning.my_learning", ("elearning.", "certificates.mine", "certificates.show", "certificates.download",
+                                                                   "evaluations.evaluate")))
         items.append(("My training", "compliance.my_training", ("compliance.my_training",)))
         if setting_lead:
             items.append(("My organisation", "organisations.staff", (
                 "organisations.staff", "staff_learning.", "compliance.matrix", "compliance.person", "compliance.export",
             )))
         if admin or trainer:
-            items.append(("Manage sessions", "sessions_admin.index", ("sessions_admin.", "registers.", "certificates.session_")))
+            items.append(("Manage sessions", "sessions_admin.index", ("sessions_admin.", "registers.", "certificates.session_",
+                                                                      "evaluations.session_summary", "evaluations.summary")))
         if admin:
             items.append(("Admin", "admin.index", (
                 "admin.", "organisations.admin", "compliance.overview", "licences.", "requirements_admin.", "records_import.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
