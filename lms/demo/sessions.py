@@ -123,11 +123,12 @@ class DemoSessions:
     bookings: int = 0
     marked: int = 0
     certificates: int = 0
+    evaluations: int = 0
     session_ids: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"Sessions: {self.sessions} sessions with {self.bookings} bookings; {self.marked} marked on registers; "
-                f"{self.certificates} certificates issued.")
+                f"{self.evaluations} evaluations; {self.certificates} certificates issued.")
 
 
 def _working_day(day: date) -> date:
@@ -205,6 +206,8 @@ def add_demo_sessions(now: datetime, rng: random.Random) -> DemoSessions:
     ))
     courses = {c.code: c for c in db.session.scalars(select(Course).where(Course.code.in_(list(AUDIENCES))))}
     courses["OUTREACH"] = _outreach_course(now)
+    for code in EVALUATED:
+        courses[code].asks_for_evaluation = True
     areas = {a.code: a for a in db.session.scalars(select(Area))}
     sectors = {s.code: s for s in db.session.scalars(select(Sector))}
     roles = {r.code: r for r in db.session.scalars(select(JobRole))}
@@ -267,11 +270,15 @@ def add_demo_sessions(now: datetime, rng: random.Random) -> DemoSessions:
         if plan.marked and as_utc(ends_at) < as_utc(now):
             marked_at = as_utc(ends_at) + timedelta(hours=2)
             result.marked += _mark(session, rng, actor=lead_trainer, now=marked_at)
+            if plan.code in EVALUATED:
+                evaluated = _evaluate(session, rng, now=marked_at + timedelta(days=1))
+                result.evaluations += evaluated
+                result.certificates += evaluated  # each evaluation issues its certificate
             result.certificates += len(certificates.issue_for_session(session, actor=lead_trainer, now=marked_at).issued)
 
     # The demo emails nobody.
     db.session.execute(
-        delete(OutboundEmail).where(OutboundEmail.id > last_email, OutboundEmail.category.in_(("booking", "certificate")))
+        delete(OutboundEmail).where(OutboundEmail.id > last_email, OutboundEmail.category.in_(("booking", "certificate", "evaluation")))
         .execution_options(synchronize_session=False)
     )
     db.session.flush()
@@ -316,6 +323,47 @@ def _book(session: TrainingSession, plan: _Plan, people: _People, rng: random.Ra
         leaving = booked[-1]
         services.cancel(leaving, actor=leaving.user, now=as_utc(now) - timedelta(hours=2), note="Clashes with an inspection")
     return len(made)
+
+
+# Courses whose attendees evaluate them before their certificate, and what they say: most
+# are satisfied and more confident, as partnerships report (97% satisfied, 98% skills improved).
+EVALUATED = ("WT", "TWILIGHT")
+_WILL_DO = (
+    "Write up a concern the same day and pass it to the DSL straight away.",
+    "Check the early help offer before assuming a referral is the only route.",
+    "Ask the other agencies what they know before the strategy discussion.",
+    "Use the chronology template for every child on a plan.",
+    "Share the exploitation screening tool with the pastoral team.",
+)
+_IMPROVE = (
+    "More time for the case studies.",
+    "A printed copy of the slides would help.",
+    "Start a little later so primary staff can get there after school.",
+)
+
+
+def _evaluate(session: TrainingSession, rng: random.Random, *, now: datetime) -> int:
+    """Most of the people marked at the session fill in its evaluation (which issues their
+    certificate); the rest are left for the demo's "waiting for your evaluation"."""
+    from lms.evaluations import services as evaluations
+
+    given = 0
+    for completion in evaluations.session_waiting(session):
+        if rng.random() > 0.8:
+            continue
+        before = rng.choice((1, 2, 2, 3, 3, 4))
+        answers = evaluations.Answers(
+            satisfaction=rng.choice((5, 5, 5, 4, 4, 4, 4, 3)),
+            skills=rng.choice(("a-lot", "a-lot", "a-little", "a-little", "a-little", "no")),
+            confidence_before=before,
+            confidence_after=min(5, before + rng.choice((0, 1, 1, 2))),
+            will_do_differently=rng.choice(_WILL_DO) if rng.random() < 0.6 else "",
+            improvements=rng.choice(_IMPROVE) if rng.random() < 0.3 else "",
+        )
+        answers.may_quote = bool(answers.will_do_differently) and rng.random() < 0.7
+        evaluations.submit(completion, answers, actor=completion.user, now=now)
+        given += 1
+    return given
 
 
 def _mark(session: TrainingSession, rng: random.Random, *, actor: User, now: datetime) -> int:
