@@ -36,6 +36,7 @@ from lms.accounts.models import User
 from lms.audit import services as audit
 from lms.bookings.models import Booking, ChargeRate, TrainingSession
 from lms.core.errors import DomainError, Forbidden
+from lms.core.spreadsheets import safe_text
 from lms.core.time import LONDON, format_date, to_london
 from lms.extensions import db
 from lms.organisations.models import Organisation, OrganisationType, Sector
@@ -388,14 +389,6 @@ CSV_COLUMNS = [
     "Organisation", "Organisation type", "Sector", "Person", "Email address", "Course code", "Course",
     "Session date", "Session start", "Charge for", "Cancelled at", "Amount (GBP)",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str | None) -> str:
-    value = value or ""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def report_csv(report: ChargeReport) -> bytes:
     """One row per chargeable event, organisation by organisation (UTF-8 with a BOM so
     spreadsheet programs read it as such). Text a spreadsheet would run as a formula is
@@ -413,13 +406,13 @@ def report_csv(report: ChargeReport) -> bytes:
             if event.kind == "late-cancellation" and booking.cancelled_at is not None:
                 cancelled = to_london(booking.cancelled_at).strftime("%Y-%m-%d %H:%M")
             writer.writerow([
-                _text(organisation.name),
-                _text(organisation.type.name),
-                _text(organisation.sector.name),
-                _text(booking.user.full_name),
-                _text(booking.user.email),
-                _text(session.course.code),
-                _text(session.course.title),
+                safe_text(organisation.name),
+                safe_text(organisation.type.name),
+                safe_text(organisation.sector.name),
+                safe_text(booking.user.full_name),
+                safe_text(booking.user.email),
+                safe_text(session.course.code),
+                safe_text(session.course.title),
                 starts.date().isoformat(),
                 starts.strftime("%H:%M"),
                 event.kind_name,

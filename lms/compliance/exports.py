@@ -20,9 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from lms.compliance.queries import Matrix
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
+from lms.core.spreadsheets import safe_text
 
 def header(matrix: Matrix) -> list[str]:
     columns = ["Name", "Email address", "Job roles"]
@@ -41,10 +39,6 @@ def rows(matrix: Matrix):
         yield values
 
 
-def _safe_text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def to_csv(matrix: Matrix) -> bytes:
     """The same values as rows(), written straight from each row's cells in column order;
     a status and due date that read the same are worked out once."""
@@ -56,11 +50,11 @@ def to_csv(matrix: Matrix) -> bytes:
     written: dict = {}
     for row in matrix.rows:
         line = row.line if len(row.line) == len(codes) else [row.cell(code) for code in codes]
-        values = [_safe_text(row.name), _safe_text(row.email), _safe_text("; ".join(row.roles))]
+        values = [safe_text(row.name), safe_text(row.email), safe_text("; ".join(row.roles))]
         for cell in line:
             pair = written.get(cell)
             if pair is None:
-                pair = written[cell] = (_safe_text(cell.label), cell.due_on.isoformat() if cell.due_on else "")
+                pair = written[cell] = (safe_text(cell.label), cell.due_on.isoformat() if cell.due_on else "")
             values += pair
         writer.writerow(values)
     return buffer.getvalue().encode("utf-8")
