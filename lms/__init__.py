@@ -71,9 +71,10 @@ def _blueprints():
     from lms.bookings.calendar_views import bp as session_calendar
     from lms.certificates.views import bp as certificates
     from lms.evaluations.views import bp as evaluations
+    from lms.reports.views import bp as reports
 
     return [home, accounts, organisations, admin, licences, audit, notifications, catalogue, elearning, api, api_tokens, staff_learning, compliance, requirements_admin, records_import,
-            bookings, session_calendar, sessions_admin, registers, charges, courses_admin, certificates, evaluations]
+            bookings, session_calendar, sessions_admin, registers, charges, courses_admin, certificates, evaluations, reports]
 
 
 def _sqlite_waits_for_writers(app: Flask) -> None:

@@ -1,0 +1,80 @@
+"""The uptake report as CSV and XLSX: every figure, one line per group and figure, a
+column per period and one for the whole period, then the totals."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from lms.core.spreadsheets import safe_text
+from lms.reports.services import GROUPINGS, MEASURES, PERIODS, Uptake
+
+
+def header(result: Uptake) -> list[str]:
+    return [GROUPINGS[result.query.by], "Figure"] + [b.key for b in result.buckets] + ["Whole period"]
+
+
+def lines(result: Uptake):
+    """(group name, figure name, [numbers]) for each group and figure, then "All"."""
+    keys = result.bucket_keys + ["total"]
+    for row in result.rows + [result.total]:
+        for measure in result.measures:
+            if row is not result.total and row.value(measure, "total") is None:
+                continue
+            yield row.name, MEASURES[measure], [row.value(measure, key) or 0 for key in keys]
+
+
+def to_csv(result: Uptake) -> bytes:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
+    writer = csv.writer(buffer)
+    writer.writerow(header(result))
+    for name, figure, numbers in lines(result):
+        writer.writerow([safe_text(name), figure] + numbers)
+    return buffer.getvalue().encode("utf-8")
+
+
+def to_xlsx(result: Uptake, *, generated_at: datetime) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Uptake"
+    sheet.append(header(result))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "C2"
+    for name, figure, numbers in lines(result):
+        sheet.append([None, figure] + numbers)
+        target = sheet.cell(row=sheet.max_row, column=1)
+        target.value = name
+        target.data_type = "s"  # text, never a formula
+    sheet.column_dimensions["A"].width = 40
+    sheet.column_dimensions["B"].width = 18
+
+    about = workbook.create_sheet("About this file")
+    query = result.query
+    about.append(["From", query.start])
+    about.append(["To", query.end])
+    for row in (1, 2):
+        about.cell(row=row, column=2).number_format = "d mmm yyyy"
+    about.append(["Grouped by", GROUPINGS[query.by]])
+    about.append(["Columns", PERIODS[query.period]])
+    for bucket in result.buckets:
+        about.append([bucket.key, f"{bucket.start:%d %b %Y} to {bucket.end:%d %b %Y}"])
+    about.append(["Unique learners", "Distinct people with at least one completion; once per group and period"])
+    about.append(["Completions", "Completed activities"])
+    about.append(["Registrations", "Accounts created (by the organisation's sector, type or area now)"])
+    about.append(["Downloaded at (UTC)", generated_at.replace(tzinfo=None, microsecond=0)])
+    about.cell(row=about.max_row, column=2).number_format = "d mmm yyyy hh:mm"
+    about.column_dimensions["A"].width = 22
+    about.column_dimensions["B"].width = 70
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def filename(result: Uptake, extension: str) -> str:
+    query = result.query
+    return f"uptake-by-{query.by}-{query.start.isoformat()}-to-{query.end.isoformat()}.{extension}"

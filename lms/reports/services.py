@@ -1,0 +1,319 @@
+"""Uptake figures (DESIGN.md section 8), defined so a partnership can compare them year to
+year:
+
+- **Unique learners**: distinct people with at least one completion in the period. A
+  person active in Q1 and Q3 counts once in the year and once in each of those quarters;
+  a person counted in two groups (two sectors, two courses) counts once in each and once
+  in the total.
+- **Completions**: completed activities in the period (every source: e-learning,
+  attendance, external CPD, imported history).
+- **Registrations**: accounts created in the period.
+
+Grouped by sector, organisation type, area, course or delivery mode, over financial
+quarters (April to June, July to September, October to December, January to March) or
+financial years (April to March), from one London date to another, both included. A
+person's sector for a completion is their organisation's sector when they completed it
+(kept on the completion); organisation type and area are those of that organisation now.
+Registrations are grouped by the sector, type and area of the person's organisation now;
+they have no course or delivery mode.
+
+Every figure comes from a fixed number of grouped statements, whatever the period or the
+number of groups: the period buckets are written into the statement as date ranges.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import case, func, literal, select
+
+from lms.accounts.models import User
+from lms.catalogue.models import Course
+from lms.core.errors import DomainError
+from lms.core.time import LONDON, add_months
+from lms.extensions import db
+from lms.organisations.models import Area, Organisation, OrganisationType, Sector
+from lms.records.models import DELIVERY_MODES, Completion
+
+GROUPINGS = {
+    "sector": "Sector",
+    "organisation-type": "Organisation type",
+    "area": "Area",
+    "course": "Course",
+    "delivery-mode": "Delivery mode",
+}
+PERIODS = {"quarter": "Financial quarter", "year": "Financial year"}
+MEASURES = {
+    "unique-learners": "Unique learners",
+    "completions": "Completions",
+    "registrations": "Registrations",
+}
+# Registrations cannot be grouped by what was completed.
+REGISTRATION_GROUPINGS = ("sector", "organisation-type", "area")
+NONE_KEY = "none"
+MAX_YEARS = 10
+
+
+# --- periods --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bucket:
+    key: str  # "2026-27 Q1", "2026-27"
+    label: str  # "Apr to Jun 2026", "2026 to 2027"
+    start: date
+    end: date
+
+
+def financial_year(day: date) -> int:
+    """The calendar year the financial year of `day` starts in (April)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def _quarter_of(day: date) -> tuple[int, int]:
+    year = financial_year(day)
+    number = (day.month - 4) % 12 // 3 + 1
+    return year, number
+
+
+def _quarter(year: int, number: int) -> Bucket:
+    month = 4 + (number - 1) * 3
+    start = date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+    following = 4 + number * 3
+    next_start = date(year + (following - 1) // 12, (following - 1) % 12 + 1, 1)
+    end = next_start - timedelta(days=1)
+    label = f"{start:%b} to {end:%b %Y}"
+    return Bucket(f"{year}-{(year + 1) % 100:02d} Q{number}", label, start, end)
+
+
+def _year(year: int) -> Bucket:
+    return Bucket(f"{year}-{(year + 1) % 100:02d}", f"April {year} to March {year + 1}", date(year, 4, 1), date(year + 1, 3, 31))
+
+
+def buckets(start: date, end: date, period: str) -> list[Bucket]:
+    """The quarters or years that `start` to `end` touches, each cut to the period asked
+    for (a report from 15 May has a first quarter from 15 May to 30 June)."""
+    found = []
+    if period == "quarter":
+        year, number = _quarter_of(start)
+        while True:
+            bucket = _quarter(year, number)
+            found.append(bucket)
+            if bucket.end >= end:
+                break
+            year, number = (year, number + 1) if number < 4 else (year + 1, 1)
+    else:
+        year = financial_year(start)
+        while True:
+            bucket = _year(year)
+            found.append(bucket)
+            if bucket.end >= end:
+                break
+            year += 1
+    first, last = found[0], found[-1]
+    found[0] = Bucket(first.key, first.label, max(first.start, start), first.end)
+    found[-1] = Bucket(last.key, last.label, found[-1].start, min(last.end, end))
+    return found
+
+
+# --- the query ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UptakeQuery:
+    start: date
+    end: date
+    by: str = "sector"
+    period: str = "quarter"
+
+
+def check(query: UptakeQuery) -> None:
+    if query.by not in GROUPINGS:
+        raise DomainError(f"Group by one of: {', '.join(GROUPINGS)}", field="by")
+    if query.period not in PERIODS:
+        raise DomainError(f"The period must be one of: {', '.join(PERIODS)}", field="period")
+    if query.start is None:
+        raise DomainError("Enter the date the period starts", field="start")
+    if query.end is None:
+        raise DomainError("Enter the date the period ends", field="end")
+    if query.end < query.start:
+        raise DomainError("The end of the period must be the same as or after the start", field="end")
+    if query.end >= add_months(query.start, MAX_YEARS * 12):
+        raise DomainError("The period can be at most 10 years", field="end")
+
+
+@dataclass
+class Row:
+    key: str
+    name: str
+    # measure -> bucket key (or "total") -> number; registrations None when not grouped so
+    values: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+
+    def value(self, measure: str, bucket: str) -> int | None:
+        by_bucket = self.values.get(measure)
+        if by_bucket is None:
+            return None
+        return by_bucket.get(bucket, 0)
+
+
+@dataclass
+class Uptake:
+    query: UptakeQuery
+    buckets: list[Bucket]
+    rows: list[Row]
+    total: Row
+    measures: tuple[str, ...]
+
+    @property
+    def bucket_keys(self) -> list[str]:
+        return [bucket.key for bucket in self.buckets]
+
+
+def _bucket_case(column, spans: list[tuple[object, object, str]]):
+    return case(*[(column.between(low, high), literal(key)) for low, high, key in spans], else_=literal(None))
+
+
+def _london_start_utc(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(timezone.utc)
+
+
+def _completion_group(by: str):
+    """(the column to group completions by, joins needed)."""
+    if by == "sector":
+        return Completion.sector_id, False
+    if by == "organisation-type":
+        return Organisation.type_id, True
+    if by == "area":
+        return Organisation.area_id, True
+    if by == "course":
+        return Completion.course_id, False
+    return Completion.delivery_mode, False
+
+
+def _registration_group(by: str):
+    return {"sector": Organisation.sector_id, "organisation-type": Organisation.type_id, "area": Organisation.area_id}[by]
+
+
+def _names(by: str, keys: set) -> dict:
+    ids = [k for k in keys if k is not None]
+    if by == "delivery-mode":
+        return {k: DELIVERY_MODES.get(k, k) for k in ids}
+    model, label = {
+        "sector": (Sector, Sector.name), "organisation-type": (OrganisationType, OrganisationType.name),
+        "area": (Area, Area.name), "course": (Course, Course.title),
+    }[by]
+    if not ids:
+        return {}
+    if by == "course":
+        return {i: f"{title} ({code})" for i, title, code in db.session.execute(select(Course.id, Course.title, Course.code).where(Course.id.in_(ids)))}
+    return dict(db.session.execute(select(model.id, label).where(model.id.in_(ids))).all())
+
+
+def _order(by: str, keys: set) -> list:
+    """Groups in the reference data's order (sectors, types and areas have positions or
+    names), courses and modes by name; "none" last."""
+    ids = [k for k in keys if k is not None]
+    if by in ("sector", "organisation-type") and ids:
+        model = Sector if by == "sector" else OrganisationType
+        ordered = list(db.session.scalars(select(model.id).where(model.id.in_(ids)).order_by(model.position, model.name)))
+    elif by == "delivery-mode":
+        ordered = [mode for mode in DELIVERY_MODES if mode in ids]
+    else:
+        names = _names(by, set(ids))
+        ordered = sorted(ids, key=lambda k: str(names.get(k, "")).lower())
+    return ordered + ([None] if None in keys else [])
+
+
+def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES)) -> Uptake:
+    """The figures for `query`: for each group, each period bucket and the whole period,
+    and the same for everyone (the total row, where unique learners are counted once, not
+    added up). At most nine statements."""
+    check(query)
+    spans = buckets(query.start, query.end, query.period)
+    group, joins = _completion_group(query.by)
+    date_spans = [(b.start, b.end, b.key) for b in spans]
+    bucket = _bucket_case(Completion.completed_on, date_spans)
+    in_period = Completion.completed_on.between(query.start, query.end)
+
+    def completions_select(*columns):
+        statement = select(*columns).select_from(Completion).where(in_period)
+        if joins:
+            statement = statement.outerjoin(Organisation, Organisation.id == Completion.organisation_id)
+        return statement
+
+    rows: dict = {}
+    total = Row("total", "All")
+
+    def row(key) -> Row:
+        if key not in rows:
+            rows[key] = Row(NONE_KEY if key is None else str(key), "")
+        return rows[key]
+
+    wants_learners = "unique-learners" in measures
+    wants_completions = "completions" in measures
+    if wants_learners or wants_completions:
+        for key, bucket_key, learners, count in db.session.execute(
+            completions_select(group, bucket, func.count(func.distinct(Completion.user_id)), func.count())
+            .group_by(group, bucket)
+        ):
+            if wants_learners:
+                row(key).values["unique-learners"][bucket_key] = learners
+            if wants_completions:
+                row(key).values["completions"][bucket_key] = count
+                row(key).values["completions"]["total"] = row(key).values["completions"].get("total", 0) + count
+                total.values["completions"][bucket_key] = total.values["completions"].get(bucket_key, 0) + count
+                total.values["completions"]["total"] = total.values["completions"].get("total", 0) + count
+    if wants_learners:
+        for key, learners in db.session.execute(
+            completions_select(group, func.count(func.distinct(Completion.user_id))).group_by(group)
+        ):
+            row(key).values["unique-learners"]["total"] = learners
+        for bucket_key, learners in db.session.execute(
+            completions_select(bucket, func.count(func.distinct(Completion.user_id))).group_by(bucket)
+        ):
+            total.values["unique-learners"][bucket_key] = learners
+        total.values["unique-learners"]["total"] = db.session.scalar(
+            completions_select(func.count(func.distinct(Completion.user_id)))
+        ) or 0
+    if "registrations" in measures:
+        start_utc, end_utc = _london_start_utc(query.start), _london_start_utc(query.end + timedelta(days=1))
+        utc_spans = [(_london_start_utc(b.start), _london_start_utc(b.end + timedelta(days=1)) - timedelta(microseconds=1), b.key)
+                     for b in spans]
+        registered = _bucket_case(User.created_at, utc_spans)
+        base = select().select_from(User).where(User.created_at >= start_utc, User.created_at < end_utc)
+        if query.by in REGISTRATION_GROUPINGS:
+            column = _registration_group(query.by)
+            for key, bucket_key, count in db.session.execute(
+                base.add_columns(column, registered, func.count())
+                .outerjoin(Organisation, Organisation.id == User.organisation_id).group_by(column, registered)
+            ):
+                values = row(key).values["registrations"]
+                values[bucket_key] = count
+                values["total"] = values.get("total", 0) + count
+        for bucket_key, count in db.session.execute(base.add_columns(registered, func.count()).group_by(registered)):
+            total.values["registrations"][bucket_key] = count
+            total.values["registrations"]["total"] = total.values["registrations"].get("total", 0) + count
+        total.values.setdefault("registrations", {}).setdefault("total", 0)
+        if query.by in REGISTRATION_GROUPINGS:
+            for each in rows.values():
+                each.values.setdefault("registrations", {})
+    names = _names(query.by, set(rows))
+    ordered = []
+    for key in _order(query.by, set(rows)):
+        each = rows[key]
+        each.name = names.get(key, str(key)) if key is not None else _none_name(query.by)
+        for measure in measures:
+            if measure == "registrations" and query.by not in REGISTRATION_GROUPINGS:
+                each.values.pop(measure, None)
+            else:
+                each.values.setdefault(measure, {})
+        ordered.append(each)
+    for measure in measures:
+        total.values.setdefault(measure, {})
+    return Uptake(query=query, buckets=spans, rows=ordered, total=total, measures=measures)
+
+
+def _none_name(by: str) -> str:
+    return {
+        "sector": "No organisation", "organisation-type": "No organisation", "area": "No area",
+        "course": "Not in the catalogue", "delivery-mode": "Unknown",
+    }[by]

@@ -1,0 +1,49 @@
+"""The uptake report page, for trainers and admins, and its CSV and XLSX downloads."""
+from __future__ import annotations
+
+from flask import Blueprint, make_response, render_template, request, url_for
+
+from lms.core.auth import trainer_required
+from lms.core.errors import DomainError
+from lms.core.forms import apply_domain_error
+from lms.core.time import london_today, utcnow
+from lms.reports import exports, services
+from lms.reports.forms import uptake_form
+
+bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
+
+DOWNLOADS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@bp.get("/uptake")
+@trainer_required
+def uptake():
+    now = utcnow()
+    form, valid = uptake_form(request.args, london_today(now))
+    result = None
+    if valid:
+        query = services.UptakeQuery(form.start.data, form.end.data, by=form.by.data, period=form.period.data)
+        try:
+            result = services.uptake(query)
+        except DomainError as error:
+            apply_domain_error(form, error, "start")
+            valid = False
+    download = request.args.get("format")
+    if valid and download in DOWNLOADS:
+        body = exports.to_csv(result) if download == "csv" else exports.to_xlsx(result, generated_at=now)
+        response = make_response(body)
+        response.headers["Content-Type"] = DOWNLOADS[download]
+        response.headers["Content-Disposition"] = f'attachment; filename="{exports.filename(result, download)}"'
+        return response
+    args = {**form.as_args(), "by": form.by.data, "period": form.period.data} if valid else {}
+    measure = form.measure.data if form.measure.data in services.MEASURES else "unique-learners"
+    return render_template(
+        "reports/uptake.html", form=form, result=result, measure=measure,
+        measure_name=services.MEASURES[measure], grouping=services.GROUPINGS.get(form.by.data, ""),
+        not_grouped=valid and measure == "registrations" and form.by.data not in services.REGISTRATION_GROUPINGS,
+        csv_url=url_for("reports.uptake", format="csv", **args) if valid else None,
+        xlsx_url=url_for("reports.uptake", format="xlsx", **args) if valid else None,
+    ), 200 if valid else 400
