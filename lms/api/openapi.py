@@ -367,6 +367,38 @@ MY_CERTIFICATE = obj(
     description="One of the caller's certificates.",
 )
 
+UPTAKE_FIGURES = {
+    "type": "object",
+    "description": "One number per period key, and `total` for the whole period.",
+    "additionalProperties": integer(minimum=0),
+}
+UPTAKE_ROW_FIGURES = {
+    "unique_learners": UPTAKE_FIGURES,
+    "completions": UPTAKE_FIGURES,
+    "registrations": nullable({**UPTAKE_FIGURES, "description": "Null when the grouping is by course or delivery mode."}),
+}
+UPTAKE = obj(
+    {
+        "from": string(format="date"),
+        "to": string(format="date"),
+        "by": string(enum=["sector", "organisation-type", "area", "course", "delivery-mode"]),
+        "period": string(enum=["quarter", "year"]),
+        "periods": array(obj({
+            "key": string("e.g. 2026-27 Q1 or 2026-27."),
+            "label": string("e.g. Apr to Jun 2026."),
+            "from": string(format="date"),
+            "to": string(format="date", description="Cut to the report's period at either end."),
+        })),
+        "rows": array(obj({
+            "key": string("The group's stable code (sector, organisation type, area, course or delivery mode), or none."),
+            "name": string(),
+            **UPTAKE_ROW_FIGURES,
+        })),
+        "total": obj(UPTAKE_ROW_FIGURES, description="Everyone: unique learners are counted once, not added up."),
+    },
+    description="Uptake figures by group and period (DESIGN.md section 8).",
+)
+
 ENROL_ME = obj({"course": string("The code of an e-learning course.", maxLength=30)}, description="Start a course.")
 
 ENROL_PERSON = obj({"person_id": integer("The person to enrol.", minimum=1)}, description="Enrol someone.")
@@ -572,6 +604,7 @@ SCHEMAS = {
     "EnrolmentPage": page_of("Enrolment"),
     "CompletionPage": page_of("Completion"),
     "CertificateStatus": CERTIFICATE_STATUS,
+    "Uptake": UPTAKE,
     "MyCertificate": MY_CERTIFICATE,
     "MyCertificatePage": page_of("MyCertificate"),
     "EnrolMe": ENROL_ME,
@@ -688,6 +721,23 @@ def _paths() -> dict:
     _compliance_paths(paths)
     _booking_paths(paths)
     _certificate_paths(paths)
+    _route(paths, "/reports/uptake", "get", operation(
+        "getUptake", "Uptake: unique learners, completions and registrations by group and period", tag="reports",
+        response=ref("Uptake"), errors=(400, 403),
+        parameters=[
+            query_param("from", string(format="date"), "First day, YYYY-MM-DD; the start of this financial year if not given."),
+            query_param("to", string(format="date"), "Last day, YYYY-MM-DD; today (London) if not given. At most 10 years."),
+            query_param("by", string(enum=["sector", "organisation-type", "area", "course", "delivery-mode"], default="sector"),
+                        "What to group by."),
+            query_param("period", string(enum=["quarter", "year"], default="quarter"),
+                        "Financial quarters (April to June...) or financial years (April to March)."),
+        ],
+        description=(
+            "For trainers and admins. Unique learners are distinct people with at least one completion in the period "
+            "(once per group and period); completions count every completed activity; registrations count accounts "
+            "created. A completion counts in the sector of the person's organisation at the time."
+        ),
+    ))
     return paths
 
 
@@ -926,6 +976,7 @@ def build_spec() -> dict:
             {"name": "compliance", "description": "Refresh deadlines: who is current, due soon or overdue."},
             {"name": "bookings", "description": "Sessions of courses, and booking places on them."},
             {"name": "certificates", "description": "Certificates of completed training, checked by code."},
+            {"name": "reports", "description": "Uptake figures for partnership reports."},
             {"name": "reference", "description": "Codes used across the API."},
             {"name": "meta", "description": "About the API itself."},
         ],

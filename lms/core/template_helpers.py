@@ -80,15 +80,16 @@ def _navigation_items(
         items.append(("Courses", "catalogue.index", ("catalogue.",)))
         items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
         items.append(("My learning", "elearning.my_learning", ("elearning.", "certificates.mine", "certificates.show", "certificates.download",
-                                                                   "evaluations.evaluate")))
+                                                                   "evaluations.evaluate", "external_cpd.mine")))
         items.append(("My training", "compliance.my_training", ("compliance.my_training",)))
         if setting_lead:
             items.append(("My organisation", "organisations.staff", (
                 "organisations.staff", "staff_learning.", "compliance.matrix", "compliance.person", "compliance.export",
+                "external_cpd.staff",
             )))
         if admin or trainer:
             items.append(("Manage sessions", "sessions_admin.index", ("sessions_admin.", "registers.", "certificates.session_",
-                                                                      "evaluations.session_summary", "evaluations.summary")))
+                                                                      "evaluations.session_summary", "evaluations.summary", "reports.")))
         if admin:
             items.append(("Admin", "admin.index", (
                 "admin.", "organisations.admin", "compliance.overview", "licences.", "requirements_admin.", "records_import.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",

@@ -143,7 +143,7 @@ def check(query: UptakeQuery) -> None:
 
 @dataclass
 class Row:
-    key: str
+    key: str  # the group's stable code (sector, type, area, course or delivery-mode code), or "none"
     name: str
     # measure -> bucket key (or "total") -> number; registrations None when not grouped so
     values: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
@@ -194,18 +194,17 @@ def _registration_group(by: str):
 
 
 def _names(by: str, keys: set) -> dict:
+    """{key: (name, stable code)} for the groups' keys (ids, or delivery-mode codes)."""
     ids = [k for k in keys if k is not None]
     if by == "delivery-mode":
-        return {k: DELIVERY_MODES.get(k, k) for k in ids}
-    model, label = {
-        "sector": (Sector, Sector.name), "organisation-type": (OrganisationType, OrganisationType.name),
-        "area": (Area, Area.name), "course": (Course, Course.title),
-    }[by]
+        return {k: (DELIVERY_MODES.get(k, k), k) for k in ids}
     if not ids:
         return {}
     if by == "course":
-        return {i: f"{title} ({code})" for i, title, code in db.session.execute(select(Course.id, Course.title, Course.code).where(Course.id.in_(ids)))}
-    return dict(db.session.execute(select(model.id, label).where(model.id.in_(ids))).all())
+        return {i: (f"{title} ({code})", code)
+                for i, title, code in db.session.execute(select(Course.id, Course.title, Course.code).where(Course.id.in_(ids)))}
+    model = {"sector": Sector, "organisation-type": OrganisationType, "area": Area}[by]
+    return {i: (name, code) for i, name, code in db.session.execute(select(model.id, model.name, model.code).where(model.id.in_(ids)))}
 
 
 def _order(by: str, keys: set) -> list:
@@ -219,7 +218,7 @@ def _order(by: str, keys: set) -> list:
         ordered = [mode for mode in DELIVERY_MODES if mode in ids]
     else:
         names = _names(by, set(ids))
-        ordered = sorted(ids, key=lambda k: str(names.get(k, "")).lower())
+        ordered = sorted(ids, key=lambda k: names.get(k, ("", ""))[0].lower())
     return ordered + ([None] if None in keys else [])
 
 
@@ -300,7 +299,7 @@ def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES)) -> U
     ordered = []
     for key in _order(query.by, set(rows)):
         each = rows[key]
-        each.name = names.get(key, str(key)) if key is not None else _none_name(query.by)
+        each.name, each.key = names.get(key, (str(key), str(key))) if key is not None else (_none_name(query.by), NONE_KEY)
         for measure in measures:
             if measure == "registrations" and query.by not in REGISTRATION_GROUPINGS:
                 each.values.pop(measure, None)
