@@ -79,6 +79,10 @@ class Config:
     SCHEDULER_LOCK_FILE = os.environ.get("SCHEDULER_LOCK_FILE")
     NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
 
+    # Evidence files people upload with external CPD: a folder outside the static folder,
+    # kept with the database's backups (default instance/evidence).
+    EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER")
+
     API_PAGE_SIZE = 50
     API_MAX_PAGE_SIZE = 500
     # Front-end packages installed by npm (see package.json), served from node_modules.

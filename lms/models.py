@@ -15,7 +15,7 @@ from lms.compliance.models import ComplianceCount, ComplianceStatus, Requirement
 from lms.elearning.models import Enrolment, QuizAttempt  # noqa: F401
 from lms.licences.models import LicencePolicy, LicencePurchase  # noqa: F401
 from lms.notifications.models import JobRun, OutboundEmail  # noqa: F401
-from lms.records.models import Completion  # noqa: F401
+from lms.records.models import Completion, ExternalActivity  # noqa: F401
 from lms.organisations.models import (  # noqa: F401
     Area,
     JobRole,

@@ -28,7 +28,7 @@ from lms.compliance.models import ComplianceCount, ComplianceStatus, Requirement
 from lms.core.time import london_today
 from lms.extensions import db
 from lms.organisations.models import JobRole, Organisation
-from lms.records.models import Completion
+from lms.records.models import Completion, ExternalActivity
 
 RULE_FIELDS = (
     "period_months", "hours_required", "window_months", "due_soon_days", "induction_days", "grace_days",
@@ -122,14 +122,18 @@ def facts_for(user_ids: Iterable[int]) -> dict[int, list[engine.Fact]]:
     rows = db.session.execute(
         select(
             Completion.user_id, Completion.completed_on, Completion.cpd_hours, Completion.delivery_mode,
-            Course.requirement_codes,
+            Course.requirement_codes, ExternalActivity.requirement_codes,
         )
         .outerjoin(Course, Course.id == Completion.course_id)
+        .outerjoin(ExternalActivity, ExternalActivity.completion_id == Completion.id)
         .where(Completion.user_id.in_(ids))
     )
-    for user_id, completed_on, hours, mode, codes in rows:
+    # A course's completion counts towards the course's requirements; external CPD
+    # (no course) towards the ones its person said it counts towards.
+    for user_id, completed_on, hours, mode, codes, external_codes in rows:
         result[user_id].append(
-            engine.Fact(completed_on=completed_on, hours=Decimal(hours or 0), requirement_codes=frozenset(codes or ()), delivery_mode=mode)
+            engine.Fact(completed_on=completed_on, hours=Decimal(hours or 0),
+                        requirement_codes=frozenset(codes or ()) | frozenset(external_codes or ()), delivery_mode=mode)
         )
     return result
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -58,3 +58,45 @@ class Completion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+    # The details of external CPD the person logged themselves (source "external").
+    external: Mapped["ExternalActivity | None"] = relationship(
+        back_populates="completion", cascade="all, delete-orphan", uselist=False,
+    )
+
+
+class ExternalActivity(db.Model):
+    """What a person told us about CPD they did elsewhere (a local-authority DSL course, a
+    conference, an online course), one-to-one with its completion (source "external",
+    self-reported). It has no course, so the requirement codes it counts towards are kept
+    here. A setting lead of the person's organisation (or an admin) may verify it, or say
+    they cannot (with a reason): either way it stays on the record.
+
+    The evidence file, if any, is stored under `evidence_path` (a random name) in the
+    EVIDENCE_FOLDER, never under the name it was uploaded with (`evidence_name`, kept for
+    downloading it)."""
+
+    __tablename__ = "external_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    completion_id: Mapped[int] = mapped_column(ForeignKey("completion.id", ondelete="CASCADE"), unique=True)
+    provider: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    requirement_codes: Mapped[list] = mapped_column(JSON, default=list)
+    evidence_name: Mapped[str | None] = mapped_column(String(200))
+    evidence_path: Mapped[str | None] = mapped_column(String(100), unique=True)
+    evidence_content_type: Mapped[str | None] = mapped_column(String(50))
+    evidence_size: Mapped[int | None]
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    completion: Mapped[Completion] = relationship(back_populates="external")
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+    rejected_by: Mapped[User | None] = relationship(foreign_keys=[rejected_by_id])
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
 from lms.extensions import db
-from lms.records.models import DELIVERY_MODES, SOURCES, Completion
+from lms.records.models import DELIVERY_MODES, SOURCES, Completion, ExternalActivity
 from lms.signals import completion_changed, completion_recorded, completion_removed, completions_recorded
 
 
@@ -28,11 +28,14 @@ def record_completion(
     course_version=None,
     score: int | None = None,
     self_reported: bool = False,
+    external: ExternalActivity | None = None,
 ) -> tuple[Completion, bool]:
     """Add a completion to the record, once: (completion, created). If the same
     (source, source_ref) is already recorded, by this request or a concurrent one, the
     existing completion is returned and nothing is added. The person's organisation and
-    sector at the time are kept with it."""
+    sector at the time are kept with it. External CPD passes its details as `external`,
+    added with the completion so that receivers of the signal already see them (the
+    requirements it counts towards)."""
     if source not in SOURCES:
         raise ValueError(f"unknown completion source {source!r}")
     if delivery_mode not in DELIVERY_MODES:
@@ -57,6 +60,8 @@ def record_completion(
         self_reported=self_reported,
         created_at=now,
     )
+    if external is not None:
+        completion.external = external
     try:
         with db.session.begin_nested():
             db.session.add(completion)
@@ -131,6 +136,20 @@ def update_completion_hours(completion: Completion, hours: Decimal, *, now: date
     """Correct the hours of a recorded completion (a register marked again with other
     hours). Receivers of completions_recorded recompute the person; receivers of
     completion_changed see the completion itself."""
+    completion.cpd_hours = Decimal(hours)
+    db.session.flush()
+    completions_recorded.send(None, user_ids=[completion.user_id], now=now)
+    completion_changed.send(None, completion=completion, now=now)
+    return completion
+
+
+def update_completion(completion: Completion, *, title: str, on: date, hours: Decimal, now: datetime) -> Completion:
+    """Correct what a completion says (external CPD its person edits before it is
+    verified). Receivers of completions_recorded recompute the person (after any change to
+    what it counts towards, made before this is called); receivers of completion_changed
+    see the completion itself."""
+    completion.title = title
+    completion.completed_on = on
     completion.cpd_hours = Decimal(hours)
     db.session.flush()
     completions_recorded.send(None, user_ids=[completion.user_id], now=now)
