@@ -78,3 +78,56 @@ def to_xlsx(result: Uptake, *, generated_at: datetime) -> bytes:
 def filename(result: Uptake, extension: str) -> str:
     query = result.query
     return f"uptake-by-{query.by}-{query.start.isoformat()}-to-{query.end.isoformat()}.{extension}"
+
+
+# --- sessions: fill and attendance -----------------------------------------------------------------
+
+SESSION_COLUMNS = ["Course code", "Course", "Sessions held", "Sessions cancelled", "Places", "Places taken",
+                   "Fill rate %", "Attended", "Partly attended", "No-shows", "No-show rate %", "Late cancellations"]
+
+
+def session_lines(report):
+    for line in report.lines + [report.total]:
+        yield [line.code, line.title, line.sessions, line.cancelled_sessions, line.places, line.taken,
+               line.fill_rate, line.attended, line.partly, line.no_shows, line.no_show_rate, line.late_cancellations]
+
+
+def sessions_csv(report) -> bytes:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(SESSION_COLUMNS)
+    for values in session_lines(report):
+        writer.writerow([safe_text(values[0]), safe_text(values[1])] + ["" if v is None else v for v in values[2:]])
+    return buffer.getvalue().encode("utf-8")
+
+
+def sessions_xlsx(report, *, generated_at: datetime) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Sessions"
+    sheet.append(SESSION_COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "C2"
+    for values in session_lines(report):
+        sheet.append([None, None] + [None if v is None else (float(v) if not isinstance(v, int) else v) for v in values[2:]])
+        for column in (1, 2):
+            target = sheet.cell(row=sheet.max_row, column=column)
+            target.value = values[column - 1]
+            target.data_type = "s"
+    sheet.column_dimensions["B"].width = 45
+    about = workbook.create_sheet("About this file")
+    about.append(["Sessions held from", report.start])
+    about.append(["To", report.end])
+    for row in (1, 2):
+        about.cell(row=row, column=2).number_format = "d mmm yyyy"
+    about.append(["Fill rate", "Places taken (booked, attended, partly attended, no-show) as a share of places"])
+    about.append(["No-show rate", "No-shows as a share of the people marked on the register"])
+    about.append(["Downloaded at (UTC)", generated_at.replace(tzinfo=None, microsecond=0)])
+    about.cell(row=about.max_row, column=2).number_format = "d mmm yyyy hh:mm"
+    about.column_dimensions["A"].width = 22
+    about.column_dimensions["B"].width = 70
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

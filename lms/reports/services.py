@@ -172,7 +172,7 @@ def _bucket_case(column, spans: list[tuple[object, object, str]]):
     return case(*[(column.between(low, high), literal(key)) for low, high, key in spans], else_=literal(None))
 
 
-def _london_start_utc(day: date) -> datetime:
+def london_start_utc(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(timezone.utc)
 
 
@@ -274,8 +274,8 @@ def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES)) -> U
             completions_select(func.count(func.distinct(Completion.user_id)))
         ) or 0
     if "registrations" in measures:
-        start_utc, end_utc = _london_start_utc(query.start), _london_start_utc(query.end + timedelta(days=1))
-        utc_spans = [(_london_start_utc(b.start), _london_start_utc(b.end + timedelta(days=1)) - timedelta(microseconds=1), b.key)
+        start_utc, end_utc = london_start_utc(query.start), london_start_utc(query.end + timedelta(days=1))
+        utc_spans = [(london_start_utc(b.start), london_start_utc(b.end + timedelta(days=1)) - timedelta(microseconds=1), b.key)
                      for b in spans]
         registered = _bucket_case(User.created_at, utc_spans)
         base = select().select_from(User).where(User.created_at >= start_utc, User.created_at < end_utc)

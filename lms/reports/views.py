@@ -5,9 +5,10 @@ from flask import Blueprint, make_response, render_template, request, url_for
 
 from lms.core.auth import trainer_required
 from lms.core.errors import DomainError
-from lms.core.forms import apply_domain_error
+from lms.core.forms import apply_domain_error, read_period
 from lms.core.time import london_today, utcnow
 from lms.reports import exports, services
+from lms.reports.sessions import sessions_report
 from lms.reports.forms import uptake_form
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
@@ -46,4 +47,35 @@ def uptake():
         not_grouped=valid and measure == "registrations" and form.by.data not in services.REGISTRATION_GROUPINGS,
         csv_url=url_for("reports.uptake", format="csv", **args) if valid else None,
         xlsx_url=url_for("reports.uptake", format="xlsx", **args) if valid else None,
+    ), 200 if valid else 400
+
+
+@bp.get("/sessions")
+@trainer_required
+def sessions():
+    """Fill rate, no-shows and late cancellations by course for sessions held in a period
+    (this financial quarter so far by default)."""
+    now = utcnow()
+    form, valid = read_period(request.args, london_today(now))
+    report = None
+    if valid:
+        try:
+            report = sessions_report(form.start.data, form.end.data)
+        except DomainError as error:
+            apply_domain_error(form, error, "start")
+            valid = False
+    download = request.args.get("format")
+    if valid and download in DOWNLOADS:
+        body = exports.sessions_csv(report) if download == "csv" else exports.sessions_xlsx(report, generated_at=now)
+        response = make_response(body)
+        response.headers["Content-Type"] = DOWNLOADS[download]
+        period = form.as_args()
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="sessions-{period["from"]}-to-{period["to"]}.{download}"')
+        return response
+    args = form.as_args() if valid else {}
+    return render_template(
+        "reports/sessions.html", form=form, report=report,
+        csv_url=url_for("reports.sessions", format="csv", **args) if valid else None,
+        xlsx_url=url_for("reports.sessions", format="xlsx", **args) if valid else None,
     ), 200 if valid else 400

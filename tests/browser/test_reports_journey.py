@@ -35,3 +35,6 @@ def test_uptake_page(open_as, axe):
     trainer.goto("/reports/uptake?from=2026-04-01&to=2026-01-01")
     expect(trainer.locator(".govuk-error-summary")).to_contain_text("must be the same as or after")
     axe(trainer)
+    trainer.goto("/reports/sessions")
+    expect(trainer.get_by_role("heading", name="Sessions: fill and attendance")).to_be_visible()
+    axe(trainer)
