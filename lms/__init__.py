@@ -37,9 +37,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     from lms.certificates.services import connect_signals as connect_certificates
     from lms.compliance.services import connect_signals as connect_compliance
+    from lms.records.external import connect_signals as connect_external_cpd
 
     connect_compliance()
     connect_certificates()
+    connect_external_cpd()
 
     from lms.cli import register_cli
 
@@ -63,6 +65,7 @@ def _blueprints():
     from lms.notifications.views import bp as notifications
     from lms.organisations.views import bp as organisations
     from lms.records.import_views import bp as records_import
+    from lms.records.external_views import bp as external_cpd
     from lms.elearning.staff_views import bp as staff_learning
     from lms.bookings.views import bp as bookings
     from lms.bookings.manage_views import bp as sessions_admin
@@ -73,7 +76,7 @@ def _blueprints():
     from lms.evaluations.views import bp as evaluations
     from lms.reports.views import bp as reports
 
-    return [home, accounts, organisations, admin, licences, audit, notifications, catalogue, elearning, api, api_tokens, staff_learning, compliance, requirements_admin, records_import,
+    return [home, accounts, organisations, admin, licences, audit, notifications, catalogue, elearning, api, api_tokens, staff_learning, compliance, requirements_admin, records_import, external_cpd,
             bookings, session_calendar, sessions_admin, registers, charges, courses_admin, certificates, evaluations, reports]
 
 

@@ -24,6 +24,7 @@ def _my_enrolment(enrolment_id: int):
 @bp.get("/learning")
 @login_required
 def my_learning():
+    from lms.records.external import external_by_completion
     from lms.records.services import list_completions
 
     enrolments = services.list_my_learning(current_user)
@@ -32,6 +33,7 @@ def my_learning():
         "elearning/my_learning.html",
         in_progress=[e for e in enrolments if e.status == "in-progress"],
         completions=completions,
+        external=external_by_completion(c.id for c in completions if c.source == "external"),
     )
 
 

@@ -62,6 +62,7 @@ def record_completion(
     )
     if external is not None:
         completion.external = external
+    _begin_outer_transaction()
     try:
         with db.session.begin_nested():
             db.session.add(completion)
@@ -169,6 +170,15 @@ def remove_completion(source: str, source_ref: str, *, now: datetime) -> bool:
     db.session.flush()
     completions_recorded.send(None, user_ids=[user_id], now=now)
     return True
+
+
+def _begin_outer_transaction() -> None:
+    """SQLite's driver opens a transaction only before a write, so a savepoint taken before
+    any write starts a transaction of its own, and releasing it commits everything so far.
+    Open the caller's transaction first, so that it still commits or rolls back as one."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def _find(source: str, source_ref: str) -> Completion | None:
