@@ -334,8 +334,34 @@ COMPLETION = obj(
             enum=list(SOURCES),
         ),
         "self_reported": boolean("True for external CPD the person logged themselves."),
+        "external": nullable(ref("ExternalActivity")),
     },
     description="One completed piece of training in a person's record.",
+)
+
+EXTERNAL_ACTIVITY = obj(
+    {
+        "provider": string("Who provided the training."),
+        "requirement_codes": array(string(), "Requirements the person says it counts towards."),
+        "note": nullable(string()),
+        "has_evidence": boolean("Whether an evidence file was uploaded (on the website)."),
+        "verified": boolean("Whether a setting lead of the person's organisation, or an admin, verified it."),
+        "verified_at": nullable(string(format="date-time")),
+    },
+    description="External CPD: what the person said about training done elsewhere. Null for other completions.",
+)
+
+LOG_EXTERNAL_CPD = obj(
+    {
+        "title": string("The training's title.", minLength=1, maxLength=200),
+        "provider": string("Who provided it.", minLength=1, maxLength=200),
+        "completed_on": string("The day it was completed: not in the future, not before 2000.", format="date"),
+        "cpd_hours": {"type": ["number", "string"], "description": "CPD hours in quarter hours, 0.25 to 100."},
+        "requirement_codes": array(string(), "Codes of active requirements it counts towards (optional)."),
+        "note": nullable(string("Anything the person's lead should know (optional).", maxLength=2000)),
+    },
+    optional=("requirement_codes", "note"),
+    description="External CPD to add to the caller's record.",
 )
 
 CERTIFICATE_FIELDS = {
@@ -603,6 +629,8 @@ SCHEMAS = {
     "CoursePage": page_of("Course"),
     "EnrolmentPage": page_of("Enrolment"),
     "CompletionPage": page_of("Completion"),
+    "ExternalActivity": EXTERNAL_ACTIVITY,
+    "LogExternalCpd": LOG_EXTERNAL_CPD,
     "CertificateStatus": CERTIFICATE_STATUS,
     "Uptake": UPTAKE,
     "MyCertificate": MY_CERTIFICATE,
@@ -838,6 +866,18 @@ def _learning_paths(paths: dict) -> None:
         description=(
             "Every completion: e-learning, session attendance, external CPD the caller logged "
             "(self_reported) and history imported from a previous system."
+        ),
+    ))
+    _route(paths, "/me/external-cpd", "post", operation(
+        "logMyExternalCpd", "Add external CPD to the caller's training record", tag="learning",
+        response=ref("Completion"), errors=(400, 422),
+        request_body=json_request(ref("LogExternalCpd"), "The training done elsewhere."),
+        ok="Not used: a new entry is always a 201.", created="Added to the record, self-reported.",
+        description=(
+            "Training done elsewhere (a local authority course, a conference, another provider's online "
+            "course), recorded as self-reported with source and delivery_mode external. It counts towards "
+            "the requirements named at once; a setting lead of the caller's organisation may verify it on "
+            "the website, where an evidence file can also be added. " + BODY_ERRORS
         ),
     ))
 

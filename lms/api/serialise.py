@@ -154,7 +154,19 @@ def enrolment(row: Enrolment) -> dict:
     }
 
 
-def completion(row: Completion, course_code: str | None) -> dict:
+def external_activity(row) -> dict:
+    """What a person said about external CPD (never the evidence file's name or path)."""
+    return {
+        "provider": row.provider,
+        "requirement_codes": list(row.requirement_codes or []),
+        "note": row.note,
+        "has_evidence": row.evidence_path is not None,
+        "verified": row.verified_at is not None,
+        "verified_at": iso_datetime(row.verified_at),
+    }
+
+
+def completion(row: Completion, course_code: str | None, external=None) -> dict:
     return {
         "id": row.id,
         "title": row.title,
@@ -165,6 +177,7 @@ def completion(row: Completion, course_code: str | None) -> dict:
         "score": row.score,
         "source": row.source,
         "self_reported": row.self_reported,
+        "external": external_activity(external) if external is not None else None,
     }
 
 

@@ -445,11 +445,14 @@ def test_my_completions_newest_first(client, team, courses, spec, secrets):
     sge = enrolment.completion_id
     assert body["items"] == [
         {"id": sge, "title": "Safeguarding Everyone", "course": "SGE", "delivery_mode": "elearning",
-         "completed_on": "2026-11-23", "cpd_hours": 2, "score": 100, "source": "elearning", "self_reported": False},
+         "completed_on": "2026-11-23", "cpd_hours": 2, "score": 100, "source": "elearning", "self_reported": False,
+         "external": None},
         {"id": cpd.id, "title": "Local authority briefing on neglect", "course": None, "delivery_mode": "external",
-         "completed_on": "2026-03-04", "cpd_hours": 1.5, "score": None, "source": "external", "self_reported": True},
+         "completed_on": "2026-03-04", "cpd_hours": 1.5, "score": None, "source": "external", "self_reported": True,
+         "external": None},
         {"id": old.id, "title": "Child Exploitation (old system)", "course": "CE", "delivery_mode": "imported",
-         "completed_on": "2019-06-30", "cpd_hours": 1, "score": None, "source": "imported", "self_reported": False},
+         "completed_on": "2019-06-30", "cpd_hours": 1, "score": None, "source": "imported", "self_reported": False,
+         "external": None},
     ]
 
 

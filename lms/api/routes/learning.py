@@ -5,6 +5,8 @@ setting lead or an admin enrolling someone else answers in the same shape).
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -22,6 +24,7 @@ from lms.core.time import utcnow
 from lms.elearning import services as elearning
 from lms.elearning.models import Enrolment
 from lms.extensions import db
+from lms.records import external
 from lms.records import services as records
 
 ENROLMENT_STATUSES = ("in-progress", "completed")
@@ -141,5 +144,56 @@ def my_completions():
     codes: dict[int, str] = {}
     if course_ids:
         codes = dict(db.session.execute(select(Course.id, Course.code).where(Course.id.in_(course_ids))).all())
-    page["items"] = [serialise.completion(row, codes.get(row.course_id)) for row in page["items"]]
+    details = external.external_by_completion(row.id for row in page["items"] if row.source == external.SOURCE)
+    page["items"] = [serialise.completion(row, codes.get(row.course_id), details.get(row.id)) for row in page["items"]]
     return jsonify(page)
+
+
+# --- external CPD ---------------------------------------------------------------------
+
+EXTERNAL_EXAMPLE = ('{"title": "DSL refresher", "provider": "County council", "completed_on": "2026-10-14", '
+                    '"cpd_hours": 3, "requirement_codes": ["dsl-annual-update"]}')
+
+
+def _iso_date_field(body: dict, name: str):
+    value = body.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise field_error(422, name, f"{name} must be a date written YYYY-MM-DD, for example 2026-10-14")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise field_error(422, name, f"{name} must be a real date written YYYY-MM-DD, for example 2026-10-14") from None
+
+
+@bp.post("/me/external-cpd")
+def log_my_external_cpd():
+    """Add external CPD to the caller's record (self-reported; no evidence file here)."""
+    me = caller()
+    body = json_object(EXTERNAL_EXAMPLE)
+    codes = body.get("requirement_codes", [])
+    if codes is None:
+        codes = []
+    if not isinstance(codes, list):
+        raise field_error(422, "requirement_codes", "requirement_codes must be a list of requirement codes")
+    for name in ("title", "provider", "note"):
+        if body.get(name) is not None and not isinstance(body[name], str):
+            raise field_error(422, name, f"{name} must be text")
+    values = external.ExternalValues(
+        title=body.get("title"),
+        provider=body.get("provider"),
+        completed_on=_iso_date_field(body, "completed_on"),
+        hours=body.get("cpd_hours"),
+        requirement_codes=codes,
+        note=body.get("note"),
+    )
+    try:
+        activity = external.log_external(me, values, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        raise field_error(422, error.field or "title", error.message) from None
+    db.session.commit()
+    response = jsonify(serialise.completion(activity.completion, None, activity))
+    response.status_code = 201
+    return response
