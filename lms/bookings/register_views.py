@@ -9,15 +9,16 @@ from __future__ import annotations
 import re
 
 import segno
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from lms.bookings import formatting, services
+from lms.bookings.access import managed_session
 from lms.bookings.models import ATTENDANCE_STATUSES, TrainingSession
 from lms.bookings.register_forms import hours_field, register_form, status_field
 from lms.core.auth import trainer_required
-from lms.core.errors import DomainError, Forbidden, NotFound
+from lms.core.errors import DomainError
 from lms.core.forms import apply_domain_error
 from lms.core.pdf import render_pdf
 from lms.core.time import as_utc, to_london, utcnow
@@ -37,14 +38,7 @@ def _actor():
 
 def _managed_session(session_id: int) -> TrainingSession:
     """The session, if the signed-in person may run it: 404 if there is none, 403 if not."""
-    try:
-        session = services.get_session(session_id)
-        services.check_may_manage(_actor(), session)
-    except NotFound:
-        abort(404)
-    except Forbidden:
-        abort(403)
-    return session
+    return managed_session(session_id, _actor())
 
 
 def _register_state(session: TrainingSession, now) -> str:

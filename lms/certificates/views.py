@@ -10,13 +10,13 @@ from sqlalchemy import func, or_, select
 from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.bookings import formatting
-from lms.bookings import services as bookings
+from lms.bookings.access import managed_session
 from lms.certificates import services
 from lms.certificates.forms import IssueForm, ReissueForm, RevokeForm, VerifyForm
 from lms.certificates.models import Certificate, display_code
 from lms.evaluations import services as evaluations
 from lms.core.auth import admin_required, login_required, trainer_required
-from lms.core.errors import DomainError, Forbidden, NotFound
+from lms.core.errors import DomainError, NotFound
 from lms.core.forms import apply_domain_error
 from lms.core.pagination import Page, clamp_page, page_href
 from lms.core.time import as_utc, london_today, to_london, utcnow
@@ -166,14 +166,7 @@ def verify_code(code: str):
 # --- a session's certificates, for its trainers ---------------------------------------------------
 
 def _managed_session(session_id: int):
-    try:
-        session = bookings.get_session(session_id)
-        bookings.check_may_manage(_actor(), session)
-    except NotFound:
-        abort(404)
-    except Forbidden:
-        abort(403)
-    return session
+    return managed_session(session_id, _actor())
 
 
 @bp.route("/manage/sessions/<int:session_id>/certificates", methods=["GET", "POST"])

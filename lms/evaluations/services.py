@@ -21,6 +21,7 @@ from lms.bookings.models import Booking, TrainingSession
 from lms.catalogue.models import Course
 from lms.certificates import services as certificates
 from lms.core.errors import DomainError, NotFound
+from lms.core.figures import percent
 from lms.extensions import db
 from lms.evaluations.models import CONFIDENCE, MAX_TEXT, SATISFACTION, SKILLS, Evaluation
 from lms.notifications import services as notifications
@@ -147,12 +148,6 @@ def ask_session(session: TrainingSession, completions: list[Completion], *, now:
 
 # --- summaries ------------------------------------------------------------------------------------
 
-def _percent(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(100) * part / whole).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-
-
 def _average(total: int, count: int) -> Decimal | None:
     if not count:
         return None
@@ -175,12 +170,12 @@ class Summary:
     @property
     def satisfaction_percent(self) -> Decimal | None:
         """Share satisfied or very satisfied."""
-        return _percent(self.satisfied, self.responses)
+        return percent(self.satisfied, self.responses)
 
     @property
     def skills_percent(self) -> Decimal | None:
         """Share whose knowledge and skills improved (a lot or a little)."""
-        return _percent(self.skills_improved, self.responses)
+        return percent(self.skills_improved, self.responses)
 
     @property
     def confidence_before(self) -> Decimal | None:
@@ -193,7 +188,7 @@ class Summary:
     @property
     def more_confident_percent(self) -> Decimal | None:
         """Share who rated their confidence higher after than before."""
-        return _percent(self.more_confident, self.responses)
+        return percent(self.more_confident, self.responses)
 
     def add(self, satisfaction: int, skills: str, count: int, before, after, more) -> None:
         self.responses += count

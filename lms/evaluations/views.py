@@ -11,10 +11,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.bookings import formatting
-from lms.bookings import services as bookings
+from lms.bookings.access import managed_session
 from lms.catalogue.models import Course
 from lms.core.auth import login_required, trainer_required
-from lms.core.errors import DomainError, Forbidden, NotFound
+from lms.core.errors import DomainError, NotFound
 from lms.core.forms import apply_domain_error, read_period
 from lms.core.time import london_today, utcnow
 from lms.evaluations import services
@@ -64,13 +64,7 @@ def evaluate(completion_id: int):
 @bp.get("/manage/sessions/<int:session_id>/evaluations")
 @trainer_required
 def session_summary(session_id: int):
-    try:
-        session = bookings.get_session(session_id)
-        bookings.check_may_manage(_actor(), session)
-    except NotFound:
-        abort(404)
-    except Forbidden:
-        abort(403)
+    session = managed_session(session_id, _actor())
     summary = services.summarise(services.Filters(training_session_id=session.id))
     return render_template(
         "evaluations/session.html", training_session=session, summary=summary,

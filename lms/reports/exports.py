@@ -53,19 +53,27 @@ def to_xlsx(result: Uptake, *, generated_at: datetime) -> bytes:
     sheet.column_dimensions["A"].width = 40
     sheet.column_dimensions["B"].width = 18
 
-    about = workbook.create_sheet("About this file")
     query = result.query
-    about.append(["From", query.start])
-    about.append(["To", query.end])
+    about = [("Grouped by", GROUPINGS[query.by]), ("Columns", PERIODS[query.period])]
+    about += [(bucket.key, f"{bucket.start:%d %b %Y} to {bucket.end:%d %b %Y}") for bucket in result.buckets]
+    about += [
+        ("Unique learners", "Distinct people with at least one completion; once per group and period"),
+        ("Completions", "Completed activities"),
+        ("Registrations", "Accounts created (by the organisation's sector, type or area now)"),
+    ]
+    return _finish(workbook, ("From", query.start), ("To", query.end), about, generated_at)
+
+
+def _finish(workbook, first: tuple, second: tuple, lines: list[tuple[str, str]], generated_at: datetime) -> bytes:
+    """Add the "About this file" sheet (the period, what the figures mean, when it was
+    downloaded) and return the workbook's bytes."""
+    about = workbook.create_sheet("About this file")
+    about.append(list(first))
+    about.append(list(second))
     for row in (1, 2):
         about.cell(row=row, column=2).number_format = "d mmm yyyy"
-    about.append(["Grouped by", GROUPINGS[query.by]])
-    about.append(["Columns", PERIODS[query.period]])
-    for bucket in result.buckets:
-        about.append([bucket.key, f"{bucket.start:%d %b %Y} to {bucket.end:%d %b %Y}"])
-    about.append(["Unique learners", "Distinct people with at least one completion; once per group and period"])
-    about.append(["Completions", "Completed activities"])
-    about.append(["Registrations", "Accounts created (by the organisation's sector, type or area now)"])
+    for label, text in lines:
+        about.append([label, text])
     about.append(["Downloaded at (UTC)", generated_at.replace(tzinfo=None, microsecond=0)])
     about.cell(row=about.max_row, column=2).number_format = "d mmm yyyy hh:mm"
     about.column_dimensions["A"].width = 22
@@ -117,17 +125,7 @@ def sessions_xlsx(report, *, generated_at: datetime) -> bytes:
             target.value = values[column - 1]
             target.data_type = "s"
     sheet.column_dimensions["B"].width = 45
-    about = workbook.create_sheet("About this file")
-    about.append(["Sessions held from", report.start])
-    about.append(["To", report.end])
-    for row in (1, 2):
-        about.cell(row=row, column=2).number_format = "d mmm yyyy"
-    about.append(["Fill rate", "Places taken (booked, attended, partly attended, no-show) as a share of places"])
-    about.append(["No-show rate", "No-shows as a share of the people marked on the register"])
-    about.append(["Downloaded at (UTC)", generated_at.replace(tzinfo=None, microsecond=0)])
-    about.cell(row=about.max_row, column=2).number_format = "d mmm yyyy hh:mm"
-    about.column_dimensions["A"].width = 22
-    about.column_dimensions["B"].width = 70
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return _finish(workbook, ("Sessions held from", report.start), ("To", report.end), [
+        ("Fill rate", "Places taken (booked, attended, partly attended, no-show) as a share of places"),
+        ("No-show rate", "No-shows as a share of the people marked on the register"),
+    ], generated_at)

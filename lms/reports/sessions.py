@@ -16,23 +16,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import case, func, select
 
 from lms.bookings.models import Booking, TrainingSession
 from lms.catalogue.models import Course
 from lms.core.errors import DomainError
+from lms.core.figures import percent
 from lms.extensions import db
 from lms.reports.services import london_start_utc
 
 TAKEN = ("booked", "attended", "partly-attended", "no-show")
-
-
-def _percent(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(100) * part / whole).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass
@@ -50,7 +45,7 @@ class CourseLine:
 
     @property
     def fill_rate(self) -> Decimal | None:
-        return _percent(self.taken, self.places)
+        return percent(self.taken, self.places)
 
     @property
     def marked(self) -> int:
@@ -58,7 +53,7 @@ class CourseLine:
 
     @property
     def no_show_rate(self) -> Decimal | None:
-        return _percent(self.no_shows, self.marked)
+        return percent(self.no_shows, self.marked)
 
     def add(self, other: "CourseLine") -> None:
         for name in ("sessions", "cancelled_sessions", "places", "taken", "attended", "partly", "no_shows",

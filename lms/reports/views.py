@@ -19,6 +19,13 @@ DOWNLOADS = {
 }
 
 
+def _download(body: bytes, kind: str, filename: str):
+    response = make_response(body)
+    response.headers["Content-Type"] = DOWNLOADS[kind]
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 @bp.get("/uptake")
 @trainer_required
 def uptake():
@@ -35,10 +42,7 @@ def uptake():
     download = request.args.get("format")
     if valid and download in DOWNLOADS:
         body = exports.to_csv(result) if download == "csv" else exports.to_xlsx(result, generated_at=now)
-        response = make_response(body)
-        response.headers["Content-Type"] = DOWNLOADS[download]
-        response.headers["Content-Disposition"] = f'attachment; filename="{exports.filename(result, download)}"'
-        return response
+        return _download(body, download, exports.filename(result, download))
     args = {**form.as_args(), "by": form.by.data, "period": form.period.data} if valid else {}
     measure = form.measure.data if form.measure.data in services.MEASURES else "unique-learners"
     return render_template(
@@ -67,12 +71,8 @@ def sessions():
     download = request.args.get("format")
     if valid and download in DOWNLOADS:
         body = exports.sessions_csv(report) if download == "csv" else exports.sessions_xlsx(report, generated_at=now)
-        response = make_response(body)
-        response.headers["Content-Type"] = DOWNLOADS[download]
         period = form.as_args()
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="sessions-{period["from"]}-to-{period["to"]}.{download}"')
-        return response
+        return _download(body, download, f"sessions-{period['from']}-to-{period['to']}.{download}")
     args = form.as_args() if valid else {}
     return render_template(
         "reports/sessions.html", form=form, report=report,
