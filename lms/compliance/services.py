@@ -313,6 +313,10 @@ _ALL_COUNT_COLUMNS = [*COUNT_COLUMNS.values(), "total_count"]
 _INSERT_COLUMNS = ["as_of", "scope", "scope_id", "requirement_id", *_ALL_COUNT_COLUMNS]
 _ORGANISATION_COLUMNS = [*_INSERT_COLUMNS, "sort_name", "overdue_share"]  # an organisation's rows add its sort keys
 ORGANISATION = "organisation"
+# One row of this scope (no group, no requirement, no people) keeps the day the counts hold
+# even when nobody is counted at all (every account closed, no requirement applying), so
+# changes after that are still counted rather than waiting for the nightly rebuild.
+DAY = "day"
 GROUP_SCOPES = ("sector", "type", "area")  # ComplianceCount.scope of the groups, and Organisation's columns
 _STALE = "compliance_count_stale"  # session.info: organisations to count again
 _REGROUP = "compliance_count_regroup"  # session.info: every group (or every count) to count again
@@ -381,15 +385,20 @@ def _group_counts_query(as_of: date, scope: str, group_ids: set | None):
 
 
 def counted_day() -> date | None:
-    """The day the counts hold, or None before the first rebuild (one statement)."""
-    return db.session.scalar(select(ComplianceCount.as_of).limit(1))
+    """The day the counts hold, or None before the first rebuild (one statement: the
+    day row, or any row counted before the day row was kept)."""
+    day_row = select(ComplianceCount.as_of).where(ComplianceCount.scope == DAY).limit(1).scalar_subquery()
+    any_row = select(ComplianceCount.as_of).limit(1).scalar_subquery()
+    return db.session.scalar(select(func.coalesce(day_row, any_row)))
 
 
 def rebuild_counts(as_of: date) -> None:
     """Count everything again, for `as_of`: the organisations from the status table, then
-    the groups from the organisations (six statements, with the DELETE)."""
+    the groups from the organisations (seven statements, with the DELETE and the day row)."""
     _lock_everything()
     db.session.execute(delete(ComplianceCount))
+    db.session.add(ComplianceCount(as_of=as_of, scope=DAY, scope_id=None, requirement_id=None,
+                                   **{column: 0 for column in _ALL_COUNT_COLUMNS}))
     for query in organisation_counts_query(as_of):
         db.session.execute(insert(ComplianceCount).from_select(_ORGANISATION_COLUMNS, query))
     for scope in GROUP_SCOPES:

@@ -55,7 +55,9 @@ def kept_counts(as_of: date = TODAY) -> dict[tuple, dict[str, int]]:
     inactive = set(db.session.scalars(select(Requirement.id).where(Requirement.active.is_(False))))
     names = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
     result: dict[tuple, dict[str, int]] = {}
-    for row in db.session.scalars(select(ComplianceCount)):
+    days = list(db.session.scalars(select(ComplianceCount).where(ComplianceCount.scope == services.DAY)))
+    assert [(d.as_of, d.scope_id, d.requirement_id, d.total_count) for d in days] == [(as_of, None, None, 0)]
+    for row in db.session.scalars(select(ComplianceCount).where(ComplianceCount.scope != services.DAY)):
         assert row.as_of == as_of
         numbers = {status: getattr(row, column) for status, column in services.COUNT_COLUMNS.items()}
         assert row.total_count == sum(numbers.values()) > 0
@@ -105,6 +107,24 @@ def test_nothing_is_kept_before_the_first_rebuild():
     assert queries.overview_groups(as_of=date(2026, 11, 24), counted=True)["sector"] == []
     assert queries.overview(as_of=date(2026, 11, 24))[0]["sector"]
     assert_counts_fresh()
+
+
+def test_counts_still_follow_after_everyone_counted_is_gone():
+    """Once every counted account is closed no count row is left; the day row still says
+    which day the counts hold, so reopening an account counts it at once (found by the
+    property test below)."""
+    school, _, _ = _schools()
+    teacher = factories.user(organisation=school, roles=("teacher",), role_start=date(2019, 9, 1))
+    admin = factories.user(admin=True, roles=("other",))
+    services.rebuild_status_table(now=NOW)
+    db.session.commit()
+    admin_services.close_account(admin, teacher, now=NOW)
+    db.session.commit()
+    assert kept_counts() == {} and services.counted_day() == TODAY
+    admin_services.reopen_account(admin, teacher, now=NOW)
+    db.session.commit()
+    assert_counts_fresh()
+    assert kept_counts()[("organisation", school.id, None)] == {engine.OVERDUE: 2}
 
 
 def test_counts_follow_every_kind_of_change():
