@@ -38,7 +38,10 @@ class Completion(db.Model):
     __table_args__ = (
         UniqueConstraint("source", "source_ref", name="uq_completion_source_ref"),
         Index("ix_completion_user_completed_on", "user_id", "completed_on"),
-        Index("ix_completion_completed_on", "completed_on"),
+        # Reports read a period of completions by date and group them by sector, organisation,
+        # course or delivery mode, counting distinct people: every column they need is in
+        # this index, so a report never reads the table itself.
+        Index("ix_completion_report", "completed_on", "sector_id", "organisation_id", "course_id", "delivery_mode", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
