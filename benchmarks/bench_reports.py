@@ -1,0 +1,139 @@
+"""Uptake report benchmark: the report page and its API at a large size.
+
+    python benchmarks/bench_reports.py                      # size M SQLite file, generated if missing
+    python benchmarks/bench_reports.py --size S
+    python benchmarks/bench_reports.py --database postgresql://postgres@127.0.0.1:5432/lms_bench_{size}
+
+--database may hold "{size}" (default sqlite:///benchmarks/output/{size}.sqlite, the file
+bench_pages.py uses). A missing or empty database is generated first (generate.py).
+
+The app runs in this process; the Flask test client signs in as an admin. After a warm-up
+each report is requested --requests times. For each: the median milliseconds, the median
+as a multiple of /health's median in the same run, the milliseconds spent in SQL, and the
+SQL statements per request, which must not change from one request to the next (requests
+that renewed the signed-in session, once a minute, are left out of that count, as in
+bench_pages.py).
+
+Exit status: 0 when every report answered 200 with a fixed statement count (and, with
+--limit, within that many times /health); 1 when not; 2 when the run could not be made.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_pages import DEFAULT_DATABASE, TOUCH_PATTERN, RunError, prepare_database  # noqa: E402
+from common import database_url, describe_url, make_app, median, print_table  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
+
+
+def reports(today: date) -> list[tuple[str, str]]:
+    year = today.year if today.month >= 4 else today.year - 1
+    this_year = f"from={year}-04-01&to={today.isoformat()}"
+    three_years = f"from={year - 2}-04-01&to={today.isoformat()}"
+    return [
+        ("/health", "/health"),
+        ("This year by sector, quarters", f"/reports/uptake?{this_year}&by=sector&period=quarter"),
+        ("This year by organisation type", f"/reports/uptake?{this_year}&by=organisation-type&period=quarter"),
+        ("Three years by course, years", f"/reports/uptake?{three_years}&by=course&period=year"),
+        ("Three years by area, quarters", f"/reports/uptake?{three_years}&by=area&period=quarter"),
+        ("API: this year by sector", f"/api/v1/reports/uptake?{this_year}&by=sector&period=quarter"),
+        ("CSV: three years by sector", f"/reports/uptake?{three_years}&by=sector&period=quarter&format=csv"),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", default="M")
+    parser.add_argument("--database", default=DEFAULT_DATABASE)
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--limit", type=float, help="fail a report slower than this many times /health")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args(argv)
+
+    url = database_url(args.database.replace("{size}", args.size.lower()))
+    try:
+        counts = prepare_database(args.size, url, regenerate=False, seed=args.seed)
+    except RunError as error:
+        print(f"Cannot run: {error}", file=sys.stderr)
+        return 2
+    print(f"{describe_url(url)}: {counts['people']:,} people, {counts['completions']:,} completions")
+
+    app = make_app(url)
+    from lms.accounts import services as accounts
+    from lms.accounts.models import User
+    from lms.api.services import create_token
+    from lms.core.time import london_today, utcnow
+    from lms.extensions import db
+
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.is_admin.is_(True)).limit(1))
+        if admin is None:
+            admin = User(email="reports-admin@bench.example", full_name="Reports Admin", password_hash="x",
+                         is_admin=True, email_confirmed_at=utcnow(), created_at=utcnow())
+            db.session.add(admin)
+            db.session.flush()
+        session_token = accounts.start_session(admin, now=utcnow())
+        api_token, _ = create_token(admin, name="bench", now=utcnow())
+        db.session.commit()
+        engine = db.engine
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_token
+        session["_fresh"] = True
+
+    today = london_today(datetime.now(timezone.utc))
+    rows, health, failed = [], None, False
+    for label, path in reports(today):
+        headers = {"Authorization": f"Bearer {api_token}"} if path.startswith("/api/") else {}
+        timings, sql_ms, counts_seen = [], [], set()
+        for index in range(args.requests + 2):
+            statements, seconds, renewed = [0], [0.0], [False]
+
+            def before(conn, cursor, statement, parameters, context, executemany):
+                statements[0] += 1
+                renewed[0] |= bool(TOUCH_PATTERN.match(statement))
+                context._bench_started = time.perf_counter()
+
+            def after(conn, cursor, statement, parameters, context, executemany):
+                seconds[0] += time.perf_counter() - context._bench_started
+
+            event.listen(engine, "before_cursor_execute", before)
+            event.listen(engine, "after_cursor_execute", after)
+            started = time.perf_counter()
+            response = client.get(path, headers=headers)
+            elapsed = time.perf_counter() - started
+            event.remove(engine, "before_cursor_execute", before)
+            event.remove(engine, "after_cursor_execute", after)
+            if response.status_code != 200:
+                print(f"GET {path} answered {response.status_code}", file=sys.stderr)
+                return 2
+            if index >= 2:
+                timings.append(elapsed * 1000)
+                sql_ms.append(seconds[0] * 1000)
+                if not renewed[0]:  # a session renewal (once a minute) adds statements to any page
+                    counts_seen.add(statements[0])
+        ms = median(timings)
+        if label == "/health":
+            health = ms
+        ratio = ms / health
+        fixed = len(counts_seen) == 1
+        over = args.limit is not None and label != "/health" and ratio > args.limit
+        failed |= (not fixed) or over
+        rows.append([label, f"{ms:.1f}", f"{ratio:.0f}x", f"{median(sql_ms):.1f}",
+                     ", ".join(str(c) for c in sorted(counts_seen)) + ("" if fixed else " VARIES"),
+                     "OVER" if over else ""])
+    print()
+    print_table(["Report", "Median ms", "x /health", "SQL ms", "Statements", ""], rows)
+    print(f"\n{'FAIL' if failed else 'PASS'}: statement counts {'vary' if failed else 'fixed'}"
+          + (f"; limit {args.limit}x /health" if args.limit else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
