@@ -88,12 +88,11 @@ def sessions_report(start: date, end: date) -> SessionsReport:
     ):
         lines[course_id] = CourseLine(code, title, sessions=int(sessions or 0), cancelled_sessions=int(cancelled_count or 0),
                                       places=int(places or 0))
-    late = (Booking.status == "cancelled") & (Booking.ended_reason == "late-cancelled")
-    for course_id, status, is_late, number in db.session.execute(
-        select(TrainingSession.course_id, Booking.status, case((late, 1), else_=0), func.count())
+    for course_id, status, ended_reason, number in db.session.execute(
+        select(TrainingSession.course_id, Booking.status, Booking.ended_reason, func.count())
         .join(TrainingSession, TrainingSession.id == Booking.session_id)
         .where(*held, TrainingSession.status != "cancelled")
-        .group_by(TrainingSession.course_id, Booking.status, case((late, 1), else_=0))
+        .group_by(TrainingSession.course_id, Booking.status, Booking.ended_reason)
     ):
         line = lines.get(course_id)
         if line is None:
@@ -106,7 +105,7 @@ def sessions_report(start: date, end: date) -> SessionsReport:
             line.partly += number
         elif status == "no-show":
             line.no_shows += number
-        if is_late:
+        elif status == "cancelled" and ended_reason == "late-cancelled":
             line.late_cancellations += number
     report = SessionsReport(start, end, lines=sorted(lines.values(), key=lambda line: (line.title.lower(), line.code)))
     for line in report.lines:
