@@ -50,6 +50,7 @@ from common import (  # noqa: E402
     create_postgres_database,
     database_url,
     describe_url,
+    drop_postgres_database,
     is_sqlite,
     make_app,
     median,
@@ -201,8 +202,16 @@ def prepare_database(size_name: str, url: str, *, regenerate: bool, seed: int) -
     print(f"Generating size {size.name} ({size.people:,} people, {size.records:,} completions) "
           f"into {describe_url(url)}")
     started = time.perf_counter()
-    ctx = generate.generate(url, size, seed=seed, chunk=5000, fresh=False,
-                            now=datetime.now(timezone.utc).replace(microsecond=0))
+    try:
+        ctx = generate.generate(url, size, seed=seed, chunk=5000, fresh=False,
+                                now=datetime.now(timezone.utc).replace(microsecond=0))
+    except BaseException:
+        # Half-generated data would pass for generated data next time: remove it.
+        if is_sqlite(url):
+            remove_sqlite_file(url)
+        else:
+            drop_postgres_database(url)
+        raise
     generate.print_summary(ctx, time.perf_counter() - started)
     print()
     counts = _counts(url)

@@ -195,6 +195,19 @@ class Context:
         processor first (aware datetimes to naive UTC, JSON), as an INSERT would."""
         dialect = self.connection.dialect
         names = list(rows[0])
+        # COPY skips the models' Python-side defaults that an INSERT would apply, so
+        # give each missing column its scalar default here, and refuse a missing
+        # NOT NULL column the database could not fill either.
+        defaults = {}
+        for column in table.columns:
+            if column.name in rows[0] or column.server_default is not None or column.autoincrement is True:
+                continue
+            if column.default is not None and column.default.is_scalar:
+                defaults[column.name] = column.default.arg
+            elif not column.nullable and not column.primary_key:
+                raise ValueError(f"{table.name}.{column.name} is NOT NULL with no scalar default: "
+                                 "the generator must give it a value")
+        names += list(defaults)
         processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
         quote = dialect.identifier_preparer.quote
         if not self.connection.in_transaction():
@@ -202,8 +215,9 @@ class Context:
         with self.connection.connection.driver_connection.cursor() as cursor:
             with cursor.copy(f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row([row[name] if process is None else process(row[name])
-                                    for name, process in zip(names, processors, strict=True)])
+                    values = [row[name] if name in row else defaults[name] for name in names]
+                    copy.write_row([value if process is None else process(value)
+                                    for value, process in zip(values, processors, strict=True)])
 
     def commit(self) -> None:
         self.connection.commit()
