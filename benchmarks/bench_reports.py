@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_pages import DEFAULT_DATABASE, TOUCH_PATTERN, RunError, prepare_database  # noqa: E402
-from common import database_url, describe_url, make_app, median, print_table  # noqa: E402
-from sqlalchemy import event, select  # noqa: E402
+from bench_pages import DEFAULT_DATABASE, RunError, prepare_database  # noqa: E402
+from common import database_url, describe_url, make_app, print_table, time_get  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 
 def reports(today: date) -> list[tuple[str, str]]:
@@ -91,42 +90,18 @@ def main(argv: list[str] | None = None) -> int:
     rows, health, failed = [], None, False
     for label, path in reports(today):
         headers = {"Authorization": f"Bearer {api_token}"} if path.startswith("/api/") else {}
-        timings, sql_ms, counts_seen = [], [], set()
-        for index in range(args.requests + 2):
-            statements, seconds, renewed = [0], [0.0], [False]
-
-            def before(conn, cursor, statement, parameters, context, executemany):
-                statements[0] += 1
-                renewed[0] |= bool(TOUCH_PATTERN.match(statement))
-                context._bench_started = time.perf_counter()
-
-            def after(conn, cursor, statement, parameters, context, executemany):
-                seconds[0] += time.perf_counter() - context._bench_started
-
-            event.listen(engine, "before_cursor_execute", before)
-            event.listen(engine, "after_cursor_execute", after)
-            started = time.perf_counter()
-            response = client.get(path, headers=headers)
-            elapsed = time.perf_counter() - started
-            event.remove(engine, "before_cursor_execute", before)
-            event.remove(engine, "after_cursor_execute", after)
-            if response.status_code != 200:
-                print(f"GET {path} answered {response.status_code}", file=sys.stderr)
-                return 2
-            if index >= 2:
-                timings.append(elapsed * 1000)
-                sql_ms.append(seconds[0] * 1000)
-                if not renewed[0]:  # a session renewal (once a minute) adds statements to any page
-                    counts_seen.add(statements[0])
-        ms = median(timings)
+        try:
+            timed = time_get(client, engine, path, requests=args.requests, headers=headers)
+        except SystemExit as error:
+            print(error, file=sys.stderr)
+            return 2
         if label == "/health":
-            health = ms
-        ratio = ms / health
-        fixed = len(counts_seen) == 1
+            health = timed.ms
+        ratio = timed.ms / health
         over = args.limit is not None and label != "/health" and ratio > args.limit
-        failed |= (not fixed) or over
-        rows.append([label, f"{ms:.1f}", f"{ratio:.0f}x", f"{median(sql_ms):.1f}",
-                     ", ".join(str(c) for c in sorted(counts_seen)) + ("" if fixed else " VARIES"),
+        failed |= (not timed.fixed) or over
+        rows.append([label, f"{timed.ms:.1f}", f"{ratio:.0f}x", f"{timed.sql_ms:.1f}",
+                     ", ".join(str(c) for c in sorted(timed.counts)) + ("" if timed.fixed else " VARIES"),
                      "OVER" if over else ""])
     print()
     print_table(["Report", "Median ms", "x /health", "SQL ms", "Statements", ""], rows)

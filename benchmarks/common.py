@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import signal
 import socket
 import statistics
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +23,7 @@ OUTPUT_DIR = REPO_ROOT / "benchmarks" / "output"
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 
@@ -163,6 +165,57 @@ class Stopwatch:
 def median(values) -> float:
     values = list(values)
     return statistics.median(values) if values else float("nan")
+
+
+@dataclass
+class Timed:
+    """GETs of one path: median milliseconds overall and in SQL, and the statement counts
+    seen in requests that did not renew the signed-in session."""
+
+    ms: float
+    sql_ms: float
+    counts: set[int]
+
+    @property
+    def fixed(self) -> bool:
+        return len(self.counts) == 1
+
+
+# Once a minute the app renews the signed-in session on whatever request comes next
+# (an UPDATE of user_session): two more statements whatever the page.
+SESSION_RENEWAL = re.compile(r"^\s*UPDATE\s+\"?user_session\"?\s", re.IGNORECASE)
+
+
+def time_get(client, engine, path: str, *, requests: int, warm_up: int = 2, headers: dict | None = None) -> Timed:
+    """GET `path` warm_up + requests times with a Flask test client; raise SystemExit if it
+    ever answers other than 200."""
+    timings, sql_ms, counts = [], [], set()
+    for index in range(warm_up + requests):
+        statements, seconds, renewed = [0], [0.0], [False]
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            statements[0] += 1
+            renewed[0] |= bool(SESSION_RENEWAL.match(statement))
+            context._bench_started = time.perf_counter()
+
+        def after(conn, cursor, statement, parameters, context, executemany):
+            seconds[0] += time.perf_counter() - context._bench_started
+
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
+        started = time.perf_counter()
+        response = client.get(path, headers=headers or {})
+        elapsed = time.perf_counter() - started
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {path} answered {response.status_code}")
+        if index >= warm_up:
+            timings.append(elapsed * 1000)
+            sql_ms.append(seconds[0] * 1000)
+            if not renewed[0]:
+                counts.add(statements[0])
+    return Timed(median(timings), median(sql_ms), counts)
 
 
 def print_table(headers: list[str], rows: list[list], *, out=None) -> None:
