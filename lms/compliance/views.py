@@ -21,7 +21,7 @@ from wtforms import SelectChoice
 from lms.accounts.models import SettingLead, User
 from lms.accounts.services import led_organisation_ids
 from lms.audit import services as audit
-from lms.compliance import engine, exports, queries
+from lms.compliance import engine, exports, overview_exports, queries
 from lms.compliance.forms import AsOfForm, ChooseOrganisationForm, MatrixFilterForm, OverviewFilterForm
 from lms.compliance.models import Requirement
 from lms.core.auth import admin_required, setting_lead_required
@@ -31,6 +31,7 @@ from lms.extensions import db
 from lms.organisations.models import JobRole, Organisation
 from lms.organisations.services import organisation_choices
 from lms.records.services import list_completions
+from lms.reports.views import _download as download_response
 
 bp = Blueprint("compliance", __name__, template_folder="templates")
 
@@ -396,9 +397,20 @@ def person(user_id: int):
 
 # --- the admin overview ---------------------------------------------------------------
 
-@bp.get("/admin/compliance")
-@admin_required
-def overview():
+@dataclass
+class OverviewState:
+    """What the URL asks the overview (and its downloads) to count."""
+
+    form: OverviewFilterForm
+    requirement: Requirement | None
+    sort: str
+    as_of: date
+    args: dict  # the requirement and date, for links that keep them (not the sort or page)
+
+
+def _overview_state() -> OverviewState:
+    """The filter form, the requirement and the date from the URL. An unknown
+    requirement or sort is dropped, not an error; only a date that is not real is one."""
     form = OverviewFilterForm(request.args)
     form.validate()
     as_of, asked = _as_of(form)
@@ -412,15 +424,23 @@ def overview():
     form.requirement.data = requirement.code if requirement else ""
     sort = form.sort.data if form.sort.data in queries.ORGANISATION_SORTS else "overdue"
     form.sort.data = sort if sort != "overdue" else ""
-    requirement_id = requirement.id if requirement else None
-    groups, page = queries.overview(
-        as_of=as_of, requirement_id=requirement_id, sort=sort, page=_page_number(), per_page=ORGANISATIONS_PER_PAGE,
-    )
     args = {"requirement": requirement.code if requirement else None, "as_of": _iso(asked)}
     args = {key: value for key, value in args.items() if value}
+    return OverviewState(form, requirement, sort, as_of, args)
+
+
+@bp.get("/admin/compliance")
+@admin_required
+def overview():
+    state = _overview_state()
+    requirement, sort, args = state.requirement, state.sort, state.args
+    groups, page = queries.overview(
+        as_of=state.as_of, requirement_id=requirement.id if requirement else None, sort=sort, page=_page_number(),
+        per_page=ORGANISATIONS_PER_PAGE,
+    )
     return render_template(
         "compliance/overview.html",
-        form=form,
+        form=state.form,
         requirement=requirement,
         groups=groups,
         group_titles={key: title for key, (title, _) in queries.OVERVIEW_GROUPS.items()},
@@ -428,12 +448,43 @@ def overview():
         page=page,
         sort=sort,
         args=args,
-        as_of=as_of,
+        as_of=state.as_of,
         today=london_today(utcnow()),
         statuses=OVERVIEW_STATUSES,
         labels=queries.STATUS_LABELS,
         count_rows=_count_rows(args),
     )
+
+
+@bp.get("/admin/compliance/export.<extension>")
+@admin_required
+def overview_export(extension: str):
+    """Every row of the overview (the groups and all the organisations, not one page) as
+    CSV or XLSX, for the page's requirement and date; written to the audit log."""
+    if extension not in overview_exports.FORMATS:
+        abort(404)
+    state = _overview_state()
+    if state.form.errors:  # back to the page, which shows the error
+        return redirect(url_for(".overview", **request.args.to_dict(flat=False)))
+    now = utcnow()
+    report = overview_exports.gather(as_of=state.as_of, requirement=state.requirement)
+    if extension == "csv":
+        body = overview_exports.to_csv(report)
+    else:
+        body = overview_exports.to_xlsx(report, generated_at=now)
+    requirement_name = state.requirement.name if state.requirement else "all requirements"
+    audit.record(
+        _actor(), "compliance.overview_export", now=now,
+        summary=(f"Downloaded the partnership's training compliance ({requirement_name}, "
+                 f"{report.organisations} organisation{'s' if report.organisations != 1 else ''}) as {extension.upper()}"),
+        after={
+            "format": extension, "as_of": state.as_of,
+            "requirement": state.requirement.code if state.requirement else None,
+            "rows": len(report.rows), "organisations": report.organisations,
+        },
+    )
+    db.session.commit()
+    return download_response(body, extension, overview_exports.filename(report, extension))
 
 
 OVERVIEW_STATUSES = [engine.CURRENT, engine.DUE_SOON, engine.OVERDUE, engine.NOT_YET_DUE]
