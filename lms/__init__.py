@@ -75,9 +75,10 @@ def _blueprints():
     from lms.certificates.views import bp as certificates
     from lms.evaluations.views import bp as evaluations
     from lms.reports.views import bp as reports
+    from lms.portfolio.views import bp as portfolio
 
     return [home, accounts, organisations, admin, licences, audit, notifications, catalogue, elearning, api, api_tokens, staff_learning, compliance, requirements_admin, records_import, external_cpd,
-            bookings, session_calendar, sessions_admin, registers, charges, courses_admin, certificates, evaluations, reports]
+            bookings, session_calendar, sessions_admin, registers, charges, courses_admin, certificates, evaluations, reports, portfolio]
 
 
 def _sqlite_waits_for_writers(app: Flask) -> None:

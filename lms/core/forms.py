@@ -93,10 +93,11 @@ def financial_quarter_start(today: date) -> date:
     return date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
 
 
-def read_period(args, today: date) -> tuple[PeriodForm, bool]:
-    """The period in the query string (`from`, `to`), checked; this financial quarter so far
-    when neither is given. Returns the form (to show, with any errors) and whether it is valid."""
+def read_period(args, today: date, default_start=financial_quarter_start) -> tuple[PeriodForm, bool]:
+    """The period in the query string (`from`, `to`), checked; from default_start(today)
+    (this financial quarter) to today when neither is given. Returns the form (to show,
+    with any errors) and whether it is valid."""
     if any(args.getlist(name) for name in ("from", "to")):
         form = PeriodForm(formdata=args)
         return form, form.validate()
-    return PeriodForm(formdata=None, data={"start": financial_quarter_start(today), "end": today}), True
+    return PeriodForm(formdata=None, data={"start": default_start(today), "end": today}), True

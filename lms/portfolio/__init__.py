@@ -1,0 +1,1 @@
+"""CPD portfolios and setting evidence packs (PDF) from the training record."""
