@@ -20,7 +20,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from lms.compliance.queries import Matrix
-from lms.core.spreadsheets import safe_text
+from lms.core.downloads import slug
+from lms.core.spreadsheets import finish_workbook, safe_text, write_text
 
 def header(matrix: Matrix) -> list[str]:
     columns = ["Name", "Email address", "Job roles"]
@@ -82,34 +83,21 @@ def to_xlsx(matrix: Matrix, *, generated_at: datetime, filters: list[tuple[str, 
         for column, value in enumerate(values, start=1):
             target = sheet.cell(row=row_number, column=column)
             if isinstance(value, str):
-                # Set as text explicitly: openpyxl would store "=..." as a formula.
-                target.value = value
-                target.data_type = "s"
+                write_text(target, value)
             elif isinstance(value, date):
                 target.number_format = "d mmm yyyy"
     for column, title in enumerate(titles, start=1):
         width = 14 if title.endswith(": due date") else max(14, min(len(title) + 2, 40))
         sheet.column_dimensions[get_column_letter(column)].width = width
 
-    about = workbook.create_sheet("About this file")
-    about.append(["Organisation", matrix.organisation.name])
-    about.append(["Statuses as of", matrix.as_of])
-    about.cell(row=2, column=2).number_format = "d mmm yyyy"
-    about.append(["People", len(matrix.rows)])
-    for label, value in filters:
-        about.append([f"Filter: {label}", value])
-        about.cell(row=about.max_row, column=2).data_type = "s"
-    about.append(["Downloaded at (UTC)", generated_at.replace(tzinfo=None, microsecond=0)])
-    about.cell(row=about.max_row, column=2).number_format = "d mmm yyyy hh:mm"
-    about.column_dimensions["A"].width = 24
-    about.column_dimensions["B"].width = 40
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return finish_workbook(workbook, [
+        ("Organisation", matrix.organisation.name),
+        ("Statuses as of", matrix.as_of),
+        ("People", len(matrix.rows)),
+        *((f"Filter: {label}", value) for label, value in filters),
+    ], generated_at=generated_at, widths=(24, 40))
 
 
 def filename(matrix: Matrix, extension: str) -> str:
     """compliance-hillside-primary-school-2026-06-11.csv"""
-    slug = re.sub(r"[^a-z0-9]+", "-", matrix.organisation.name.lower()).strip("-")[:60].strip("-") or "organisation"
-    return f"compliance-{slug}-{matrix.as_of.isoformat()}.{extension}"
+    return f"compliance-{slug(matrix.organisation.name, default='organisation')}-{matrix.as_of.isoformat()}.{extension}"

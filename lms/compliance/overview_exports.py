@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -27,7 +26,8 @@ from sqlalchemy import func, select
 
 from lms.compliance import engine, queries
 from lms.compliance.models import Requirement
-from lms.core.spreadsheets import FORMULA_START, safe_text
+from lms.core.downloads import slug
+from lms.core.spreadsheets import finish_workbook, safe_text, write_text
 from lms.extensions import db
 from lms.organisations.models import Organisation
 
@@ -87,16 +87,6 @@ def to_csv(report: OverviewExport) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _text(cell, value: str) -> None:
-    """Write `value` as text, never a formula: typed as a string (openpyxl would store
-    "=..." as a formula) and, when it starts like one, marked as quoted so a spreadsheet
-    keeps it text when the cell is edited."""
-    cell.value = value
-    cell.data_type = "s"
-    if value.startswith(FORMULA_START):
-        cell.quotePrefix = True
-
-
 def definitions(report: OverviewExport) -> list[tuple[str, str]]:
     """What the columns mean, for the "About this file" sheet (and the guide)."""
     if report.requirement is None:
@@ -128,34 +118,23 @@ def to_xlsx(report: OverviewExport, *, generated_at: datetime) -> bytes:
     for group, counts in report.rows:
         sheet.append([None, None, *_numbers(counts)])
         line = sheet.max_row
-        _text(sheet.cell(row=line, column=1), group)
-        _text(sheet.cell(row=line, column=2), counts.name)
+        write_text(sheet.cell(row=line, column=1), group)
+        write_text(sheet.cell(row=line, column=2), counts.name)
     sheet.column_dimensions["A"].width = 20
     sheet.column_dimensions["B"].width = 45
     for letter in "CDEFGH":
         sheet.column_dimensions[letter].width = 14
 
-    about = workbook.create_sheet("About this file")
-    about.append(["Statuses as of", report.as_of])
-    about.cell(row=1, column=2).number_format = "d mmm yyyy"
-    about.append(["Requirement", None])
-    _text(about.cell(row=2, column=2), report.requirement.name if report.requirement else "All requirements")
-    about.append(["Organisations", report.organisations])
-    for label, text in definitions(report):
-        about.append([label, None])
-        _text(about.cell(row=about.max_row, column=2), text)
-    about.append(["Downloaded at (UTC)", generated_at.replace(tzinfo=None, microsecond=0)])
-    about.cell(row=about.max_row, column=2).number_format = "d mmm yyyy hh:mm"
-    about.column_dimensions["A"].width = 22
-    about.column_dimensions["B"].width = 90
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return finish_workbook(workbook, [
+        ("Statuses as of", report.as_of),
+        ("Requirement", report.requirement.name if report.requirement else "All requirements"),
+        ("Organisations", report.organisations),
+        *definitions(report),
+    ], generated_at=generated_at, widths=(22, 90))
 
 
 def filename(report: OverviewExport, extension: str) -> str:
     """compliance-overview-2026-06-11.csv, or compliance-overview-dsl-role-training-2026-06-11.xlsx"""
-    code = re.sub(r"[^a-z0-9]+", "-", report.requirement.code.lower()).strip("-") if report.requirement else ""
+    code = slug(report.requirement.code, default="", limit=100) if report.requirement else ""
     requirement = f"-{code}" if code else ""
     return f"compliance-overview{requirement}-{report.as_of.isoformat()}.{extension}"

@@ -211,13 +211,20 @@ def training_needs(person: User, *, as_of: date) -> list[Need]:
     effective = rules.for_organisation(person.organisation_id)
     results = services.person_compliance(person, as_of=as_of, rules=rules)
     courses = courses_for_rules({item.requirement.code: effective[item.requirement.code] for item in results})
-    needs = [
+    return by_urgency([
         Need(item.requirement, effective[item.requirement.code], item.result, courses[item.requirement.code])
         for item in results
-    ]
-    order = {status: index for index, status in enumerate(URGENCY)}
-    needs.sort(key=lambda need: (order.get(need.status, len(order)), need.requirement.position, need.requirement.code))
-    return needs
+    ])
+
+
+_URGENCY_ORDER = {status: index for index, status in enumerate(URGENCY)}
+
+
+def by_urgency(needs: list[Need]) -> list[Need]:
+    """Most urgent first (overdue, due soon, not yet due, current), then in the
+    requirements' own order."""
+    return sorted(needs, key=lambda need: (_URGENCY_ORDER.get(need.status, len(_URGENCY_ORDER)),
+                                           need.requirement.position, need.requirement.code))
 
 
 # --- the staff matrix: the status table for one organisation -------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select
@@ -25,13 +25,13 @@ from lms.compliance import engine, exports, overview_exports, queries
 from lms.compliance.forms import AsOfForm, ChooseOrganisationForm, MatrixFilterForm, OverviewFilterForm
 from lms.compliance.models import Requirement
 from lms.core.auth import admin_required, setting_lead_required
+from lms.core.downloads import attachment
 from lms.core.time import london_today, utcnow
 from lms.core.urls import url_for_each
 from lms.extensions import db
 from lms.organisations.models import JobRole, Organisation
 from lms.organisations.services import organisation_choices
 from lms.records.services import list_completions
-from lms.reports.views import _download as download_response
 
 bp = Blueprint("compliance", __name__, template_folder="templates")
 
@@ -78,7 +78,7 @@ _LED_ORGANISATIONS = (
 )
 
 
-def _choose_organisation(endpoint: str):
+def choose_organisation(endpoint: str):
     """(organisation, None, led) for ?organisation= (or the only organisation a lead
     leads), or (None, a page asking which, led) when there is a choice to make; `led` is
     the ids of the organisations a lead leads (None for an admin). An organisation the
@@ -210,7 +210,7 @@ def _matrix_state(organisation: Organisation) -> MatrixState:
 @bp.get("/organisation/compliance")
 @setting_lead_required
 def matrix():
-    organisation, choice, led = _choose_organisation("compliance.matrix")
+    organisation, choice, led = choose_organisation("compliance.matrix")
     if organisation is None:
         return choice
     state = _matrix_state(organisation)
@@ -339,7 +339,7 @@ def _matrix_lines(table: queries.Matrix, as_of: str | None) -> list[tuple[str, s
 def export(extension: str):
     if extension not in ("csv", "xlsx"):
         abort(404)
-    organisation, _, _ = _choose_organisation("compliance.matrix")
+    organisation, _, _ = choose_organisation("compliance.matrix")
     if organisation is None:
         return redirect(url_for(".matrix"))
     state = _matrix_state(organisation)
@@ -352,10 +352,9 @@ def export(extension: str):
     now = utcnow()
     name = exports.filename(table, extension)
     if extension == "csv":
-        body, mimetype = exports.to_csv(table), "text/csv"
+        body = exports.to_csv(table)
     else:
         body = exports.to_xlsx(table, generated_at=now, filters=described)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     audit.record(
         _actor(), "compliance.export", target=organisation, now=now,
         summary=f"Downloaded the training compliance of {organisation.name} as {extension.upper()} ({len(table.rows)} people)",
@@ -366,7 +365,7 @@ def export(extension: str):
         },
     )
     db.session.commit()
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return attachment(body, extension, name)
 
 
 @bp.get("/organisation/compliance/<int:user_id>")
@@ -484,7 +483,7 @@ def overview_export(extension: str):
         },
     )
     db.session.commit()
-    return download_response(body, extension, overview_exports.filename(report, extension))
+    return attachment(body, extension, overview_exports.filename(report, extension))
 
 
 OVERVIEW_STATUSES = [engine.CURRENT, engine.DUE_SOON, engine.OVERDUE, engine.NOT_YET_DUE]

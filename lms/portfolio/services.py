@@ -253,7 +253,6 @@ def _needs(people: list[User], organisation_id: int, as_of: date) -> dict[int, l
     effective = rules.for_organisation(organisation_id)
     ids = [person.id for person in people]
     facts, roles = compliance.facts_for(ids), compliance.roles_for(ids)
-    order = {status: index for index, status in enumerate(queries.URGENCY)}
     result = {}
     for person in people:
         needs = []
@@ -261,8 +260,7 @@ def _needs(people: list[User], organisation_id: int, as_of: date) -> dict[int, l
             outcome = engine.evaluate(rule, facts.get(person.id, ()), roles.get(person.id, ()), as_of)
             if outcome.status != engine.NOT_APPLICABLE:
                 needs.append(queries.Need(rules.requirements[code], rule, outcome, []))
-        needs.sort(key=lambda need: (order.get(need.status, len(order)), need.requirement.position, need.requirement.code))
-        result[person.id] = needs
+        result[person.id] = queries.by_urgency(needs)
     return result
 
 

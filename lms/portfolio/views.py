@@ -8,18 +8,18 @@ written to the audit log.
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from lms.accounts.models import User
 from lms.accounts.services import led_organisation_ids
 from lms.audit import services as audit
 from lms.compliance import queries
-from lms.compliance.views import _choose_organisation as choose_organisation
+from lms.compliance.views import choose_organisation
 from lms.core.auth import setting_lead_required
+from lms.core.downloads import attachment, slug
 from lms.core.errors import DomainError
 from lms.core.forms import apply_domain_error, read_period
 from lms.core.pdf import render_pdf
@@ -32,15 +32,6 @@ bp = Blueprint("portfolio", __name__, template_folder="templates")
 
 def _actor() -> User:
     return current_user._get_current_object()
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "document"
-
-
-def _pdf_response(body: bytes, filename: str) -> Response:
-    return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def _period(today: date):
@@ -86,7 +77,7 @@ def _portfolio_page(person: User, *, own: bool, pdf: bool):
             after={"person_id": person.id, "from": start, "to": end, "entries": len(result.entries)},
         )
         db.session.commit()
-    return _pdf_response(body, f"cpd-portfolio-{_slug(person.full_name)}-{end.isoformat()}.pdf")
+    return attachment(body, "pdf", f"cpd-portfolio-{slug(person.full_name, default='person')}-{end.isoformat()}.pdf")
 
 
 def _render_portfolio(person: User, *, own: bool, form, result, today: date):
@@ -149,7 +140,8 @@ def _pack_page(*, pdf: bool):
             after={"from": start, "to": end, "people": pack.people, "entries": len(pack.entries)},
         )
         db.session.commit()
-        return _pdf_response(body, f"training-evidence-{_slug(organisation.name)}-{end.isoformat()}.pdf")
+        return attachment(body, "pdf",
+                          f"training-evidence-{slug(organisation.name, default='organisation')}-{end.isoformat()}.pdf")
     args = {"organisation": organisation.id, **(form.as_args() if pack is not None else {})}
     return render_template(
         "portfolio/pack.html", organisation=organisation, form=form, pack=pack, today=today,

@@ -9,7 +9,7 @@ from datetime import datetime
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from lms.core.spreadsheets import safe_text
+from lms.core.spreadsheets import finish_workbook, safe_text, write_text
 from lms.reports.services import GROUPINGS, MEASURES, PERIODS, Uptake
 
 
@@ -47,9 +47,7 @@ def to_xlsx(result: Uptake, *, generated_at: datetime) -> bytes:
     sheet.freeze_panes = "C2"
     for name, figure, numbers in lines(result):
         sheet.append([None, figure] + numbers)
-        target = sheet.cell(row=sheet.max_row, column=1)
-        target.value = name
-        target.data_type = "s"  # text, never a formula
+        write_text(sheet.cell(row=sheet.max_row, column=1), name)
     sheet.column_dimensions["A"].width = 40
     sheet.column_dimensions["B"].width = 18
 
@@ -61,26 +59,7 @@ def to_xlsx(result: Uptake, *, generated_at: datetime) -> bytes:
         ("Completions", "Completed activities"),
         ("Registrations", "Accounts created (by the organisation's sector, type or area now)"),
     ]
-    return _finish(workbook, ("From", query.start), ("To", query.end), about, generated_at)
-
-
-def _finish(workbook, first: tuple, second: tuple, lines: list[tuple[str, str]], generated_at: datetime) -> bytes:
-    """Add the "About this file" sheet (the period, what the figures mean, when it was
-    downloaded) and return the workbook's bytes."""
-    about = workbook.create_sheet("About this file")
-    about.append(list(first))
-    about.append(list(second))
-    for row in (1, 2):
-        about.cell(row=row, column=2).number_format = "d mmm yyyy"
-    for label, text in lines:
-        about.append([label, text])
-    about.append(["Downloaded at (UTC)", generated_at.replace(tzinfo=None, microsecond=0)])
-    about.cell(row=about.max_row, column=2).number_format = "d mmm yyyy hh:mm"
-    about.column_dimensions["A"].width = 22
-    about.column_dimensions["B"].width = 70
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return finish_workbook(workbook, [("From", query.start), ("To", query.end), *about], generated_at=generated_at)
 
 
 def filename(result: Uptake, extension: str) -> str:
@@ -121,11 +100,10 @@ def sessions_xlsx(report, *, generated_at: datetime) -> bytes:
     for values in session_lines(report):
         sheet.append([None, None] + [None if v is None else (float(v) if not isinstance(v, int) else v) for v in values[2:]])
         for column in (1, 2):
-            target = sheet.cell(row=sheet.max_row, column=column)
-            target.value = values[column - 1]
-            target.data_type = "s"
+            write_text(sheet.cell(row=sheet.max_row, column=column), values[column - 1])
     sheet.column_dimensions["B"].width = 45
-    return _finish(workbook, ("Sessions held from", report.start), ("To", report.end), [
+    return finish_workbook(workbook, [
+        ("Sessions held from", report.start), ("To", report.end),
         ("Fill rate", "Places taken (booked, attended, partly attended, no-show) as a share of places"),
         ("No-show rate", "No-shows as a share of the people marked on the register"),
-    ], generated_at)
+    ], generated_at=generated_at)

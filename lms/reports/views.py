@@ -1,9 +1,10 @@
 """The uptake report page, for trainers and admins, and its CSV and XLSX downloads."""
 from __future__ import annotations
 
-from flask import Blueprint, make_response, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 
 from lms.core.auth import trainer_required
+from lms.core.downloads import attachment
 from lms.core.errors import DomainError
 from lms.core.forms import apply_domain_error, read_period
 from lms.core.time import london_today, utcnow
@@ -13,17 +14,7 @@ from lms.reports.forms import uptake_form
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 
-DOWNLOADS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def _download(body: bytes, kind: str, filename: str):
-    response = make_response(body)
-    response.headers["Content-Type"] = DOWNLOADS[kind]
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+DOWNLOADS = ("csv", "xlsx")
 
 
 @bp.get("/uptake")
@@ -42,7 +33,7 @@ def uptake():
     download = request.args.get("format")
     if valid and download in DOWNLOADS:
         body = exports.to_csv(result) if download == "csv" else exports.to_xlsx(result, generated_at=now)
-        return _download(body, download, exports.filename(result, download))
+        return attachment(body, download, exports.filename(result, download))
     args = {**form.as_args(), "by": form.by.data, "period": form.period.data} if valid else {}
     measure = form.measure.data if form.measure.data in services.MEASURES else "unique-learners"
     return render_template(
@@ -72,7 +63,7 @@ def sessions():
     if valid and download in DOWNLOADS:
         body = exports.sessions_csv(report) if download == "csv" else exports.sessions_xlsx(report, generated_at=now)
         period = form.as_args()
-        return _download(body, download, f"sessions-{period['from']}-to-{period['to']}.{download}")
+        return attachment(body, download, f"sessions-{period['from']}-to-{period['to']}.{download}")
     args = form.as_args() if valid else {}
     return render_template(
         "reports/sessions.html", form=form, report=report,
