@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_pages import DEFAULT_DATABASE, RunError, prepare_database  # noqa: E402
-from common import database_url, describe_url, make_app, print_table, time_get  # noqa: E402
+from common import database_url, describe_url, make_app, print_table, signed_in_admin, time_get  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 
@@ -92,9 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{describe_url(url)}: {counts['people']:,} people, {counts['completions']:,} completions")
 
     app = make_app(url)
-    from lms.accounts import services as accounts
-    from lms.accounts.models import User
-    from lms.core.time import london_today, utcnow
+    from lms.core.time import london_today
     from lms.extensions import db
 
     today = london_today(datetime.now(timezone.utc))
@@ -104,19 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         except RunError as error:
             print(f"Cannot run: {error}", file=sys.stderr)
             return 2
-        admin = db.session.scalar(select(User).where(User.is_admin.is_(True)).limit(1))
-        if admin is None:
-            admin = User(email="portfolio-admin@bench.example", full_name="Portfolio Admin", password_hash="x",
-                         is_admin=True, email_confirmed_at=utcnow(), created_at=utcnow())
-            db.session.add(admin)
-            db.session.flush()
-        token = accounts.start_session(admin, now=utcnow())
-        db.session.commit()
-        engine = db.engine
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = token
-        session["_fresh"] = True
+    client, engine, _ = signed_in_admin(app, "portfolio-admin@bench.example", "Portfolio Admin")
 
     pdf_requests = max(3, args.requests // 4)
     measured = [

@@ -27,8 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_pages import DEFAULT_DATABASE, RunError, prepare_database  # noqa: E402
-from common import database_url, describe_url, make_app, print_table, time_get  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from common import database_url, describe_url, make_app, print_table, signed_in_admin, time_get  # noqa: E402
 
 
 def reports(today: date) -> list[tuple[str, str]]:
@@ -64,27 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{describe_url(url)}: {counts['people']:,} people, {counts['completions']:,} completions")
 
     app = make_app(url)
-    from lms.accounts import services as accounts
     from lms.accounts.models import User
     from lms.api.services import create_token
     from lms.core.time import london_today, utcnow
     from lms.extensions import db
 
+    client, engine, admin_id = signed_in_admin(app, "reports-admin@bench.example", "Reports Admin")
     with app.app_context():
-        admin = db.session.scalar(select(User).where(User.is_admin.is_(True)).limit(1))
-        if admin is None:
-            admin = User(email="reports-admin@bench.example", full_name="Reports Admin", password_hash="x",
-                         is_admin=True, email_confirmed_at=utcnow(), created_at=utcnow())
-            db.session.add(admin)
-            db.session.flush()
-        session_token = accounts.start_session(admin, now=utcnow())
-        api_token, _ = create_token(admin, name="bench", now=utcnow())
+        api_token, _ = create_token(db.session.get(User, admin_id), name="bench", now=utcnow())
         db.session.commit()
-        engine = db.engine
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_token
-        session["_fresh"] = True
 
     today = london_today(datetime.now(timezone.utc))
     rows, health, failed = [], None, False

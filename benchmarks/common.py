@@ -218,6 +218,34 @@ def time_get(client, engine, path: str, *, requests: int, warm_up: int = 2, head
     return Timed(median(timings), median(sql_ms), counts)
 
 
+def signed_in_admin(app, email: str, full_name: str):
+    """(a Flask test client signed in as an admin, the engine, the admin's id): the first
+    admin in the database, or a new one made with `email` and `full_name`."""
+    from sqlalchemy import select
+
+    from lms.accounts import services as accounts
+    from lms.accounts.models import User
+    from lms.core.time import utcnow
+    from lms.extensions import db
+
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.is_admin.is_(True)).limit(1))
+        if admin is None:
+            admin = User(email=email, full_name=full_name, password_hash="x", is_admin=True,
+                         email_confirmed_at=utcnow(), created_at=utcnow())
+            db.session.add(admin)
+            db.session.flush()
+        token = accounts.start_session(admin, now=utcnow())
+        admin_id = admin.id
+        db.session.commit()
+        engine = db.engine
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
+    return client, engine, admin_id
+
+
 def print_table(headers: list[str], rows: list[list], *, out=None) -> None:
     """A plain text table with right-aligned numbers."""
     out = out or sys.stdout
