@@ -49,36 +49,42 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     return app
 
 
-def _blueprints():
-    from lms.accounts.views import bp as accounts
-    from lms.admin.views import bp as admin
-    from lms.api import bp as api
-    from lms.api import tokens_bp as api_tokens
-    from lms.audit.views import bp as audit
-    from lms.catalogue.admin_views import bp as courses_admin
-    from lms.catalogue.views import bp as catalogue
-    from lms.compliance.views import bp as compliance
-    from lms.compliance.rules_views import bp as requirements_admin
-    from lms.elearning.views import bp as elearning
-    from lms.home.views import bp as home
-    from lms.licences.views import bp as licences
-    from lms.notifications.views import bp as notifications
-    from lms.organisations.views import bp as organisations
-    from lms.records.import_views import bp as records_import
-    from lms.records.external_views import bp as external_cpd
-    from lms.elearning.staff_views import bp as staff_learning
-    from lms.bookings.views import bp as bookings
-    from lms.bookings.manage_views import bp as sessions_admin
-    from lms.bookings.register_views import bp as registers
-    from lms.bookings.charges_views import bp as charges
-    from lms.bookings.calendar_views import bp as session_calendar
-    from lms.certificates.views import bp as certificates
-    from lms.evaluations.views import bp as evaluations
-    from lms.reports.views import bp as reports
-    from lms.portfolio.views import bp as portfolio
+# The features with pages, in the order their blueprints are registered. Each names a module
+# with one blueprint, `bp`; a big feature's blueprint nests its sub-features' blueprints.
+FEATURES = [
+    "lms.home.views",
+    "lms.accounts.views",
+    "lms.organisations.views",
+    "lms.admin.views",
+    "lms.licences.views",
+    "lms.audit.views",
+    "lms.notifications.views",
+    "lms.catalogue.views",
+    "lms.elearning.views",
+    "lms.api",
+    "lms.api.tokens",
+    "lms.elearning.staff_views",
+    "lms.compliance.views",
+    "lms.compliance.rules_views",
+    "lms.records.import_views",
+    "lms.records.external_views",
+    "lms.bookings.views",
+    "lms.bookings.calendar_views",
+    "lms.bookings.manage_views",
+    "lms.bookings.register_views",
+    "lms.bookings.charges_views",
+    "lms.catalogue.admin_views",
+    "lms.certificates.views",
+    "lms.evaluations.views",
+    "lms.reports.views",
+    "lms.portfolio.views",
+]
 
-    return [home, accounts, organisations, admin, licences, audit, notifications, catalogue, elearning, api, api_tokens, staff_learning, compliance, requirements_admin, records_import, external_cpd,
-            bookings, session_calendar, sessions_admin, registers, charges, courses_admin, certificates, evaluations, reports, portfolio]
+
+def _blueprints():
+    from importlib import import_module
+
+    return [import_module(name).bp for name in FEATURES]
 
 
 def _sqlite_waits_for_writers(app: Flask) -> None:

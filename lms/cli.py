@@ -90,7 +90,7 @@ def jobs_list_command():
 @click.argument("name")
 def jobs_run_command(name):
     """Run one job now (tests, or cron as a fallback)."""
-    from lms.scheduler import run_job
+    from lms.runner import run_job
 
     try:
         result = run_job(name)
@@ -102,7 +102,7 @@ def jobs_run_command(name):
 @lms_cli.command("scheduler")
 def scheduler_command():
     """Run the scheduler process (one per install)."""
-    from lms.scheduler import run_scheduler
+    from lms.runner import run_scheduler
 
     run_scheduler()
 

@@ -6,8 +6,11 @@ import secrets
 from flask import Blueprint, Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
+from werkzeug import exceptions as werkzeug_exceptions
 from werkzeug.exceptions import HTTPException
 
+from lms.core.errors import Forbidden as DomainForbidden
+from lms.core.errors import NotFound as DomainNotFound
 from lms.extensions import db
 
 health_bp = Blueprint("health", __name__)
@@ -79,6 +82,15 @@ def init_app(app: Flask) -> None:
             return response, error.code
         template = {403: "errors/403.html", 404: "errors/404.html"}.get(error.code, "errors/generic.html")
         return render_template(template, error=error), error.code
+
+    @app.errorhandler(DomainNotFound)
+    @app.errorhandler(DomainForbidden)
+    def domain_error(error):
+        """A service's NotFound or Forbidden that a view let through: nothing it flushed is
+        kept, and the person sees the 404 or 403 page (JSON under /api)."""
+        db.session.rollback()
+        return http_error(werkzeug_exceptions.NotFound() if isinstance(error, DomainNotFound)
+                          else werkzeug_exceptions.Forbidden())
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):

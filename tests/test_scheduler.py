@@ -16,13 +16,15 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
-from lms import scheduler
+from lms import runner as job_runner
+from lms.accounts.jobs import prune_security_records
 from lms.accounts.models import AccountToken, LoginAttempt, UserSession
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.notifications import services as notifications
 from lms.notifications.models import JobRun, OutboundEmail
-from lms.scheduler import JOBS, SchedulerAlreadyRunning, run_job, run_scheduler, scheduler_lock
+from lms.runner import SchedulerAlreadyRunning, run_job, run_scheduler, scheduler_lock
+from lms.scheduler import JOBS
 from tests import factories
 from tests.notifications.helpers import queue, use_smtp
 from tests.notifications.smtp import SMTPServer
@@ -74,7 +76,7 @@ def test_jobs_list_command(runner):
 
 
 def test_build_scheduler_settings(app):
-    built = scheduler.build_scheduler(app)
+    built = job_runner.build_scheduler(app)
     assert str(built.timezone) == "Europe/London"
     # Every job: a missed run is run once, and never two copies of one job at once.
     assert built._job_defaults["coalesce"] is True
@@ -170,14 +172,14 @@ def test_prune_deletes_only_old_security_records(app, now):
     token("h", now, now + timedelta(days=7))  # still live: stays
     db.session.commit()
 
-    result = scheduler.prune_security_records(now=now)
+    result = prune_security_records(now=now)
 
     assert result == {"login attempts deleted": 1, "sessions deleted": 2, "account tokens deleted": 2}
     assert sorted(db.session.scalars(select(LoginAttempt.created_at))) == [recent, now]
     assert sorted(row[0] for row in db.session.scalars(select(UserSession.token_hash))) == ["b", "d"]
     assert sorted(row[0] for row in db.session.scalars(select(AccountToken.token_hash))) == ["g", "h"]
     # Idempotent: a second night finds nothing more.
-    assert set(scheduler.prune_security_records(now=now).values()) == {0}
+    assert set(prune_security_records(now=now).values()) == {0}
 
 
 def test_prune_job_runs_by_name(app):
@@ -208,18 +210,18 @@ def test_scheduler_will_not_start_while_another_holds_the_lock(app, lock_file, r
 
 
 def test_wsgi_does_not_start_the_scheduler():
-    code = "import sys, wsgi; print('lms.scheduler' in sys.modules, 'apscheduler' in sys.modules)"
+    code = "import sys, wsgi; print('lms.scheduler' in sys.modules, 'lms.runner' in sys.modules, 'apscheduler' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                             env=dict(os.environ, LMS_CONFIG="testing", PYTHONPATH=str(ROOT)))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False False"
+    assert result.stdout.strip() == "False False False"
 
 
 SCHEDULER_SCRIPT = textwrap.dedent(
     """
     import sys
     from lms import create_app
-    from lms.scheduler import run_scheduler
+    from lms.runner import run_scheduler
 
     url, port, lock_file = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1",

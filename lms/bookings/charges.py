@@ -36,7 +36,7 @@ from lms.accounts.models import User
 from lms.audit import services as audit
 from lms.bookings.models import Booking, ChargeRate, TrainingSession
 from lms.core.errors import DomainError, Forbidden
-from lms.core.spreadsheets import safe_text
+from lms.core.tables import safe_text
 from lms.core.time import LONDON, format_date, to_london
 from lms.extensions import db
 from lms.organisations.models import Organisation, OrganisationType, Sector

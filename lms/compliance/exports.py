@@ -20,8 +20,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from lms.compliance.queries import Matrix
-from lms.core.downloads import slug
-from lms.core.spreadsheets import finish_workbook, safe_text, write_text
+from lms.core.tables import slug
+from lms.core.tables import finish_workbook, safe_text, write_text
 
 def header(matrix: Matrix) -> list[str]:
     columns = ["Name", "Email address", "Job roles"]

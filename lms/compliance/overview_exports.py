@@ -26,8 +26,8 @@ from sqlalchemy import func, select
 
 from lms.compliance import engine, queries
 from lms.compliance.models import Requirement
-from lms.core.downloads import slug
-from lms.core.spreadsheets import finish_workbook, safe_text, write_text
+from lms.core.tables import slug
+from lms.core.tables import finish_workbook, safe_text, write_text
 from lms.extensions import db
 from lms.organisations.models import Organisation
 

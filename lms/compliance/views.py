@@ -25,7 +25,7 @@ from lms.compliance import engine, exports, overview_exports, queries
 from lms.compliance.forms import AsOfForm, ChooseOrganisationForm, MatrixFilterForm, OverviewFilterForm
 from lms.compliance.models import Requirement
 from lms.core.auth import admin_required, setting_lead_required
-from lms.core.downloads import attachment
+from lms.core.tables import attachment
 from lms.core.time import london_today, utcnow
 from lms.core.urls import url_for_each
 from lms.extensions import db

@@ -1,4 +1,5 @@
-"""Access decorators for views. The rules themselves live in accounts.services."""
+"""Who is asking, and access decorators for views. The rules themselves live in
+accounts.services (visible_people, can_see_person, leads)."""
 from __future__ import annotations
 
 from functools import wraps
@@ -6,7 +7,13 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-__all__ = ["login_required", "admin_required", "trainer_required", "setting_lead_required"]
+__all__ = ["actor", "login_required", "admin_required", "trainer_required", "setting_lead_required"]
+
+
+def actor():
+    """The signed-in person (the User itself, not Flask-Login's proxy), or None when nobody
+    is signed in. Views pass it to services as the actor; services never read current_user."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def _role_required(check):

@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import DateField, ValidationError
 
-from lms.core.errors import DomainError
+from lms.core.errors import DomainError, Forbidden, NotFound
+from lms.extensions import db
 
 
 def apply_domain_error(form, error: DomainError, default_field: str | None = None) -> None:
@@ -18,6 +19,17 @@ def apply_domain_error(form, error: DomainError, default_field: str | None = Non
         name = next(iter(form._fields))
     field = form._fields[name]
     field.errors = list(field.errors or []) + [error.message]
+
+
+def fail(error: DomainError, form=None, default_field: str | None = None) -> None:
+    """A service refused: roll back whatever it flushed, then let NotFound and Forbidden
+    go on to the one error handler (404 and 403 pages, lms.security), and show any other
+    error on the form field it names, when there is a form."""
+    db.session.rollback()
+    if isinstance(error, (NotFound, Forbidden)):
+        raise error
+    if form is not None:
+        apply_domain_error(form, error, default_field)
 
 
 class GovDateField(DateField):

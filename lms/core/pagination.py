@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from math import ceil
 
 from lms.core.urls import url_for_each
+from lms.extensions import db
 
 
 @dataclass
@@ -76,3 +77,15 @@ def page_href(endpoint: str, args: dict | None = None, *, anchor: str | None = N
     if anchor:
         values["_anchor"] = anchor
     return url_for_each(endpoint, "page", **values)
+
+
+def paginate(query, *, page: int = 1, per_page: int = 25) -> Page:
+    """One page of a select's results, over Flask-SQLAlchemy's db.paginate: two statements
+    whatever the page size (the count and the page of rows, plus one per eager-loaded
+    collection). A page before the first shows the first; a page past the end shows the
+    last (a third statement, only then)."""
+    per_page = max(1, per_page)
+    pager = db.paginate(query, page=max(1, page), per_page=per_page, error_out=False)
+    if pager.page > 1 and pager.page > page_count(pager.total or 0, per_page):
+        pager = db.paginate(query, page=page_count(pager.total or 0, per_page), per_page=per_page, error_out=False)
+    return Page(items=list(pager.items), total=pager.total or 0, page=pager.page, per_page=per_page)

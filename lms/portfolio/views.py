@@ -19,7 +19,7 @@ from lms.audit import services as audit
 from lms.compliance import queries
 from lms.compliance.views import choose_organisation
 from lms.core.auth import setting_lead_required
-from lms.core.downloads import attachment, slug
+from lms.core.tables import attachment, slug
 from lms.core.errors import DomainError
 from lms.core.forms import apply_domain_error, read_period
 from lms.core.pdf import render_pdf

@@ -9,7 +9,7 @@ from datetime import datetime
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from lms.core.spreadsheets import finish_workbook, safe_text, write_text
+from lms.core.tables import finish_workbook, safe_text, write_text
 from lms.reports.services import GROUPINGS, MEASURES, PERIODS, Uptake
 
 

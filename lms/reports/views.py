@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 
 from lms.core.auth import trainer_required
-from lms.core.downloads import attachment
+from lms.core.tables import attachment
 from lms.core.errors import DomainError
 from lms.core.forms import apply_domain_error, read_period
 from lms.core.time import london_today, utcnow

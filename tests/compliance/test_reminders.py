@@ -20,7 +20,8 @@ from lms.extensions import db
 from lms.notifications.jobs import send_outbox
 from lms.notifications.models import OutboundEmail
 from lms.records import services as records
-from lms.scheduler import JOBS, run_job
+from lms.runner import run_job
+from lms.scheduler import JOBS
 from tests import factories
 from tests.notifications.helpers import use_smtp
 from tests.notifications.smtp import SMTPServer

@@ -15,7 +15,9 @@ from lms.extensions import db
 from lms.notifications.jobs import PRUNED_ERROR, prune_sent_emails, retention_cutoff, send_outbox
 from lms.notifications.models import JobRun, OutboundEmail
 from lms.notifications.services import queue_email
-from lms.scheduler import JOBS, describe_trigger, run_job
+from lms.core.jobs import describe_trigger
+from lms.runner import run_job
+from lms.scheduler import JOBS
 from tests.compliance import test_reminders as reminder_tests
 
 # The reminder tests' courses (the DSL's role training and the rest), as a fixture here too.
