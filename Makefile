@@ -34,7 +34,11 @@ demo: db
 run: demo
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# The layers contract first (a second or two), then every test, two at a time (pytest-xdist:
+# one process per core, each file's tests kept together, each process with its own database).
+PYTEST_ARGS ?= -n 2 --dist loadfile
 test: setup
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -21,6 +21,36 @@ pytest_plugins = ["tests.browser.fixtures"]
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 
 
+def pytest_configure(config):
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own, next to the one
+    TEST_DATABASE_URL names (lms_test_gw0, lms_test_gw1, ...), made if missing. Setting the
+    variable for the worker means the databases that tests derive from it (the benchmark
+    tests' scratch databases, the migration test's) are the worker's own too."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not worker or not url or not url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+    engine = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    os.environ["TEST_DATABASE_URL"] = own.render_as_string(hide_password=False)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The benchmark scripts' tests start gunicorn workers and whole benchmark runs: slow."""
+    for item in items:
+        if "benchmarks" in item.path.parts:
+            item.add_marker(pytest.mark.slow)
+
+
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:

@@ -248,6 +248,7 @@ def wait_for(condition, timeout: float = 30) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_the_scheduler_process_runs_jobs_and_is_alone(app, now, smtp_server, lock_file):
     queue(1, now=now - timedelta(days=1))
     first = start_scheduler(app, smtp_server.port, lock_file)

@@ -131,6 +131,7 @@ PROCESS_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_two_processes_at_once_send_each_email_once(app, now, smtp_server):
     total = 60
     queue(total, now=now)
