@@ -17,7 +17,7 @@ from tests.api.conftest import (
 
 @pytest.fixture()
 def catalogue_rows(courses):
-    """The three shipped e-learning courses and four made in the admin pages, one retired."""
+    """The four shipped e-learning courses and four made in the admin pages, one retired."""
     made = {
         "DSL-NEW": make_course("DSL-NEW", "DSL new to role", level=3, hours="12", roles=("school-dsl", "deputy-dsl"),
                                sectors=("education",), requirements=("dsl-role-training",)),
@@ -45,8 +45,8 @@ def codes(response):
 @pytest.mark.parametrize("who", ["oak_teacher", "elm_lead", "trainer", "admin"])
 def test_any_caller_lists_active_courses_by_title(client, team, catalogue_rows, spec, who):
     response = get(client, team[who], "/api/v1/courses")
-    assert codes(response) == ["CE", "DSL-NEW", "EY-ANNEXC", "OS", "SGE", "GOV"]  # by title; OLD is retired
-    assert response.json["total"] == 6 and response.json["next"] is None
+    assert codes(response) == ["UPDATE", "CE", "DSL-NEW", "EY-ANNEXC", "OS", "SGE", "GOV"]  # by title; OLD is retired
+    assert response.json["total"] == 7 and response.json["next"] is None
     assert_matches(spec, response_schema(spec, "/courses"), response.json)
     assert_no_secrets(secrets_of(catalogue_rows[c] for c in ("SGE", "CE", "OS")), response.json)
 
@@ -77,23 +77,24 @@ def test_course_item_gives_codes_numbers_and_the_page(client, team, catalogue_ro
 
 @pytest.mark.parametrize("query, expected", [
     ("q=everyone", ["SGE"]),
-    ("q=SAFEGUARDING", ["EY-ANNEXC", "SGE", "GOV"]),
+    ("q=SAFEGUARDING", ["UPDATE", "EY-ANNEXC", "SGE", "GOV"]),
     ("q=dsl-new", ["DSL-NEW"]),  # codes match too
-    ("mode=elearning", ["CE", "OS", "SGE"]),
+    ("mode=elearning", ["UPDATE", "CE", "OS", "SGE"]),
     ("mode=virtual&mode=face-to-face", ["DSL-NEW", "EY-ANNEXC", "GOV"]),
-    ("mode=virtual,elearning", ["CE", "OS", "SGE", "GOV"]),
+    ("mode=virtual,elearning", ["UPDATE", "CE", "OS", "SGE", "GOV"]),
     ("mode=twilight", []),
-    ("level=1", ["OS", "SGE"]),
+    ("level=1", ["UPDATE", "OS", "SGE"]),
     ("level=2&level=3", ["CE", "DSL-NEW", "EY-ANNEXC", "GOV"]),
-    ("level=1,3", ["DSL-NEW", "OS", "SGE"]),
+    ("level=1,3", ["UPDATE", "DSL-NEW", "OS", "SGE"]),
     # A course with no audience is for everyone, so it matches every sector and role.
     ("sector=early-years", ["CE", "EY-ANNEXC", "OS", "SGE", "GOV"]),
     ("sector=health", ["CE", "OS", "SGE", "GOV"]),
     ("job_role=governor", ["CE", "EY-ANNEXC", "OS", "SGE", "GOV"]),
-    ("job_role=deputy-dsl&sector=education", ["CE", "DSL-NEW", "OS", "SGE"]),
-    ("mode=elearning&level=1&q=online", ["OS"]),
+    ("job_role=deputy-dsl&sector=education", ["UPDATE", "CE", "DSL-NEW", "OS", "SGE"]),
+    ("mode=elearning&level=1&q=online", ["UPDATE", "OS"]),
     ("q=no+such+thing", []),
-    ("mode=&level=&q=&sector=&job_role=", ["CE", "DSL-NEW", "EY-ANNEXC", "OS", "SGE", "GOV"]),  # empty: no filter
+    # Empty values: no filter.
+    ("mode=&level=&q=&sector=&job_role=", ["UPDATE", "CE", "DSL-NEW", "EY-ANNEXC", "OS", "SGE", "GOV"]),
 ])
 def test_course_filters(client, team, catalogue_rows, query, expected):
     assert codes(get(client, team["oak_teacher"], f"/api/v1/courses?{query}")) == expected
@@ -127,13 +128,13 @@ def test_course_pages_follow_next(client, team, catalogue_rows):
     url, seen, pages = "/api/v1/courses?mode=elearning,face-to-face,virtual&per_page=4", [], 0
     while url:
         body = client.get(url, headers=bearer(token)).json
-        assert body["total"] == 6 and body["page"] == pages + 1 and body["per_page"] == 4
+        assert body["total"] == 7 and body["page"] == pages + 1 and body["per_page"] == 4
         seen += [item["code"] for item in body["items"]]
         url = body["next"]
         if url:
             assert "mode=elearning,face-to-face,virtual" in url and "page=2" in url
         pages += 1
-    assert pages == 2 and seen == ["CE", "DSL-NEW", "EY-ANNEXC", "OS", "SGE", "GOV"]
+    assert pages == 2 and seen == ["UPDATE", "CE", "DSL-NEW", "EY-ANNEXC", "OS", "SGE", "GOV"]
 
 
 def test_same_titles_keep_a_stable_order_across_pages(client, team, courses):

@@ -87,7 +87,7 @@ def test_the_shipped_courses_are_valid():
     sources, problems = services.check_course_files(REPO_COURSES)
     assert problems == []
     codes = {s.code for s in sources}
-    assert {"SGE", "CE", "OS"} <= codes
+    assert {"SGE", "CE", "OS", "UPDATE"} <= codes
     for source in sources:
         assert len(source.questions) == 10
         assert 20 <= sum(lesson.minutes for lesson in source.lessons) <= 40
