@@ -19,12 +19,11 @@ from sqlalchemy import func, select
 from lms.accounts.models import User
 from lms.audit import services as audit
 from lms.catalogue.course_files import CODE_PATTERN  # the same codes as course folders
-from lms.catalogue.models import LEVELS, Course
+from lms.catalogue.models import DELIVERY_MODES, LEVELS, Course
 from lms.catalogue.services import refresh_completers, requirement_names
 from lms.core.errors import DomainError, Forbidden
 from lms.extensions import db
 from lms.organisations.models import JobRole, Sector
-from lms.records.models import DELIVERY_MODES
 
 # Courses run on dates (bookings.services.BOOKABLE_MODES): what an admin can make here.
 ADMIN_MODES = ("face-to-face", "virtual", "outreach", "twilight", "event")

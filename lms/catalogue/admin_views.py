@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 
 from lms.catalogue import admin
 from lms.catalogue.admin_forms import CourseForm
-from lms.catalogue.models import LEVELS, Course
+from lms.catalogue.models import DELIVERY_MODES, LEVELS, Course
 from lms.catalogue.services import requirement_names
 from lms.core.auth import admin_required
 from lms.core.errors import DomainError
@@ -18,7 +18,6 @@ from lms.core.forms import apply_domain_error
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.organisations.models import JobRole, Sector
-from lms.records.models import DELIVERY_MODES
 
 bp = Blueprint("courses_admin", __name__, url_prefix="/admin/courses", template_folder="templates")
 

@@ -7,7 +7,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 
 from lms.core.pagination import page_href
 from lms.core.time import format_date, format_datetime
-from lms.records.models import DELIVERY_MODES
+from lms.catalogue.models import DELIVERY_MODES
 
 
 def format_hours(value) -> str:

@@ -20,7 +20,7 @@ from lms.extensions import db
 from lms.organisations.models import JobRole, OrganisationType
 from lms.records.forms import IMPORT, ImportRecordsForm
 from lms.records.importer import COLUMNS, MAX_FILE_BYTES, import_bytes, template_csv
-from lms.records.models import DELIVERY_MODES
+from lms.catalogue.models import DELIVERY_MODES
 
 bp = Blueprint("records_import", __name__, url_prefix="/admin/import", template_folder="templates")
 

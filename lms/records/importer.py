@@ -36,13 +36,13 @@ from lms.accounts.models import Employment, PersonRole, User
 from lms.accounts.services import normalise_email
 from lms.audit import services as audit
 from lms.audit.models import AuditEvent
-from lms.catalogue.models import Course
+from lms.catalogue.models import DELIVERY_MODES, Course
 from lms.core.errors import DomainError
 from lms.core.time import london_today
 from lms.extensions import db
 from lms.organisations.models import JobRole, Organisation, OrganisationType
 from lms.records import services as records
-from lms.records.models import DELIVERY_MODES, Completion
+from lms.records.models import Completion
 
 COLUMNS = (
     "email",
