@@ -36,10 +36,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.register_blueprint(blueprint)
 
     from lms.certificates.services import connect_signals as connect_certificates
+    from lms.compliance.receivers import connect_signals as connect_compliance_receivers
     from lms.compliance.services import connect_signals as connect_compliance
     from lms.records.external import connect_signals as connect_external_cpd
 
     connect_compliance()
+    connect_compliance_receivers()
     connect_certificates()
     connect_external_cpd()
 

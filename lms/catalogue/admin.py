@@ -20,7 +20,7 @@ from lms.accounts.models import User
 from lms.audit import services as audit
 from lms.catalogue.course_files import CODE_PATTERN  # the same codes as course folders
 from lms.catalogue.models import DELIVERY_MODES, LEVELS, Course
-from lms.catalogue.services import refresh_completers, requirement_names
+from lms.catalogue.services import requirement_names, requirements_changed
 from lms.core.errors import DomainError, Forbidden
 from lms.extensions import db
 from lms.organisations.models import JobRole, Sector
@@ -170,7 +170,7 @@ def update_course(course: Course, values: CourseValues, *, actor: User, now: dat
                  before=old, after=new)
     db.session.flush()
     if sorted(codes_before) != sorted(course.requirement_codes):
-        refresh_completers([course.id], now=now)
+        requirements_changed([course.id], now=now)
     return True
 
 
