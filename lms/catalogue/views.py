@@ -1,17 +1,29 @@
 """The public catalogue: every course with filters, and a page per course."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from lms.catalogue import services
 from lms.catalogue.forms import LEVEL_CHOICES, MODE_CHOICES, ButtonForm, CatalogueQuery
+from lms.catalogue.models import DELIVERY_MODES
 from lms.core.errors import DomainError, NotFound
 from lms.core.pagination import page_href
 from lms.core.time import utcnow
 from lms.extensions import db
 
 bp = Blueprint("catalogue", __name__, template_folder="templates")
+
+# Every template may name a course's delivery mode: {{ delivery_modes[course.delivery_mode] }}.
+bp.add_app_template_global(DELIVERY_MODES, "delivery_modes")
+
+
+@bp.app_template_filter("requirement_name")
+def requirement_name(code: str) -> str:
+    """A requirement's name, looked up once per request."""
+    if "requirement_names" not in g:
+        g.requirement_names = services.requirement_names()
+    return g.requirement_names.get(code, code)
 
 
 @bp.get("/courses")

@@ -1,4 +1,6 @@
-"""Jinja filters and globals shared by every template."""
+"""Jinja filters and globals shared by every template: dates, hours, page links, the
+GOV.UK WTForms helpers and the service navigation. A feature's own filters and globals
+are registered by its blueprint (catalogue.views: requirement names, delivery modes)."""
 from __future__ import annotations
 
 from flask import Flask, g
@@ -7,7 +9,6 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 
 from lms.core.pagination import page_href
 from lms.core.time import format_date, format_datetime
-from lms.catalogue.models import DELIVERY_MODES
 
 
 def format_hours(value) -> str:
@@ -18,23 +19,11 @@ def format_hours(value) -> str:
     return f"{number} hour{'' if number == '1' else 's'}"
 
 
-def requirement_name(code: str) -> str:
-    """A requirement's name, looked up once per request."""
-    from flask import g
-
-    from lms.catalogue.services import requirement_names
-
-    if "requirement_names" not in g:
-        g.requirement_names = requirement_names()
-    return g.requirement_names.get(code, code)
-
-
 def init_app(app: Flask) -> None:
     WTFormsHelpers(app)
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_hours, "hours")
-    app.add_template_filter(requirement_name, "requirement_name")
     app.add_template_global(page_href)
 
     @app.context_processor
@@ -44,7 +33,6 @@ def init_app(app: Flask) -> None:
             "partnership_name": app.config["PARTNERSHIP_NAME"],
             "cspNonce": getattr(g, "csp_nonce", None),
             "navigation": _navigation,
-            "delivery_modes": DELIVERY_MODES,
         }
 
 
@@ -103,13 +91,19 @@ def _navigation_items(
         items.append(("Check a certificate", "certificates.verify", ("certificates.verify",)))
         items.append(("Sign in", "accounts.sign_in", ("accounts.sign_in",)))
         items.append(("Create an account", "accounts.register", ("accounts.register",)))
-    active_index = None
-    for index, (_, _, patterns) in enumerate(items):
-        for pattern in patterns:
-            if endpoint == pattern or (pattern.endswith(".") and endpoint.startswith(pattern)) or (
-                not pattern.endswith(".") and endpoint.startswith(pattern + "_")
-            ):
-                active_index = index if active_index is None else active_index
+    # The first item with a pattern matching the endpoint is active, but a blueprint
+    # pattern gives way to a longer one that also matches, so a sub-feature's blueprint
+    # ("elearning.staff.") can belong to another item than its feature's ("elearning.").
+    matches = [
+        (index, pattern) for index, (_, _, patterns) in enumerate(items) for pattern in patterns
+        if endpoint == pattern or (pattern.endswith(".") and endpoint.startswith(pattern)) or (
+            not pattern.endswith(".") and endpoint.startswith(pattern + "_")
+        )
+    ]
+    longest = max((len(pattern) for _, pattern in matches if pattern.endswith(".")), default=0)
+    active_index = next(
+        (index for index, pattern in matches if not pattern.endswith(".") or len(pattern) == longest), None
+    )
     if endpoint == "accounts.sign_out":
         active_index = len(items) - 1
     return tuple((text, url_for(target), index == active_index) for index, (text, target, _) in enumerate(items))
