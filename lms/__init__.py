@@ -62,6 +62,7 @@ FEATURES = [
     "lms.audit.views",
     "lms.notifications.views",
     "lms.catalogue.views",
+    "lms.courses.views",
     "lms.elearning.views",
     "lms.api",
     "lms.api.tokens",

@@ -65,7 +65,7 @@ def _navigation_items(
     items: list[tuple[str, str, tuple[str, ...]]] = []
     if signed_in:
         items.append(("Home", "home.index", ("home.index",)))
-        items.append(("Courses", "catalogue.index", ("catalogue.",)))
+        items.append(("Courses", "catalogue.index", ("catalogue.index", "catalogue.register_interest", "courses.")))
         items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
         items.append(("My learning", "elearning.my_learning", ("elearning.", "certificates.mine", "certificates.show", "certificates.download",
                                                                    "evaluations.evaluate", "external_cpd.mine")))
@@ -86,7 +86,7 @@ def _navigation_items(
         items.append(("Your account", "accounts.profile", ("accounts.", "api_tokens.", "notifications.")))
         items.append(("Sign out", "accounts.sign_out", ("accounts.sign_out",)))
     else:
-        items.append(("Courses", "catalogue.index", ("catalogue.",)))
+        items.append(("Courses", "catalogue.index", ("catalogue.index", "catalogue.register_interest", "courses.")))
         items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
         items.append(("Check a certificate", "certificates.verify", ("certificates.verify",)))
         items.append(("Sign in", "accounts.sign_in", ("accounts.sign_in",)))

@@ -147,7 +147,7 @@ def enrol_staff(actor: User, organisation: Organisation, people: list[User], cou
                 )
             ).all()
         )
-        link = current_app.config["BASE_URL"] + url_for("catalogue.course", code=course.code)
+        link = current_app.config["BASE_URL"] + url_for("courses.course", code=course.code)
         for person in notify:
             queue_templated_email(
                 person.email,

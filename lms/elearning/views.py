@@ -52,7 +52,7 @@ def start(code: str):
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "info")
-        return redirect(url_for("catalogue.course", code=code))
+        return redirect(url_for("courses.course", code=code))
     db.session.commit()
     return redirect(url_for("elearning.resume", enrolment_id=enrolment.id))
 
