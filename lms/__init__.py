@@ -76,7 +76,6 @@ FEATURES = [
     "lms.bookings.manage_views",
     "lms.bookings.register_views",
     "lms.bookings.charges_views",
-    "lms.catalogue.admin_views",
     "lms.certificates.views",
     "lms.evaluations.views",
     "lms.reports.views",

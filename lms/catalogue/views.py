@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from lms.catalogue import services
+from lms.catalogue.admin.views import bp as admin_bp
 from lms.catalogue.forms import LEVEL_CHOICES, MODE_CHOICES, ButtonForm, CatalogueQuery
 from lms.catalogue.models import DELIVERY_MODES
 from lms.core.auth import actor, login_required
@@ -15,6 +16,7 @@ from lms.core.time import utcnow
 from lms.extensions import db
 
 bp = Blueprint("catalogue", __name__, template_folder="templates")
+bp.register_blueprint(admin_bp)
 
 # Every template may name a course's delivery mode: {{ delivery_modes[course.delivery_mode] }}.
 bp.add_app_template_global(DELIVERY_MODES, "delivery_modes")

@@ -4,22 +4,22 @@ listed with a note that their folder is where they change. Partnership admins on
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from lms.catalogue import admin
-from lms.catalogue.admin_forms import CourseForm
+from lms.catalogue.admin import services as admin
+from lms.catalogue.admin.forms import CourseForm
 from lms.catalogue.models import DELIVERY_MODES, LEVELS, Course
 from lms.catalogue.services import requirement_names
-from lms.core.auth import admin_required
+from lms.core.auth import actor, admin_required
 from lms.core.errors import DomainError
-from lms.core.forms import apply_domain_error
+from lms.core.forms import fail
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.organisations.models import JobRole, Sector
 
-bp = Blueprint("courses_admin", __name__, url_prefix="/admin/courses", template_folder="templates")
+# Nested in the catalogue's blueprint: endpoints catalogue.admin.*.
+bp = Blueprint("admin", __name__, url_prefix="/admin/courses", template_folder="templates")
 
 
 def _choices(form: CourseForm) -> None:
@@ -40,18 +40,17 @@ def _save(form: CourseForm, course: Course | None):
     service refuses it, with its message on the field it names."""
     try:
         if course is None:
-            course = admin.create_course(form.values(), actor=current_user, now=utcnow())
+            course = admin.create_course(form.values(), actor=actor(), now=utcnow())
             message = f"Course {course.code} added"
         else:
-            changed = admin.update_course(course, form.values(), actor=current_user, now=utcnow())
+            changed = admin.update_course(course, form.values(), actor=actor(), now=utcnow())
             message = f"Course {course.code} saved" if changed else "Nothing had changed"
     except DomainError as error:
-        db.session.rollback()
-        apply_domain_error(form, error, default_field="title")
+        fail(error, form, default_field="title")
         return None
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("courses_admin.index"))
+    return redirect(url_for("catalogue.admin.index"))
 
 
 @bp.get("/")

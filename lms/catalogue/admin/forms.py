@@ -1,4 +1,4 @@
-"""The course form for admins. It only reads what was typed; lms.catalogue.admin checks
+"""The course form for admins. It only reads what was typed; lms.catalogue.admin.services checks
 it and the view puts its message on the field it names. Choices are filled in by the view."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import BooleanField, Field, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 
-from lms.catalogue.admin import CourseValues
+from lms.catalogue.admin.services import CourseValues
 
 
 class HoursField(Field):

@@ -1,4 +1,4 @@
-"""Admins add and change the courses run on dates (lms.catalogue.admin and its pages)."""
+"""Admins add and change the courses run on dates (lms.catalogue.admin: its services and pages)."""
 from __future__ import annotations
 
 import re
@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.audit.models import AuditEvent
-from lms.catalogue import admin
+from lms.catalogue.admin import services as admin
 from lms.catalogue.models import Course
 from lms.compliance import services as compliance
 from lms.core.errors import DomainError, Forbidden
