@@ -38,7 +38,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from lms.certificates.services import connect_signals as connect_certificates
     from lms.compliance.receivers import connect_signals as connect_compliance_receivers
     from lms.compliance.services import connect_signals as connect_compliance
-    from lms.records.external import connect_signals as connect_external_cpd
+    from lms.records.external.services import connect_signals as connect_external_cpd
 
     connect_compliance()
     connect_compliance_receivers()
@@ -69,8 +69,7 @@ FEATURES = [
     "lms.elearning.staff_views",
     "lms.compliance.views",
     "lms.compliance.rules_views",
-    "lms.records.import_views",
-    "lms.records.external_views",
+    "lms.records.views",
     "lms.bookings.views",
     "lms.bookings.calendar_views",
     "lms.bookings.manage_views",

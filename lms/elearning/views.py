@@ -24,7 +24,7 @@ def _my_enrolment(enrolment_id: int):
 @bp.get("/learning")
 @login_required
 def my_learning():
-    from lms.records.external import external_by_completion
+    from lms.records.external.services import external_by_completion
     from lms.records.services import list_completions
 
     enrolments = services.list_my_learning(current_user)

@@ -13,7 +13,7 @@ from lms.compliance import services as compliance
 from lms.core.errors import Conflict, DomainError, Forbidden, NotFound
 from lms.extensions import db
 from lms.notifications.models import OutboundEmail
-from lms.records import external
+from lms.records.external import services as external
 from lms.records.models import Completion, ExternalActivity
 from tests import factories
 from tests.conftest import NOW

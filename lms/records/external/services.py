@@ -505,6 +505,6 @@ def cannot_verify(activity: ExternalActivity, *, actor: User, reason: str | None
         provider=activity.provider,
         completed_on=format_date(completion.completed_on),
         reason=reason,
-        link=external_url("external_cpd.mine"),
+        link=external_url("records.external.mine"),
     )
     return activity

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from lms.accounts.models import User
 from lms.audit.models import AuditEvent
 from lms.extensions import db
-from lms.records.importer import COLUMNS
+from lms.records.imports.checks import COLUMNS
 from lms.records.models import Completion
 from tests import factories
 from tests.conftest import csrf_token_from
-from tests.records.test_importer import GOOD_FILE, HEADER, csv_text, line
+from tests.records.imports.test_services import GOOD_FILE, HEADER, csv_text, line
 
 URL = "/admin/import/"
 

@@ -15,8 +15,9 @@ from lms.audit.models import AuditEvent
 from lms.catalogue.models import Course
 from lms.extensions import db
 from lms.organisations.models import Organisation
-from lms.records import importer
-from lms.records.importer import COLUMNS, Problem, import_bytes, import_records, source_ref, template_csv
+from lms.records.imports import checks
+from lms.records.imports.checks import COLUMNS, Problem
+from lms.records.imports.services import import_bytes, import_records, source_ref, template_csv
 from lms.records.models import Completion
 from tests import factories
 
@@ -409,7 +410,7 @@ def test_a_utf8_file_with_a_byte_order_mark_is_read(now):
 
 
 def test_too_many_rows_is_an_error(now, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_ROWS", 3)
+    monkeypatch.setattr(checks, "MAX_ROWS", 3)
     text = csv_text(*[line(completed_on=f"2024-01-0{day}") for day in range(1, 5)])
     report = run(text, now)
     assert report.errors == [Problem(None, "The file has more than 3 rows. Split it into smaller files")]
@@ -417,7 +418,7 @@ def test_too_many_rows_is_an_error(now, monkeypatch):
 
 
 def test_the_shipped_maximum_is_200000_rows():
-    assert importer.MAX_ROWS == 200_000
+    assert checks.MAX_ROWS == 200_000
 
 
 # --- one person in the file -------------------------------------------------------------

@@ -1,54 +1,38 @@
 """External CPD pages: a person's own (list, log, change, delete), the evidence download,
 and a setting lead's page for verifying their staff's.
 
-Thin views over lms.records.external: form, service, commit, flash, redirect. Someone
+Thin views over lms.records.external.services: form, service, commit, flash, redirect. Someone
 else's entry is a 404 (a lead does not learn that people elsewhere exist); a person who is
 not a lead or admin gets a 403 on the leads' pages, as on the other "My organisation" pages.
 """
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from lms.core.auth import login_required, setting_lead_required
-from lms.core.errors import DomainError, Forbidden, NotFound
-from lms.core.forms import apply_domain_error
+from lms.core.auth import actor, login_required, setting_lead_required
+from lms.core.errors import DomainError
+from lms.core.forms import fail
 from lms.core.time import london_today, utcnow
 from lms.extensions import db
-from lms.records import external
-from lms.records.external_forms import (
+from lms.records.external import services as external
+from lms.records.external.forms import (
     CannotVerifyExternalCpdForm,
     DeleteExternalCpdForm,
     ExternalCpdForm,
     VerifyExternalCpdForm,
 )
 
-bp = Blueprint("external_cpd", __name__, template_folder="templates")
+# Nested in the records blueprint: endpoints records.external.*.
+bp = Blueprint("external", __name__, template_folder="templates")
 
 # The whole request may be a little larger than the file (the other fields, the multipart
 # boundaries); the file itself is held to MAX_EVIDENCE_BYTES.
 REQUEST_LIMIT = external.MAX_EVIDENCE_BYTES + 256 * 1024
 
 
-def _actor():
-    return current_user._get_current_object()
-
-
-def _fail(error: DomainError) -> None:
-    """Roll back what a service flushed before it raised; NotFound/Forbidden become 404/403."""
-    db.session.rollback()
-    if isinstance(error, NotFound):
-        abort(404)
-    if isinstance(error, Forbidden):
-        abort(403)
-
-
 def _own(activity_id: int):
-    try:
-        return external.get_own(_actor(), activity_id)
-    except NotFound:
-        abort(404)
+    return external.get_own(actor(), activity_id)
 
 
 def _evidence_of(form: ExternalCpdForm) -> external.Evidence | None:
@@ -74,7 +58,7 @@ def _form(today, **kwargs) -> tuple[ExternalCpdForm, bool]:
 @bp.get("/learning/external")
 @login_required
 def mine():
-    return render_template("records/external/mine.html", activities=external.list_own(_actor()))
+    return render_template("records/external/mine.html", activities=external.list_own(actor()))
 
 
 @bp.route("/learning/external/new", methods=["GET", "POST"])
@@ -86,14 +70,13 @@ def mine_new():
         return render_template("records/external/form.html", form=form, activity=None), 413
     if form.validate_on_submit():
         try:
-            activity = external.log_external(_actor(), form.values(), evidence=_evidence_of(form), now=now)
+            activity = external.log_external(actor(), form.values(), evidence=_evidence_of(form), now=now)
         except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
+            fail(error, form)
         else:
             db.session.commit()
             flash(f"“{activity.completion.title}” added to your training record", "success")
-            return redirect(url_for("external_cpd.mine"))
+            return redirect(url_for("records.external.mine"))
     return render_template("records/external/form.html", form=form, activity=None), 400 if form.errors else 200
 
 
@@ -103,7 +86,7 @@ def mine_edit(activity_id: int):
     activity = _own(activity_id)
     if activity.verified:
         flash("This training has been verified, so it can no longer be changed", "info")
-        return redirect(url_for("external_cpd.mine"))
+        return redirect(url_for("records.external.mine"))
     now = utcnow()
     form, too_large = _form(london_today(now))
     if too_large:
@@ -112,15 +95,14 @@ def mine_edit(activity_id: int):
         form.fill(activity)
     elif form.validate_on_submit():
         try:
-            external.update_external(activity, form.values(), actor=_actor(), now=now, evidence=_evidence_of(form),
+            external.update_external(activity, form.values(), actor=actor(), now=now, evidence=_evidence_of(form),
                                      remove_evidence=bool(form.remove_evidence.data))
         except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
+            fail(error, form)
         else:
             db.session.commit()
             flash(f"“{activity.completion.title}” saved", "success")
-            return redirect(url_for("external_cpd.mine"))
+            return redirect(url_for("records.external.mine"))
     return render_template("records/external/form.html", form=form, activity=activity), 400 if form.errors else 200
 
 
@@ -132,13 +114,13 @@ def mine_delete(activity_id: int):
     if form.validate_on_submit():
         title = activity.completion.title
         try:
-            external.delete_external(activity, actor=_actor(), now=utcnow())
+            external.delete_external(activity, actor=actor(), now=utcnow())
         except DomainError as error:
-            _fail(error)
+            fail(error)
             raise
         db.session.commit()
         flash(f"“{title}” deleted from your training record", "success")
-        return redirect(url_for("external_cpd.mine"))
+        return redirect(url_for("records.external.mine"))
     if request.method == "POST":
         abort(400)
     return render_template("records/external/delete.html", form=form, activity=activity)
@@ -149,11 +131,8 @@ def mine_delete(activity_id: int):
 @bp.get("/learning/external/<int:activity_id>/evidence")
 @login_required
 def evidence(activity_id: int):
-    try:
-        activity = external.get_external(activity_id)
-    except NotFound:
-        abort(404)
-    if not external.can_download(_actor(), activity):
+    activity = external.get_external(activity_id)
+    if not external.can_download(actor(), activity):
         abort(404)
     path = external.evidence_file(activity)
     if path is None or not path.is_file():
@@ -172,21 +151,21 @@ def evidence(activity_id: int):
 @bp.get("/organisation/external-cpd")
 @setting_lead_required
 def staff():
-    actor = _actor()
-    awaiting, total = external.list_awaiting(actor)
+    lead = actor()
+    awaiting, total = external.list_awaiting(lead)
     return render_template(
         "records/external/staff.html",
         awaiting=awaiting, awaiting_total=total,
-        checked=external.list_recently_checked(actor, now=utcnow()),
+        checked=external.list_recently_checked(lead, now=utcnow()),
         recent_days=external.RECENT_DAYS,
     )
 
 
 def _checkable(activity_id: int):
     try:
-        return external.get_for_checking(_actor(), activity_id)
+        return external.get_for_checking(actor(), activity_id)
     except DomainError as error:
-        _fail(error)
+        fail(error)
         raise
 
 
@@ -213,14 +192,14 @@ def staff_verify(activity_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        external.verify(activity, actor=_actor(), now=utcnow())
+        external.verify(activity, actor=actor(), now=utcnow())
     except DomainError as error:
-        _fail(error)
+        fail(error)
         flash(error.message, "info")
-        return redirect(url_for("external_cpd.staff_check", activity_id=activity_id))
+        return redirect(url_for("records.external.staff_check", activity_id=activity_id))
     db.session.commit()
     flash(f"“{activity.completion.title}” verified for {activity.completion.user.full_name}", "success")
-    return redirect(url_for("external_cpd.staff"))
+    return redirect(url_for("records.external.staff"))
 
 
 @bp.post("/organisation/external-cpd/<int:activity_id>/cannot-verify")
@@ -230,14 +209,13 @@ def staff_cannot_verify(activity_id: int):
     form = CannotVerifyExternalCpdForm()
     if form.validate_on_submit():
         try:
-            external.cannot_verify(activity, actor=_actor(), reason=form.reason.data, now=utcnow())
+            external.cannot_verify(activity, actor=actor(), reason=form.reason.data, now=utcnow())
         except DomainError as error:
-            _fail(error)
+            fail(error, form, default_field="reason")
             activity = _checkable(activity_id)
-            apply_domain_error(form, error, default_field="reason")
         else:
             db.session.commit()
             flash(f"{activity.completion.user.full_name} has been told why “{activity.completion.title}” could not be verified",
                   "success")
-            return redirect(url_for("external_cpd.staff"))
+            return redirect(url_for("records.external.staff"))
     return _check_page(activity, reason_form=form, status=400)

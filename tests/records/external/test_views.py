@@ -13,7 +13,7 @@ from lms.audit.models import AuditEvent
 from lms.core.time import london_today, utcnow
 from lms.extensions import db
 from lms.notifications.models import OutboundEmail
-from lms.records import external
+from lms.records.external import services as external
 from lms.records.models import Completion, ExternalActivity
 from tests import factories
 from tests.conftest import NOW, csrf_token_from

@@ -1,4 +1,4 @@
-"""Forms for the records pages: the upload of a training history file."""
+"""The form for importing training history: the upload of a CSV file."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -7,7 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovS
 from wtforms import RadioField, SelectChoice, SubmitField
 from wtforms.validators import InputRequired
 
-from lms.records.importer import MAX_FILE_BYTES
+from lms.records.imports.checks import MAX_FILE_BYTES
 
 CHECK = "check"
 IMPORT = "import"

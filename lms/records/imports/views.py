@@ -7,22 +7,24 @@ wrote.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms.audit.models import AuditEvent
-from lms.core.auth import admin_required
+from lms.core.auth import actor, admin_required
+from lms.core.tables import attachment
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.organisations.models import JobRole, OrganisationType
-from lms.records.forms import IMPORT, ImportRecordsForm
-from lms.records.importer import COLUMNS, MAX_FILE_BYTES, import_bytes, template_csv
+from lms.records.imports.checks import COLUMNS, MAX_FILE_BYTES
+from lms.records.imports.forms import IMPORT, ImportRecordsForm
+from lms.records.imports.services import import_bytes, template_csv
 from lms.catalogue.models import DELIVERY_MODES
 
-bp = Blueprint("records_import", __name__, url_prefix="/admin/import", template_folder="templates")
+# Nested in the records blueprint: endpoints records.imports.*.
+bp = Blueprint("imports", __name__, url_prefix="/admin/import", template_folder="templates")
 
 # The whole request may be a little larger than the file (the other fields, the multipart
 # boundaries); the file itself is held to MAX_FILE_BYTES by the form.
@@ -53,7 +55,7 @@ def _reference_lists() -> dict:
 def _page(form: ImportRecordsForm, report=None, status: int = 200):
     return (
         render_template(
-            "records/import_upload.html",
+            "records/imports/upload.html",
             form=form,
             report=report,
             columns=COLUMNS,
@@ -82,7 +84,7 @@ def upload():
     dry_run = form.action.data != IMPORT
     try:
         report = import_bytes(
-            upload.read(), file_name=file_name, actor=current_user._get_current_object(), dry_run=dry_run, now=utcnow()
+            upload.read(), file_name=file_name, actor=actor(), dry_run=dry_run, now=utcnow()
         )
     except IntegrityError:
         db.session.rollback()
@@ -112,7 +114,7 @@ def upload():
         f"{file_name} imported: {report.completions_created:,} completion{'s' if report.completions_created != 1 else ''} added",
         "success",
     )
-    return redirect(url_for("records_import.result", event_id=report.event.id))
+    return redirect(url_for("records.imports.result", event_id=report.event.id))
 
 
 @bp.get("/<int:event_id>")
@@ -121,14 +123,10 @@ def result(event_id: int):
     event = db.session.get(AuditEvent, event_id)
     if event is None or event.action != "records.import":
         abort(404)
-    return render_template("records/import_result.html", event=event, figures=event.after or {})
+    return render_template("records/imports/result.html", event=event, figures=event.after or {})
 
 
 @bp.get("/template.csv")
 @admin_required
 def template():
-    return Response(
-        template_csv(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{TEMPLATE_FILE_NAME}"'},
-    )
+    return attachment(template_csv(), "csv", TEMPLATE_FILE_NAME)

@@ -15,7 +15,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, SelectChoice, SelectMultipleField, StringField, SubmitField, TextAreaField, ValidationError
 
 from lms.core.forms import GovDateField
-from lms.records.external import (
+from lms.records.external.services import (
     MAX_EVIDENCE_BYTES,
     MAX_NOTE,
     MAX_REASON,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.records.models import Completion
 from tests import factories
-from tests.records.test_importer import GOOD_FILE, csv_text, line
+from tests.records.imports.test_services import GOOD_FILE, csv_text, line
 
 pytestmark = pytest.mark.browser
 
