@@ -66,7 +66,6 @@ FEATURES = [
     "lms.elearning.views",
     "lms.api",
     "lms.api.tokens",
-    "lms.elearning.staff_views",
     "lms.compliance.views",
     "lms.compliance.rules_views",
     "lms.records.views",

@@ -314,6 +314,11 @@ def catalogue_listing(filters: CourseFilters, *, page: int = 1,
                 sectors.append(FilterOption(code, name))
     sector_order = {sector_id: index for index, sector_id in enumerate(sector_names)}
 
+    # Not lms.core.pagination.paginate (db.paginate builds its count and page statements on
+    # every call, and pages ORM objects): statements built once and plain rows brought the
+    # list to 1.9-2.4 x /health through gunicorn at size M, from 2.55-2.73 x before
+    # (benchmarks/README.md, bench_pages.py); tests/catalogue/test_listing.py holds the
+    # three statements.
     per_page = max(1, per_page)
     count, rows_statement = _listing_statements(filters.shape())
     parameters = filters.parameters()

@@ -1,5 +1,5 @@
 """Forms for a setting lead's e-learning pages. The views fill in the choices; the rules
-(which course, which people) live in elearning.staff_services, so these forms check only
+(which course, which people) live in elearning.staff.services, so these forms check only
 what a browser could get wrong."""
 from __future__ import annotations
 

@@ -319,6 +319,9 @@ def progress_page(
 ) -> ProgressPage:
     """One page of the progress table in two statements, whatever the page size. A page
     past the end shows the last page."""
+    # Not lms.core.pagination.paginate: db.paginate keeps only the first column of each row
+    # (it reads .scalars()), and the table's rows are plain columns from one join, not ORM
+    # objects (a person, an enrolment, its course, completion and lesson count).
     query = progress_query(organisation, course_id=course_id, status=status)
     per_page = max(1, per_page)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0

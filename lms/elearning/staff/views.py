@@ -8,15 +8,14 @@ the lead may not touch are 403 and 404.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from wtforms import SelectChoice
 
-from lms.core.auth import setting_lead_required
+from lms.core.auth import actor, setting_lead_required
 from lms.core.errors import DomainError, Forbidden, NotFound
-from lms.core.forms import apply_domain_error
+from lms.core.forms import apply_domain_error, fail
 from lms.core.time import utcnow
-from lms.elearning import staff_services as services
-from lms.elearning.staff_forms import (
+from lms.elearning.staff import services
+from lms.elearning.staff.forms import (
     EVERYONE,
     ChooseOrganisationForm,
     EnrolStaffForm,
@@ -25,13 +24,10 @@ from lms.elearning.staff_forms import (
 )
 from lms.extensions import db
 
-bp = Blueprint("staff_learning", __name__, template_folder="templates", url_prefix="/organisation/e-learning")
+# Nested in the e-learning blueprint: endpoints elearning.staff.*.
+bp = Blueprint("staff", __name__, template_folder="templates", url_prefix="/organisation/e-learning")
 
 PER_PAGE = 25
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def _int_or_none(value) -> int | None:
@@ -41,29 +37,17 @@ def _int_or_none(value) -> int | None:
         return None
 
 
-def _fail(error: DomainError) -> None:
-    """Roll back whatever a service flushed; NotFound and Forbidden become 404 and 403."""
-    db.session.rollback()
-    if isinstance(error, NotFound):
-        abort(404)
-    if isinstance(error, Forbidden):
-        abort(403)
-
-
 def _organisation(endpoint: str):
     """(organisation, None) for the organisation in ?organisation= (or the only one the
     lead leads), or (None, a page asking which) when there is a choice to make."""
-    actor = _actor()
+    lead = actor()
     requested = request.args.get("organisation")
     if requested not in (None, ""):
         organisation_id = _int_or_none(requested)
         if organisation_id is None:
             abort(404)
-        try:
-            return services.get_organisation_for(actor, organisation_id), None
-        except NotFound:
-            abort(404)
-    led = services.organisations_for(actor)
+        return services.get_organisation_for(lead, organisation_id), None
+    led = services.organisations_for(lead)
     if led is not None and len(led) == 1:
         return led[0], None
     if request.method != "GET":
@@ -75,7 +59,7 @@ def _organisation(endpoint: str):
     ]
     if requested == "":  # "Continue" with nothing chosen
         form.organisation.errors = ["Select an organisation"]
-    page = render_template("elearning/staff_choose.html", form=form, endpoint=endpoint)
+    page = render_template("elearning/staff/choose.html", form=form, endpoint=endpoint)
     return None, page
 
 
@@ -84,7 +68,7 @@ def _organisation(endpoint: str):
 @bp.get("")
 @setting_lead_required
 def progress():
-    organisation, choice = _organisation("staff_learning.progress")
+    organisation, choice = _organisation("elearning.staff.progress")
     if organisation is None:
         return choice
     courses = services.elearning_courses(include_retired=True)
@@ -116,7 +100,7 @@ def progress():
     if status:
         args["status"] = status
     return render_template(
-        "elearning/staff_progress.html",
+        "elearning/staff/progress.html",
         organisation=organisation,
         filters=filters,
         course=course,
@@ -134,10 +118,10 @@ def progress():
 @bp.route("/enrol", methods=["GET", "POST"])
 @setting_lead_required
 def enrol():
-    organisation, choice = _organisation("staff_learning.enrol")
+    organisation, choice = _organisation("elearning.staff.enrol")
     if organisation is None:
         return choice
-    actor = _actor()
+    lead = actor()
     form = EnrolStaffForm()
     courses = services.elearning_courses()
     form.course.choices = [SelectChoice("", "Select a course")] + [SelectChoice(str(c.id), c.title) for c in courses]
@@ -156,29 +140,29 @@ def enrol():
         except DomainError as error:
             problems.append(error)
         try:
-            people = services.staff_to_enrol(actor, organisation, person_ids, everyone=form.everyone())
+            people = services.staff_to_enrol(lead, organisation, person_ids, everyone=form.everyone())
         except (Forbidden, NotFound) as error:
-            _fail(error)
+            fail(error)
         except DomainError as error:
             problems.append(error)
         if not problems:
             try:
-                result = services.enrol_staff(actor, organisation, people, course, now=utcnow())
+                result = services.enrol_staff(lead, organisation, people, course, now=utcnow())
             except DomainError as error:
-                _fail(error)
+                fail(error)
                 problems.append(error)
             else:
                 message = services.enrolled_message(result, course)
                 organisation_id, course_id = organisation.id, course.id
                 db.session.commit()
                 flash(message, "success" if result.enrolled else "info")
-                return redirect(url_for(".progress", organisation=organisation_id, course=course_id))
+                return redirect(url_for("elearning.staff.progress", organisation=organisation_id, course=course_id))
         for error in problems:
             apply_domain_error(form, error, default_field="course")
     staff = services.list_staff(organisation)
     chosen = set(form.people.data or [])
     return render_template(
-        "elearning/staff_enrol.html",
+        "elearning/staff/enrol.html",
         form=form,
         organisation=organisation,
         staff=staff,

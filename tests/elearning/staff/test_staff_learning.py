@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from lms.audit.models import AuditEvent
 from lms.core.errors import DomainError, Forbidden, NotFound
 from lms.elearning import services as elearning
-from lms.elearning import staff_services
+from lms.elearning.staff import services as staff_services
 from lms.elearning.models import Enrolment
 from lms.elearning.services import BulkResult
 from lms.extensions import db
