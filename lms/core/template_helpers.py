@@ -59,9 +59,38 @@ def _navigation_items(
     signed_in: bool, setting_lead: bool, admin: bool, trainer: bool, *, endpoint: str
 ) -> tuple[tuple[str, str, bool], ...]:
     """(text, href, active) for each item. Each item is active for the endpoints (or
-    blueprints, ending in '.') listed with it."""
+    blueprints, ending in '.') listed with it.
+
+    The first item with a pattern matching the endpoint is active, but a blueprint pattern
+    gives way to a longer one that also matches, in any item of anyone's navigation: a
+    sub-feature's blueprint ("elearning.staff.", My organisation) is not its feature's
+    ("elearning.", My learning), even for someone without that item."""
     from flask import url_for
 
+    items = _items(signed_in, setting_lead, admin, trainer)
+    matches = [
+        (index, pattern) for index, (_, _, patterns) in enumerate(items) for pattern in patterns
+        if _matches(endpoint, pattern)
+    ]
+    longest = max((len(pattern) for pattern in _BLUEPRINT_PATTERNS if endpoint.startswith(pattern)), default=0)
+    active_index = next(
+        (index for index, pattern in matches if not pattern.endswith(".") or len(pattern) == longest), None
+    )
+    if endpoint == "accounts.sign_out":
+        active_index = len(items) - 1
+    return tuple((text, url_for(target), index == active_index) for index, (text, target, _) in enumerate(items))
+
+
+def _matches(endpoint: str, pattern: str) -> bool:
+    """A blueprint pattern ('bookings.') matches its endpoints; an endpoint pattern matches
+    itself and the endpoints named after it ('compliance.person' and 'compliance.person_pdf')."""
+    return endpoint == pattern or (pattern.endswith(".") and endpoint.startswith(pattern)) or (
+        not pattern.endswith(".") and endpoint.startswith(pattern + "_")
+    )
+
+
+def _items(signed_in: bool, setting_lead: bool, admin: bool, trainer: bool) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(text, endpoint, the patterns it is active for) of each item for these roles."""
     items: list[tuple[str, str, tuple[str, ...]]] = []
     if signed_in:
         items.append(("Home", "home.index", ("home.index",)))
@@ -91,19 +120,14 @@ def _navigation_items(
         items.append(("Check a certificate", "certificates.verify", ("certificates.verify",)))
         items.append(("Sign in", "accounts.sign_in", ("accounts.sign_in",)))
         items.append(("Create an account", "accounts.register", ("accounts.register",)))
-    # The first item with a pattern matching the endpoint is active, but a blueprint
-    # pattern gives way to a longer one that also matches, so a sub-feature's blueprint
-    # ("elearning.staff.") can belong to another item than its feature's ("elearning.").
-    matches = [
-        (index, pattern) for index, (_, _, patterns) in enumerate(items) for pattern in patterns
-        if endpoint == pattern or (pattern.endswith(".") and endpoint.startswith(pattern)) or (
-            not pattern.endswith(".") and endpoint.startswith(pattern + "_")
-        )
-    ]
-    longest = max((len(pattern) for _, pattern in matches if pattern.endswith(".")), default=0)
-    active_index = next(
-        (index for index, pattern in matches if not pattern.endswith(".") or len(pattern) == longest), None
-    )
-    if endpoint == "accounts.sign_out":
-        active_index = len(items) - 1
-    return tuple((text, url_for(target), index == active_index) for index, (text, target, _) in enumerate(items))
+    return items
+
+
+# Every blueprint pattern of the navigation, whoever looks at it.
+_BLUEPRINT_PATTERNS = frozenset(
+    pattern
+    for roles in ((True, True, True, True), (False, False, False, False))
+    for _, _, patterns in _items(*roles)
+    for pattern in patterns
+    if pattern.endswith(".")
+)
