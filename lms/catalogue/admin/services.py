@@ -5,8 +5,9 @@ courses/<code>/ folders (`flask lms courses sync`) and are changed there, never 
 Every check is here, not in the form, so the pages and any other caller get the same
 messages; a DomainError names the field it is about and nothing is changed. Each course
 made or changed is in the audit log. A change to the requirements a course counts towards
-changes the compliance of everyone who completed it, so their statuses are worked out
-again in the same transaction.
+changes the compliance of everyone who completed it: the catalogue says so
+(lms.signals.course_requirements_changed) and their statuses are worked out again in the
+same transaction.
 """
 from __future__ import annotations
 

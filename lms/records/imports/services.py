@@ -3,8 +3,9 @@
     email,full_name,organisation,organisation_type,job_role,course_code,course_title,
     delivery_mode,completed_on,cpd_hours
 
-Two passes. The first reads and checks every row and collects every problem with its line
-number (the header is line 1); if there is any problem, nothing is written. The second,
+Two passes. The first (lms.records.imports.checks) reads and checks every row and collects
+every problem with its line number (the header is line 1); if there is any problem,
+nothing is written. The second (here),
 in the caller's transaction, creates the missing organisations, people and courses and
 records each completion through records.services with source "imported" and a
 `source_ref` made from (email, course code, date), so importing the same file twice adds
