@@ -36,10 +36,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.register_blueprint(blueprint)
 
     from lms.certificates.services import connect_signals as connect_certificates
+    from lms.compliance.receivers import connect_signals as connect_compliance_receivers
     from lms.compliance.services import connect_signals as connect_compliance
-    from lms.records.external import connect_signals as connect_external_cpd
+    from lms.records.external.services import connect_signals as connect_external_cpd
 
     connect_compliance()
+    connect_compliance_receivers()
     connect_certificates()
     connect_external_cpd()
 
@@ -60,20 +62,18 @@ FEATURES = [
     "lms.audit.views",
     "lms.notifications.views",
     "lms.catalogue.views",
+    "lms.courses.views",
     "lms.elearning.views",
     "lms.api",
     "lms.api.tokens",
-    "lms.elearning.staff_views",
     "lms.compliance.views",
     "lms.compliance.rules_views",
-    "lms.records.import_views",
-    "lms.records.external_views",
+    "lms.records.views",
     "lms.bookings.views",
     "lms.bookings.calendar_views",
     "lms.bookings.manage_views",
     "lms.bookings.register_views",
     "lms.bookings.charges_views",
-    "lms.catalogue.admin_views",
     "lms.certificates.views",
     "lms.evaluations.views",
     "lms.reports.views",

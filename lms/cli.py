@@ -192,7 +192,7 @@ def import_records_command(csv_file, dry_run):
 
     from sqlalchemy.exc import IntegrityError
 
-    from lms.records.importer import import_bytes
+    from lms.records.imports.services import import_bytes
 
     path = Path(csv_file)
     try:

@@ -33,3 +33,10 @@ completion_removed = _signals.signal("completion-removed")
 (attendance marked by mistake, then corrected). Receivers get `sender=None,
 completion=<Completion>, now=<datetime>` and add to the same transaction (certificates
 revoke the one issued for it)."""
+
+course_requirements_changed = _signals.signal("course-requirements-changed")
+"""Sent by the catalogue (catalogue.services.sync_courses, catalogue.admin.services.
+update_course) after what courses count towards (their requirement codes) has changed,
+flushed, not committed. Receivers get `sender=None, course_ids=<list of int>,
+now=<datetime>` and add to the same transaction (compliance works out again the statuses
+of everyone who completed those courses)."""

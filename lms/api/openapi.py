@@ -12,8 +12,8 @@ from flask import current_app
 from lms.api.params import MAX_PAGE
 from lms.bookings.models import ENDED_REASONS
 from lms.bookings.models import STATUSES as BOOKING_STATUSES
-from lms.catalogue.models import LEVELS
-from lms.records.models import DELIVERY_MODES, SOURCES
+from lms.catalogue.models import DELIVERY_MODES, LEVELS
+from lms.records.models import SOURCES
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"

@@ -114,7 +114,7 @@ def course(row: Course) -> dict:
             "job_roles": [role.code for role in row.audience_roles],
         },
         "requirements": list(row.requirement_codes or []),
-        "url": url_for("catalogue.course", code=row.code, _external=True),
+        "url": url_for("courses.course", code=row.code, _external=True),
     }
 
 

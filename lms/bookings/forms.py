@@ -18,7 +18,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, 
 from wtforms.validators import Length, Optional
 
 from lms.bookings.services import BOOKABLE_MODES
-from lms.records.models import DELIVERY_MODES
+from lms.catalogue.models import DELIVERY_MODES
 
 NOTE_MAX_LENGTH = 500
 # The delivery modes the session list can be filtered by, as (value, label).

@@ -17,7 +17,7 @@ import nh3
 import yaml
 from markdown_it import MarkdownIt
 
-from lms.records.models import DELIVERY_MODES
+from lms.catalogue.models import DELIVERY_MODES
 
 COURSE_KEYS_REQUIRED = {
     "code", "title", "summary", "learning_outcomes", "delivery_mode", "cpd_hours", "estimated_minutes", "level",

@@ -7,8 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from werkzeug.datastructures import MultiDict
 from wtforms import SubmitField
 
-from lms.catalogue.models import LEVELS
-from lms.records.models import DELIVERY_MODES
+from lms.catalogue.models import DELIVERY_MODES, LEVELS
 
 CATALOGUE_MODES = ["elearning", "face-to-face", "virtual", "outreach", "twilight", "event"]
 

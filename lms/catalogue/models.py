@@ -12,6 +12,19 @@ from lms.organisations.models import JobRole, Sector
 
 LEVELS = {1: "Awareness", 2: "Practitioner", 3: "Specialist and DSL"}
 
+# How a course is delivered, by code. A completion keeps the mode it was done in, which
+# may also be "external" (CPD done elsewhere) or "imported" (history from an old system).
+DELIVERY_MODES = {
+    "elearning": "E-learning",
+    "face-to-face": "Face-to-face",
+    "virtual": "Virtual",
+    "outreach": "Outreach",
+    "twilight": "DSL network twilight",
+    "event": "Event",
+    "external": "External CPD",
+    "imported": "Imported record",
+}
+
 course_sector = Table(
     "course_sector",
     db.metadata,

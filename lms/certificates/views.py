@@ -21,7 +21,7 @@ from lms.core.forms import apply_domain_error
 from lms.core.pagination import Page, clamp_page, page_href
 from lms.core.time import as_utc, london_today, to_london, utcnow
 from lms.extensions import db
-from lms.records.models import DELIVERY_MODES
+from lms.catalogue.models import DELIVERY_MODES
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 

@@ -55,7 +55,7 @@ from sqlalchemy.orm import aliased
 from werkzeug.routing import BuildError
 
 from lms.accounts.models import SettingLead, User
-from lms.catalogue.models import Course
+from lms.catalogue.models import DELIVERY_MODES, Course
 from lms.compliance import engine, services
 from lms.compliance.models import ComplianceStatus, Requirement
 from lms.core.time import format_date, london_today, to_london
@@ -64,7 +64,6 @@ from lms.extensions import db
 from lms.notifications.models import OutboundEmail
 from lms.notifications.services import queue_email
 from lms.organisations.models import Organisation
-from lms.records.models import DELIVERY_MODES
 
 # Days before the due date on which a reminder goes, earliest first.
 MILESTONE_DAYS = (60, 30, 7)

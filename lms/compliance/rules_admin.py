@@ -36,7 +36,7 @@ from lms.core.errors import DomainError, NotFound
 from lms.core.time import format_date, london_today
 from lms.extensions import db
 from lms.organisations.models import JobRole, Organisation
-from lms.records.models import DELIVERY_MODES
+from lms.catalogue.models import DELIVERY_MODES
 
 # --- vocabulary ---------------------------------------------------------------------------
 

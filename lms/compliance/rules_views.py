@@ -41,7 +41,7 @@ from lms.core.forms import apply_domain_error
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.organisations.models import JobRole, Organisation
-from lms.records.models import DELIVERY_MODES
+from lms.catalogue.models import DELIVERY_MODES
 
 bp = Blueprint("requirements_admin", __name__, url_prefix="/admin/requirements", template_folder="templates")
 

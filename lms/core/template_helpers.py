@@ -1,4 +1,6 @@
-"""Jinja filters and globals shared by every template."""
+"""Jinja filters and globals shared by every template: dates, hours, page links, the
+GOV.UK WTForms helpers and the service navigation. A feature's own filters and globals
+are registered by its blueprint (catalogue.views: requirement names, delivery modes)."""
 from __future__ import annotations
 
 from flask import Flask, g
@@ -7,7 +9,6 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 
 from lms.core.pagination import page_href
 from lms.core.time import format_date, format_datetime
-from lms.records.models import DELIVERY_MODES
 
 
 def format_hours(value) -> str:
@@ -18,23 +19,11 @@ def format_hours(value) -> str:
     return f"{number} hour{'' if number == '1' else 's'}"
 
 
-def requirement_name(code: str) -> str:
-    """A requirement's name, looked up once per request."""
-    from flask import g
-
-    from lms.catalogue.services import requirement_names
-
-    if "requirement_names" not in g:
-        g.requirement_names = requirement_names()
-    return g.requirement_names.get(code, code)
-
-
 def init_app(app: Flask) -> None:
     WTFormsHelpers(app)
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_hours, "hours")
-    app.add_template_filter(requirement_name, "requirement_name")
     app.add_template_global(page_href)
 
     @app.context_processor
@@ -44,7 +33,6 @@ def init_app(app: Flask) -> None:
             "partnership_name": app.config["PARTNERSHIP_NAME"],
             "cspNonce": getattr(g, "csp_nonce", None),
             "navigation": _navigation,
-            "delivery_modes": DELIVERY_MODES,
         }
 
 
@@ -71,45 +59,75 @@ def _navigation_items(
     signed_in: bool, setting_lead: bool, admin: bool, trainer: bool, *, endpoint: str
 ) -> tuple[tuple[str, str, bool], ...]:
     """(text, href, active) for each item. Each item is active for the endpoints (or
-    blueprints, ending in '.') listed with it."""
+    blueprints, ending in '.') listed with it.
+
+    The first item with a pattern matching the endpoint is active, but a blueprint pattern
+    gives way to a longer one that also matches, in any item of anyone's navigation: a
+    sub-feature's blueprint ("elearning.staff.", My organisation) is not its feature's
+    ("elearning.", My learning), even for someone without that item."""
     from flask import url_for
 
+    items = _items(signed_in, setting_lead, admin, trainer)
+    matches = [
+        (index, pattern) for index, (_, _, patterns) in enumerate(items) for pattern in patterns
+        if _matches(endpoint, pattern)
+    ]
+    longest = max((len(pattern) for pattern in _BLUEPRINT_PATTERNS if endpoint.startswith(pattern)), default=0)
+    active_index = next(
+        (index for index, pattern in matches if not pattern.endswith(".") or len(pattern) == longest), None
+    )
+    if endpoint == "accounts.sign_out":
+        active_index = len(items) - 1
+    return tuple((text, url_for(target), index == active_index) for index, (text, target, _) in enumerate(items))
+
+
+def _matches(endpoint: str, pattern: str) -> bool:
+    """A blueprint pattern ('bookings.') matches its endpoints; an endpoint pattern matches
+    itself and the endpoints named after it ('compliance.person' and 'compliance.person_pdf')."""
+    return endpoint == pattern or (pattern.endswith(".") and endpoint.startswith(pattern)) or (
+        not pattern.endswith(".") and endpoint.startswith(pattern + "_")
+    )
+
+
+def _items(signed_in: bool, setting_lead: bool, admin: bool, trainer: bool) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(text, endpoint, the patterns it is active for) of each item for these roles."""
     items: list[tuple[str, str, tuple[str, ...]]] = []
     if signed_in:
         items.append(("Home", "home.index", ("home.index",)))
-        items.append(("Courses", "catalogue.index", ("catalogue.",)))
+        items.append(("Courses", "catalogue.index", ("catalogue.index", "catalogue.register_interest", "courses.")))
         items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
         items.append(("My learning", "elearning.my_learning", ("elearning.", "certificates.mine", "certificates.show", "certificates.download",
-                                                                   "evaluations.evaluate", "external_cpd.mine")))
+                                                                   "evaluations.evaluate", "records.external.mine")))
         items.append(("My training", "compliance.my_training", ("compliance.my_training", "portfolio.mine")))
         if setting_lead:
             items.append(("My organisation", "organisations.staff", (
-                "organisations.staff", "staff_learning.", "compliance.matrix", "compliance.person", "compliance.export",
-                "external_cpd.staff", "portfolio.staff", "portfolio.pack",
+                "organisations.staff", "elearning.staff.", "compliance.matrix", "compliance.person", "compliance.export",
+                "records.external.staff", "portfolio.staff", "portfolio.pack",
             )))
         if admin or trainer:
             items.append(("Manage sessions", "sessions_admin.index", ("sessions_admin.", "registers.", "certificates.session_",
                                                                       "evaluations.session_summary", "evaluations.summary", "reports.")))
         if admin:
             items.append(("Admin", "admin.index", (
-                "admin.", "organisations.admin", "compliance.overview", "licences.", "requirements_admin.", "records_import.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
+                "admin.", "organisations.admin", "compliance.overview", "licences.", "requirements_admin.", "records.imports.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
             )))
             items.append(("Audit log", "audit.index", ("audit.",)))
         items.append(("Your account", "accounts.profile", ("accounts.", "api_tokens.", "notifications.")))
         items.append(("Sign out", "accounts.sign_out", ("accounts.sign_out",)))
     else:
-        items.append(("Courses", "catalogue.index", ("catalogue.",)))
+        items.append(("Courses", "catalogue.index", ("catalogue.index", "catalogue.register_interest", "courses.")))
         items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
         items.append(("Check a certificate", "certificates.verify", ("certificates.verify",)))
         items.append(("Sign in", "accounts.sign_in", ("accounts.sign_in",)))
         items.append(("Create an account", "accounts.register", ("accounts.register",)))
-    active_index = None
-    for index, (_, _, patterns) in enumerate(items):
-        for pattern in patterns:
-            if endpoint == pattern or (pattern.endswith(".") and endpoint.startswith(pattern)) or (
-                not pattern.endswith(".") and endpoint.startswith(pattern + "_")
-            ):
-                active_index = index if active_index is None else active_index
-    if endpoint == "accounts.sign_out":
-        active_index = len(items) - 1
-    return tuple((text, url_for(target), index == active_index) for index, (text, target, _) in enumerate(items))
+    return items
+
+
+# Every blueprint pattern of the navigation, whoever looks at it.
+_BLUEPRINT_PATTERNS = frozenset(
+    pattern
+    for roles in ((True, True, True, True), (False, False, False, False))
+    for _, _, patterns in _items(*roles)
+    for pattern in patterns
+    if pattern.endswith(".")
+)

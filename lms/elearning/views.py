@@ -1,34 +1,34 @@
-"""The learner's pages (My learning, lessons, quiz) and a setting lead's e-learning page."""
+"""The learner's pages (My learning, lessons, quiz); a setting lead's pages are the staff
+sub-feature (elearning.staff.*), nested in this blueprint."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 
 from lms.catalogue import services as catalogue
 from lms.catalogue.forms import ButtonForm
-from lms.core.errors import DomainError, NotFound
+from lms.core.auth import actor, login_required
+from lms.core.errors import DomainError
 from lms.core.time import utcnow
 from lms.elearning import services
+from lms.elearning.staff.views import bp as staff_bp
 from lms.extensions import db
+from lms.records.external.services import external_by_completion
+from lms.records.services import list_completions
 
 bp = Blueprint("elearning", __name__, template_folder="templates")
+bp.register_blueprint(staff_bp)
 
 
 def _my_enrolment(enrolment_id: int):
-    try:
-        return services.get_enrolment_for(current_user, enrolment_id)
-    except NotFound:
-        abort(404)
+    return services.get_enrolment_for(actor(), enrolment_id)
 
 
 @bp.get("/learning")
 @login_required
 def my_learning():
-    from lms.records.external import external_by_completion
-    from lms.records.services import list_completions
-
-    enrolments = services.list_my_learning(current_user)
-    completions = list(db.session.scalars(list_completions(current_user)))
+    person = actor()
+    enrolments = services.list_my_learning(person)
+    completions = list(db.session.scalars(list_completions(person)))
     return render_template(
         "elearning/my_learning.html",
         in_progress=[e for e in enrolments if e.status == "in-progress"],
@@ -40,19 +40,17 @@ def my_learning():
 @bp.post("/courses/<code>/start")
 @login_required
 def start(code: str):
-    try:
-        course = catalogue.get_course(code)
-    except NotFound:
-        abort(404)
+    course = catalogue.get_course(code)
     form = ButtonForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        enrolment, _ = services.enrol(current_user, course, actor=current_user, now=utcnow())
+        person = actor()
+        enrolment, _ = services.enrol(person, course, actor=person, now=utcnow())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "info")
-        return redirect(url_for("catalogue.course", code=code))
+        return redirect(url_for("courses.course", code=code))
     db.session.commit()
     return redirect(url_for("elearning.resume", enrolment_id=enrolment.id))
 
@@ -141,7 +139,7 @@ def _show_lesson(enrolment_id: int, position: int):
     if not 1 <= position <= _MAX_POSITION:
         abort(404)
     row = db.session.execute(_lesson_statement(), {"enrolment_id": enrolment_id, "position": position}).first()
-    if row is None or row.user_id != current_user.id:
+    if row is None or row.user_id != actor().id:
         abort(404)
     if not 1 <= position <= row.total or row.lesson_title is None:
         abort(404)

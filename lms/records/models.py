@@ -10,17 +10,6 @@ from lms.accounts.models import User
 from lms.core.db_types import UTCDateTime
 from lms.extensions import db
 
-DELIVERY_MODES = {
-    "elearning": "E-learning",
-    "face-to-face": "Face-to-face",
-    "virtual": "Virtual",
-    "outreach": "Outreach",
-    "twilight": "DSL network twilight",
-    "event": "Event",
-    "external": "External CPD",
-    "imported": "Imported record",
-}
-
 SOURCES = ("elearning", "attendance", "external", "imported")
 
 

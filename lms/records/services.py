@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
 from lms.extensions import db
-from lms.records.models import DELIVERY_MODES, SOURCES, Completion, ExternalActivity
+from lms.catalogue.models import DELIVERY_MODES
+from lms.records.models import SOURCES, Completion, ExternalActivity
 from lms.signals import completion_changed, completion_recorded, completion_removed, completions_recorded
 
 

@@ -29,12 +29,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import case, func, literal, select
 
 from lms.accounts.models import User
-from lms.catalogue.models import Course
+from lms.catalogue.models import DELIVERY_MODES, Course
 from lms.core.errors import DomainError
 from lms.core.time import LONDON, add_months
 from lms.extensions import db
 from lms.organisations.models import Area, Organisation, OrganisationType, Sector
-from lms.records.models import DELIVERY_MODES, Completion
+from lms.records.models import Completion
 
 GROUPINGS = {
     "sector": "Sector",

@@ -59,18 +59,6 @@ def test_catalogue_statements_do_not_grow_with_courses(client, count_queries):
     assert len(many) == len(few)
 
 
-def test_elearning_without_content_cannot_be_started(client):
-    course("UPDATE", "Annual update", mode="elearning")
-    person = factories.user()
-    db.session.commit()
-    factories.sign_in(client, person)
-    page = client.get("/courses/UPDATE").data.decode()
-    assert "not available online yet" in page and "Start this course" not in page
-    response = client.post("/courses/UPDATE/start")
-    assert response.status_code == 302
-    assert "has no content yet" in client.get(response.headers["Location"]).data.decode()
-
-
 def test_register_interest_in_a_course_with_no_dates(client):
     course("SR", "Safer recruitment")
     person = factories.user()

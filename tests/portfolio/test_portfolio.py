@@ -17,7 +17,7 @@ from lms.compliance import services as compliance
 from lms.core.errors import DomainError
 from lms.extensions import db
 from lms.portfolio import services
-from lms.records import external
+from lms.records.external import services as external
 from lms.records import services as records
 from tests import factories
 from tests.compliance.test_queries import complete, make_courses

@@ -16,10 +16,9 @@ from lms.api.errors import ApiError, InvalidParameter
 from lms.api.params import paginate, text_arg
 from lms.api.routes.learning import enrol_and_answer, field_error, json_object, person_id_field
 from lms.catalogue import services as catalogue
-from lms.catalogue.models import LEVELS, Course, CourseVersion, Lesson
+from lms.catalogue.models import DELIVERY_MODES, LEVELS, Course, CourseVersion, Lesson
 from lms.extensions import db
 from lms.organisations.models import JobRole, Sector
-from lms.records.models import DELIVERY_MODES
 
 MAX_LIST_VALUES = 20
 

@@ -24,7 +24,7 @@ from lms.core.time import utcnow
 from lms.elearning import services as elearning
 from lms.elearning.models import Enrolment
 from lms.extensions import db
-from lms.records import external
+from lms.records.external import services as external
 from lms.records import services as records
 
 ENROLMENT_STATUSES = ("in-progress", "completed")

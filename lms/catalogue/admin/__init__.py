@@ -1,0 +1,1 @@
+"""Admins add and change the courses run on dates."""

@@ -1,0 +1,1 @@
+"""External CPD: training people did elsewhere, logged by themselves and verified by their setting lead."""

@@ -1,0 +1,1 @@
+"""The import of training history from a previous system, from a CSV file."""

@@ -1,0 +1,132 @@
+"""The partnership admin's page for importing training history from a CSV file.
+
+Check the file only (a dry run: nothing is written) or import it. A bad file imports
+nothing and the page lists every bad row by line number. A real import commits and
+redirects to its result page (Post/Redirect/Get), which reads the audit event the import
+wrote.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from lms.audit.models import AuditEvent
+from lms.core.auth import actor, admin_required
+from lms.core.tables import attachment
+from lms.core.time import utcnow
+from lms.extensions import db
+from lms.organisations.models import JobRole, OrganisationType
+from lms.records.imports.checks import COLUMNS, MAX_FILE_BYTES
+from lms.records.imports.forms import IMPORT, ImportRecordsForm
+from lms.records.imports.services import import_bytes, template_csv
+from lms.catalogue.models import DELIVERY_MODES
+
+# Nested in the records blueprint: endpoints records.imports.*.
+bp = Blueprint("imports", __name__, url_prefix="/admin/import", template_folder="templates")
+
+# The whole request may be a little larger than the file (the other fields, the multipart
+# boundaries); the file itself is held to MAX_FILE_BYTES by the form.
+REQUEST_LIMIT = MAX_FILE_BYTES + 256 * 1024
+# Problems and warnings listed on the page; the counts always cover all of them.
+SHOWN_PROBLEMS = 1000
+TEMPLATE_FILE_NAME = "training-history-template.csv"
+
+
+def _display_name(name: str | None) -> str:
+    """The uploaded file's own name, for showing and the audit log (never used as a path)."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:120] or "the file"
+
+
+def _reference_lists() -> dict:
+    return {
+        "types": db.session.execute(
+            select(OrganisationType.code, OrganisationType.name).order_by(OrganisationType.position, OrganisationType.name)
+        ).all(),
+        "roles": db.session.execute(
+            select(JobRole.code, JobRole.name).where(JobRole.active.is_(True)).order_by(JobRole.position, JobRole.name)
+        ).all(),
+        "modes": list(DELIVERY_MODES.items()),
+    }
+
+
+def _page(form: ImportRecordsForm, report=None, status: int = 200):
+    return (
+        render_template(
+            "records/imports/upload.html",
+            form=form,
+            report=report,
+            columns=COLUMNS,
+            shown=SHOWN_PROBLEMS,
+            **_reference_lists(),
+        ),
+        status,
+    )
+
+
+@bp.route("/", methods=["GET", "POST"])
+@admin_required
+def upload():
+    request.max_content_length = REQUEST_LIMIT
+    try:
+        form = ImportRecordsForm()
+    except RequestEntityTooLarge:
+        form = ImportRecordsForm(formdata=None)
+        form.file.errors = ["The selected file must be smaller than 20 MB"]
+        return _page(form, status=413)
+    if not form.validate_on_submit():
+        return _page(form, status=400 if request.method == "POST" else 200)
+
+    upload = form.file.data
+    file_name = _display_name(upload.filename)
+    dry_run = form.action.data != IMPORT
+    try:
+        report = import_bytes(
+            upload.read(), file_name=file_name, actor=actor(), dry_run=dry_run, now=utcnow()
+        )
+    except IntegrityError:
+        db.session.rollback()
+        form.file.errors = [
+            "The records changed while importing (is another import running?). Nothing was imported. Try again"
+        ]
+        return _page(form, status=409)
+
+    if not report.ok:
+        db.session.rollback()
+        whole_file = [problem for problem in report.errors if problem.line is None]
+        if whole_file:
+            form.file.errors = [whole_file[0].message]
+        else:
+            count = len(report.errors)
+            form.file.errors = [
+                (f"{file_name} has {count:,} problem{'s' if count != 1 else ''}. Nothing was imported. "
+                "Fix the rows listed and upload the file again")
+            ]
+        return _page(form, report, status=400)
+    if dry_run:
+        db.session.rollback()  # the import rolled its own work back; make sure of it
+        return _page(ImportRecordsForm(formdata=None), report)
+
+    db.session.commit()
+    flash(
+        f"{file_name} imported: {report.completions_created:,} completion{'s' if report.completions_created != 1 else ''} added",
+        "success",
+    )
+    return redirect(url_for("records.imports.result", event_id=report.event.id))
+
+
+@bp.get("/<int:event_id>")
+@admin_required
+def result(event_id: int):
+    event = db.session.get(AuditEvent, event_id)
+    if event is None or event.action != "records.import":
+        abort(404)
+    return render_template("records/imports/result.html", event=event, figures=event.after or {})
+
+
+@bp.get("/template.csv")
+@admin_required
+def template():
+    return attachment(template_csv(), "csv", TEMPLATE_FILE_NAME)
