@@ -19,8 +19,10 @@ from functools import cache
 
 from flask import request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from sqlalchemy import select
 
 from lms.api.errors import InvalidParameter
+from lms.extensions import db
 
 MAX_TEXT_LENGTH = 200
 MAX_LIST_VALUES = 20
@@ -153,10 +155,6 @@ class KnownCode(Text):
         super().__init__(40, description=description)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        from sqlalchemy import select
-
-        from lms.extensions import db
-
         code = super()._deserialize(value, attr, data, **kwargs)
         if code is not None and db.session.scalar(select(self.model.id).where(self.model.code == code)) is None:
             what = self.what
