@@ -4,7 +4,7 @@ import re
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-from lms.api.openapi import SERVER_PATH
+from lms.api.document import SERVER_PATH
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 

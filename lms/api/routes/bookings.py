@@ -22,14 +22,18 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
-from lms.api import bp, serialise, services
+from lms.api import bp, services
 from lms.api.auth import caller
-from lms.api.errors import ApiError, InvalidParameter, error_code
-from lms.api.params import bool_arg, date_arg, paginate
-from lms.api.routes.courses import code_arg, list_arg
+from lms.api.document import BODY_ERRORS, describe, path_id
+from lms.api.errors import ApiError, error_code
+from lms.api.fields import With, dump
+from lms.api.paging import paginate
 from lms.api.routes.learning import field_error, json_object, person_id_field
+from lms.api.schemas import (AlreadyBooked, BookingPage, BookSession, MyBookingArgs, SessionArgs, SessionDetail,
+                             SessionPage)
+from lms.api.schemas import Booking as BookingShape
 from lms.bookings import services as bookings
-from lms.bookings.models import PLACE_STATUSES, STATUSES, Booking, TrainingSession
+from lms.bookings.models import PLACE_STATUSES, Booking, TrainingSession
 from lms.catalogue.models import Course
 from lms.core.errors import DomainError, Forbidden, NotFound
 from lms.core.time import LONDON, as_utc, utcnow
@@ -97,12 +101,13 @@ def waiting_positions(rows: list[Booking]) -> dict[int, int]:
     return {booking_id: position for booking_id, position in found}
 
 
-def booking_body(row: Booking) -> dict:
-    return serialise.booking(row, waiting_position=bookings.waiting_position(row))
+def booking_facts(row: Booking) -> With:
+    """The booking with its place on the waiting list, for the Booking schema."""
+    return With(row, position=bookings.waiting_position(row))
 
 
 def booking_answer(row: Booking, status: int = 200):
-    response = jsonify(booking_body(row))
+    response = jsonify(dump(BookingShape, booking_facts(row)))
     response.status_code = status
     return response
 
@@ -123,30 +128,38 @@ def _places_held():
     )
 
 
-def _serialise_sessions(rows: list[TrainingSession]) -> list[dict]:
+def session_facts(rows: list[TrainingSession], now: datetime, **more) -> list[With]:
+    """The sessions with their place counts, signup states and cancellation deadlines
+    (the counts in one statement), for the Session schemas."""
     counts = bookings.place_counts([row.id for row in rows])
-    now = utcnow()
     return [
-        serialise.training_session(
+        With(
             row,
             counts=counts[row.id],
             signup_state=bookings.signup_state(row, now),
             cancellation_deadline=bookings.cancellation_deadline(row),
+            **more,
         )
         for row in rows
     ]
 
 
 @bp.get("/sessions")
+@describe(
+    "listSessions", "Sessions, soonest first", tag="bookings", response=SessionPage, query=SessionArgs, paged=True,
+    errors=(400,),
+    description=(
+        "Scheduled sessions the caller may see (outreach sessions only for their organisation's "
+        "staff and leads, trainers and admins). Without `from`, only sessions that have not started. "
+        "Cancelled sessions are not listed. Unknown codes are a 400 naming the parameter."
+    ),
+)
 def sessions():
     actor = caller()
     now = utcnow()
-    course_code = code_arg("course", Course, "course")
-    area_code = code_arg("area", Area, "area")
-    start, end = date_arg("from"), date_arg("to")
-    if start is not None and end is not None and end < start:
-        raise InvalidParameter("to", "to must be the same day as from or later")
-    has_places = bool_arg("has_places")
+    args = SessionArgs.parse()
+    course_code, area_code, has_places = args["course"], args["area"], args["has_places"]
+    start, end = args["start"], args["end"]
 
     query = select(TrainingSession).where(TrainingSession.status == "scheduled")
     if start is None:
@@ -166,24 +179,33 @@ def sessions():
     elif has_places is False:
         query = query.where(_places_held() >= TrainingSession.capacity)
     query = _session_loading(bookings.visible_to(query, actor)).order_by(TrainingSession.starts_at, TrainingSession.id)
-    return jsonify(paginate(query, _serialise_sessions, many=True))
+    page = paginate(query)
+    page["items"] = session_facts(page["items"], now)
+    return jsonify(dump(SessionPage, page))
+
+
+SESSION_ID = {"session_id": path_id("The session's id.")}
+BOOKING_ID = {"booking_id": path_id("The booking's id.")}
 
 
 @bp.get("/sessions/<int:session_id>")
+@describe(
+    "getSession", "One session, with places left and the caller's booking", tag="bookings", response=SessionDetail,
+    errors=(404,), path=SESSION_ID,
+    description=(
+        "Cancelled and past sessions can still be read. The joining link of an online session is "
+        "given only to people with a place and to the session's trainers and admins. 404 for an "
+        "outreach session of another organisation."
+    ),
+)
 def session(session_id: int):
     actor = caller()
     row = visible_session(actor, session_id)
     now = utcnow()
     mine = bookings.live_booking(row, actor)
-    joining = bookings.may_manage(actor, row) or (mine is not None and mine.status in JOINING_STATUSES)
-    return jsonify(serialise.session_detail(
-        row,
-        counts=bookings.place_counts([row.id])[row.id],
-        signup_state=bookings.signup_state(row, now),
-        cancellation_deadline=bookings.cancellation_deadline(row),
-        my_booking=booking_body(mine) if mine is not None else None,
-        joining=joining,
-    ))
+    may_join = bookings.may_manage(actor, row) or (mine is not None and mine.status in JOINING_STATUSES)
+    my_booking = booking_facts(mine) if mine is not None else None
+    return jsonify(dump(SessionDetail, session_facts([row], now, my_booking=my_booking, may_join=may_join)[0]))
 
 
 # --- making a booking -------------------------------------------------------------------
@@ -221,14 +243,31 @@ def already_booked_answer(error: bookings.AlreadyBooked):
         "error": error_code(409),
         "message": error.message,
         "errors": [{"field": error.field or "session", "message": error.message}],
-        "booking": booking_body(existing),
+        "booking": booking_facts(existing),
     }
-    response = jsonify(body)
+    response = jsonify(dump(AlreadyBooked, body))
     response.status_code = 409
     return response
 
 
 @bp.post("/sessions/<int:session_id>/bookings")
+@describe(
+    "bookSession", "Book a place on a session", tag="bookings", response=BookingShape,
+    errors=(400, 403, 404, 422), path=SESSION_ID,
+    body=BookSession, body_required=False,
+    body_description='Whom to book, e.g. {"person_id": 42}; no body books the caller.',
+    ok=None, created="Booked, waitlisted or requested.",  # a second booking is the 409 below
+    other={409: ("The person already has a booking on this session; `booking` is it.", AlreadyBooked)},
+    description=(
+        "Books the caller, or with `person_id` one of the staff of an organisation the caller leads "
+        "(anyone, for an admin). The answer is 201 with the booking: `booked` while places remain, "
+        "otherwise `waitlisted`; `requested` when the session asks for the setting lead's approval "
+        "and the caller booked themselves. A person who already has a booking on the session is a 409 "
+        "carrying that booking, so repeating a request never makes a second booking. Closed sign-up, "
+        "a session outside the person's audience, or a closed account is a 422; booking someone who is "
+        "not your staff is a 403; a person unknown to an admin is a 404. " + BODY_ERRORS
+    ),
+)
 def book(session_id: int):
     actor = caller()
     row = visible_session(actor, session_id)
@@ -256,11 +295,29 @@ def _state_error(error: DomainError) -> ApiError:
 
 
 @bp.get("/bookings/<int:booking_id>")
+@describe(
+    "getBooking", "One booking", tag="bookings", response=BookingShape, errors=(404,), path=BOOKING_ID,
+    description=(
+        "For the person booked, the setting leads of the organisation they booked from, the "
+        "session's trainers and admins; 404 for anyone else."
+    ),
+)
 def booking(booking_id: int):
     return booking_answer(visible_booking(caller(), booking_id))
 
 
 @bp.delete("/bookings/<int:booking_id>")
+@describe(
+    "cancelBooking", "Cancel a booking", tag="bookings", response=BookingShape, errors=(404, 409), path=BOOKING_ID,
+    ok="Cancelled: the booking as it now is.",
+    description=(
+        "The person, their setting lead, the session's trainers or an admin may cancel. Giving up a "
+        "place after the session's cancellation deadline is recorded as a late cancellation "
+        "(`late_cancellation` true). A freed place is offered to the waiting list. A booking that "
+        "has already ended, or a session that has started, is a 409. 404 for anyone who may not see "
+        "the booking."
+    ),
+)
 def cancel_booking(booking_id: int):
     actor = caller()
     row = visible_booking(actor, booking_id)
@@ -275,6 +332,14 @@ def cancel_booking(booking_id: int):
 
 
 @bp.post("/bookings/<int:booking_id>/accept")
+@describe(
+    "acceptOffer", "Accept an offered place", tag="bookings", response=BookingShape, errors=(403, 404, 409),
+    path=BOOKING_ID, ok="Booked: the booking as it now is.",
+    description=(
+        "For a booking whose status is `offered`, before `offer_expires_at`: the person or their "
+        "setting lead (or an admin) takes the place. No offer, or an offer that has ended, is a 409."
+    ),
+)
 def accept_offer(booking_id: int):
     actor = caller()
     row = visible_booking(actor, booking_id)
@@ -290,21 +355,13 @@ def accept_offer(booking_id: int):
 
 # --- the caller's bookings --------------------------------------------------------------
 
-def status_args() -> list[str]:
-    values = list_arg("status")
-    for value in values:
-        if value not in STATUSES:
-            raise InvalidParameter(
-                "status", f"status must be a booking status ({', '.join(STATUSES)}); “{value[:40]}” is not one"
-            )
-    return values
-
-
 @bp.get("/me/bookings")
+@describe("listMyBookings", "The caller's bookings, latest session first", tag="bookings", response=BookingPage,
+          query=MyBookingArgs, paged=True, errors=(400,))
 def my_bookings():
     actor = caller()
-    statuses = status_args()
-    upcoming = bool_arg("upcoming")
+    args = MyBookingArgs.parse()
+    statuses, upcoming = args["status"], args["upcoming"]
     query = bookings.bookings_for(actor)  # newest session first
     if statuses:
         query = query.where(Booking.status.in_(statuses))
@@ -313,9 +370,7 @@ def my_bookings():
         query = query.where(TrainingSession.ends_at > now)
     elif upcoming is False:
         query = query.where(TrainingSession.ends_at <= now)
-
-    def serialise_page(rows: list[Booking]) -> list[dict]:
-        positions = waiting_positions(rows)
-        return [serialise.booking(row, waiting_position=positions.get(row.id)) for row in rows]
-
-    return jsonify(paginate(query, serialise_page, many=True))
+    page = paginate(query)
+    positions = waiting_positions(page["items"])
+    page["items"] = [With(row, position=positions.get(row.id)) for row in page["items"]]
+    return jsonify(dump(BookingPage, page))

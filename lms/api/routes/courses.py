@@ -2,76 +2,50 @@
 course (a setting lead their own staff, an admin anyone).
 
 Retired courses are neither listed nor found. Course details never include quiz answers,
-feedback or lesson bodies (see serialise.course_detail)."""
+feedback or lesson bodies (see lms.api.schemas.CourseDetail)."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts import services as accounts
-from lms.api import bp, serialise, services
+from lms.api import bp, services
 from lms.api.auth import caller
-from lms.api.errors import ApiError, InvalidParameter
-from lms.api.params import paginate, text_arg
+from lms.api.document import BODY_ERRORS, describe, path_text
+from lms.api.errors import ApiError
+from lms.api.fields import With, dump
+from lms.api.paging import paginate
 from lms.api.routes.learning import enrol_and_answer, field_error, json_object, person_id_field
+from lms.api.schemas import CourseArgs, CourseDetail, CoursePage, Enrolment, EnrolPerson
 from lms.catalogue import services as catalogue
-from lms.catalogue.models import DELIVERY_MODES, LEVELS, Course, CourseVersion, Lesson
+from lms.catalogue.models import Course, CourseVersion, Lesson
 from lms.extensions import db
-from lms.organisations.models import JobRole, Sector
 
-MAX_LIST_VALUES = 20
-
-
-def list_arg(name: str) -> list[str]:
-    """A parameter given several times (mode=a&mode=b), as a comma list (mode=a,b), or both."""
-    values = [part.strip() for raw in request.args.getlist(name) for part in raw.split(",")]
-    values = [value for value in values if value]
-    if len(values) > MAX_LIST_VALUES:
-        raise InvalidParameter(name, f"{name} may be given at most {MAX_LIST_VALUES} times")
-    return list(dict.fromkeys(values))
-
-
-def mode_args() -> list[str]:
-    modes = list_arg("mode")
-    for mode in modes:
-        if mode not in DELIVERY_MODES:
-            raise InvalidParameter(
-                "mode", f"mode must be a delivery mode code ({', '.join(DELIVERY_MODES)}); “{mode[:40]}” is not one"
-            )
-    return modes
-
-
-def level_args() -> list[int]:
-    levels = list_arg("level")
-    allowed = [str(level) for level in LEVELS]
-    for level in levels:
-        if level not in allowed:
-            raise InvalidParameter("level", f"level must be {', '.join(allowed[:-1])} or {allowed[-1]}")
-    return [int(level) for level in levels]
-
-
-def code_arg(name: str, model, what: str) -> str | None:
-    code = text_arg(name, max_length=40)
-    if code is not None and db.session.scalar(select(model.id).where(model.code == code)) is None:
-        raise InvalidParameter(name, f"{name} must be a {what} code; no {what} has the code “{code}”")
-    return code
+COURSE_CODE = {"code": path_text("The course's code, e.g. SGE.", 30)}
 
 
 @bp.get("/courses")
+@describe(
+    "listCourses", "Courses in the catalogue, by title", tag="courses", response=CoursePage,
+    query=CourseArgs, paged=True, errors=(400,),
+    description=(
+        "Any caller may list the catalogue. Retired courses are not listed. Filters combine with "
+        "\"and\"; values of one repeated filter with \"or\". A course with no audience is for everyone, "
+        "so it matches every sector and job role. Unknown codes are a 400 naming the parameter."
+    ),
+)
 def courses():
+    args = CourseArgs.parse()
     filters = catalogue.CourseFilters(
-        keyword=text_arg("q") or "",
-        modes=mode_args(),
-        levels=level_args(),
-        sector=code_arg("sector", Sector, "sector"),
-        job_role=code_arg("job_role", JobRole, "job role"),
+        keyword=args["q"] or "", modes=args["mode"], levels=args["level"], sector=args["sector"],
+        job_role=args["job_role"],
     )
     # Titles may repeat, so the id keeps the pages' order stable.
     query = catalogue.list_courses(filters).options(
         selectinload(Course.audience_sectors), selectinload(Course.audience_roles)
     )
-    return jsonify(paginate(query.order_by(Course.id), serialise.course))
+    return jsonify(dump(CoursePage, paginate(query.order_by(Course.id))))
 
 
 def outline_version(course: Course) -> CourseVersion | None:
@@ -87,13 +61,34 @@ def outline_version(course: Course) -> CourseVersion | None:
 
 
 @bp.get("/courses/<code>")
+@describe(
+    "getCourse", "One course, with an outline of its e-learning content", tag="courses", response=CourseDetail,
+    errors=(404,), path=COURSE_CODE,
+    description=(
+        "Lessons are given by title and length only, and the quiz by its size and pass mark: never "
+        "the lessons' text or the quiz's questions and answers. 404 for an unknown or retired course."
+    ),
+)
 def course(code: str):
     row = catalogue.get_course(code)  # NotFound (404) for an unknown or retired course
     version = outline_version(row) if row.delivery_mode == "elearning" else None
-    return jsonify(serialise.course_detail(row, version))
+    return jsonify(dump(CourseDetail, With(row, outline=version)))
 
 
 @bp.post("/courses/<code>/enrolments")
+@describe(
+    "enrolPerson", "Enrol someone on an e-learning course", tag="learning", response=Enrolment,
+    errors=(400, 403, 404, 422), path=COURSE_CODE,
+    body=EnrolPerson, body_description='The person to enrol, e.g. {"person_id": 42}.',
+    created="Enrolled now.",
+    ok="Already enrolled and part-way through: the existing enrolment (no second one is made).",
+    description=(
+        "A setting lead may enrol the staff of the organisations they lead, an admin anyone, "
+        "anyone themselves. Other callers get a 403; a person the caller may not see is a 404, "
+        "as is an unknown or retired course. A course that is not e-learning, or a closed "
+        "account, is a 422. " + BODY_ERRORS
+    ),
+)
 def enrol_person(code: str):
     actor = caller()
     row = catalogue.get_course(code)

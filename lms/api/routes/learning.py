@@ -13,10 +13,14 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import BadRequest
 
 from lms.accounts.models import User
-from lms.api import bp, serialise
+from lms.api import bp
 from lms.api.auth import caller
-from lms.api.errors import ApiError, InvalidParameter
-from lms.api.params import paginate, text_arg
+from lms.api.document import BODY_ERRORS, describe
+from lms.api.errors import ApiError
+from lms.api.fields import With, dump
+from lms.api.paging import paginate
+from lms.api.schemas import Completion, CompletionPage, EnrolMe, EnrolmentPage, LogExternalCpd, MyEnrolmentArgs
+from lms.api.schemas import Enrolment as EnrolmentShape
 from lms.catalogue import services as catalogue
 from lms.catalogue.models import Course, CourseVersion, Lesson
 from lms.core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -27,7 +31,6 @@ from lms.extensions import db
 from lms.records.external import services as external
 from lms.records import services as records
 
-ENROLMENT_STATUSES = ("in-progress", "completed")
 MAX_CODE_LENGTH = 30  # Course.code
 
 
@@ -104,26 +107,35 @@ def enrol_and_answer(person: User, course: Course, *, actor: User):
         raise field_error(422, error.field or "course", error.message) from None
     db.session.commit()
     row = db.session.scalar(_enrolment_query().where(Enrolment.id == enrolment.id))
-    response = jsonify(serialise.enrolment(row))
+    response = jsonify(dump(EnrolmentShape, row))
     response.status_code = 201 if created else 200
     return response
 
 
 @bp.get("/me/enrolments")
+@describe("listMyEnrolments", "The caller's e-learning enrolments, newest first", tag="learning",
+          response=EnrolmentPage, query=MyEnrolmentArgs, paged=True, errors=(400,))
 def my_enrolments():
-    status = text_arg("status", max_length=20)
-    if status is not None and status not in ENROLMENT_STATUSES:
-        raise InvalidParameter("status", "status must be in-progress or completed")
-    statuses = [status] if status else list(ENROLMENT_STATUSES)  # never withdrawn ones
+    status = MyEnrolmentArgs.parse()["status"]
+    statuses = [status] if status else ["in-progress", "completed"]  # never withdrawn ones
     query = (
         _enrolment_query()
         .where(Enrolment.user_id == caller().id, Enrolment.status.in_(statuses))
         .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())
     )
-    return jsonify(paginate(query, serialise.enrolment))
+    return jsonify(dump(EnrolmentPage, paginate(query)))
 
 
 @bp.post("/me/enrolments")
+@describe(
+    "enrolMe", "Start an e-learning course", tag="learning", response=EnrolmentShape, errors=(400, 404, 422),
+    body=EnrolMe, body_description='The course to start, e.g. {"course": "SGE"}.', created="Enrolled now.",
+    ok="Already part-way through the course: the existing enrolment (no second one is made).",
+    description=(
+        "An unknown or retired course is a 404 naming the `course` field; a course that is not "
+        "e-learning is a 422. " + BODY_ERRORS
+    ),
+)
 def enrol_me():
     me = caller()
     code = course_code_field(json_object('{"course": "SGE"}'))
@@ -137,16 +149,25 @@ def enrol_me():
 # --- the training record --------------------------------------------------------------
 
 @bp.get("/me/completions")
+@describe(
+    "listMyCompletions", "The caller's training record, newest first", tag="learning", response=CompletionPage,
+    paged=True, errors=(400,),
+    description=(
+        "Every completion: e-learning, session attendance, external CPD the caller logged "
+        "(self_reported) and history imported from a previous system."
+    ),
+)
 def my_completions():
     # One page of completions, then the course codes of that page in one statement.
-    page = paginate(records.list_completions(caller()), lambda row: row)
+    page = paginate(records.list_completions(caller()))
     course_ids = {row.course_id for row in page["items"] if row.course_id is not None}
     codes: dict[int, str] = {}
     if course_ids:
         codes = dict(db.session.execute(select(Course.id, Course.code).where(Course.id.in_(course_ids))).all())
     details = external.external_by_completion(row.id for row in page["items"] if row.source == external.SOURCE)
-    page["items"] = [serialise.completion(row, codes.get(row.course_id), details.get(row.id)) for row in page["items"]]
-    return jsonify(page)
+    page["items"] = [With(row, course_code=codes.get(row.course_id), external=details.get(row.id))
+                     for row in page["items"]]
+    return jsonify(dump(CompletionPage, page))
 
 
 # --- external CPD ---------------------------------------------------------------------
@@ -168,6 +189,17 @@ def _iso_date_field(body: dict, name: str):
 
 
 @bp.post("/me/external-cpd")
+@describe(
+    "logMyExternalCpd", "Add external CPD to the caller's training record", tag="learning", response=Completion,
+    errors=(400, 422), body=LogExternalCpd, body_description="The training done elsewhere.",
+    ok="Not used: a new entry is always a 201.", created="Added to the record, self-reported.",
+    description=(
+        "Training done elsewhere (a local authority course, a conference, another provider's online "
+        "course), recorded as self-reported with source and delivery_mode external. It counts towards "
+        "the requirements named at once; a setting lead of the caller's organisation may verify it on "
+        "the website, where an evidence file can also be added. " + BODY_ERRORS
+    ),
+)
 def log_my_external_cpd():
     """Add external CPD to the caller's record (self-reported; no evidence file here)."""
     me = caller()
@@ -194,6 +226,6 @@ def log_my_external_cpd():
         db.session.rollback()
         raise field_error(422, error.field or "title", error.message) from None
     db.session.commit()
-    response = jsonify(serialise.completion(activity.completion, None, activity))
+    response = jsonify(dump(Completion, With(activity.completion, course_code=None, external=activity)))
     response.status_code = 201
     return response

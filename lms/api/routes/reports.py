@@ -8,8 +8,10 @@ from flask import jsonify
 
 from lms.api import bp
 from lms.api.auth import caller
+from lms.api.document import describe
 from lms.api.errors import ApiError, InvalidParameter
-from lms.api.params import date_arg, text_arg
+from lms.api.fields import dump
+from lms.api.schemas import Uptake, UptakeArgs
 from lms.core.errors import DomainError
 from lms.core.time import london_today, utcnow
 from lms.reports import services as reports
@@ -30,26 +32,34 @@ def _figures(row: reports.Row, result: reports.Uptake) -> dict:
 
 
 @bp.get("/reports/uptake")
+@describe(
+    "getUptake", "Uptake: unique learners, completions and registrations by group and period", tag="reports",
+    response=Uptake, query=UptakeArgs, errors=(400, 403),
+    description=(
+        "For trainers and admins. Unique learners are distinct people with at least one completion in the period "
+        "(once per group and period); completions count every completed activity; registrations count accounts "
+        "created. A completion counts in the sector of the person's organisation at the time."
+    ),
+)
 def uptake_report():
     actor = caller()
     if not (actor.is_admin or actor.is_trainer):
         raise ApiError(403, "Only trainers and partnership admins can read uptake reports")
     today = london_today(utcnow())
-    start = date_arg("from") or date(reports.financial_year(today), 4, 1)
-    end = date_arg("to") or today
-    query = reports.UptakeQuery(start, end, by=text_arg("by", max_length=40) or "sector",
-                                period=text_arg("period", max_length=20) or "quarter")
+    args = UptakeArgs.parse()
+    start = args["start"] or date(reports.financial_year(today), 4, 1)
+    end = args["end"] or today
+    query = reports.UptakeQuery(start, end, by=args["by"] or "sector", period=args["period"] or "quarter")
     try:
         result = reports.uptake(query)
     except DomainError as error:
         raise InvalidParameter(FIELD_NAMES.get(error.field, error.field or "from"), error.message) from None
-    return jsonify({
-        "from": start.isoformat(),
-        "to": end.isoformat(),
+    return jsonify(dump(Uptake, {
+        "start": start,
+        "end": end,
         "by": query.by,
         "period": query.period,
-        "periods": [{"key": b.key, "label": b.label, "from": b.start.isoformat(), "to": b.end.isoformat()}
-                    for b in result.buckets],
+        "periods": result.buckets,
         "rows": [{"key": row.key, "name": row.name, **_figures(row, result)} for row in result.rows],
         "total": _figures(result.total, result),
-    })
+    }))

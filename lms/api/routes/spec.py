@@ -3,10 +3,12 @@ from flask import jsonify
 
 from lms.api import bp
 from lms.api.auth import public
-from lms.api.openapi import build_spec
+from lms.api.document import build_spec, describe
 
 
 @bp.get("/openapi.json")
+@describe("getOpenApi", "This document", tag="meta", public=True,
+          response={"type": "object", "description": "An OpenAPI 3.1 document."})
 @public
 def openapi():
     return jsonify(build_spec())
