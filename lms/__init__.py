@@ -37,10 +37,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     from lms.certificates.services import connect_signals as connect_certificates
     from lms.compliance.services import connect_signals as connect_compliance
+    from lms.courses.sessions.services import connect_signals as connect_course_sessions
     from lms.records.external import connect_signals as connect_external_cpd
 
     connect_compliance()
     connect_certificates()
+    connect_course_sessions()
     connect_external_cpd()
 
     from lms.cli import register_cli
@@ -78,6 +80,7 @@ FEATURES = [
     "lms.evaluations.views",
     "lms.reports.views",
     "lms.portfolio.views",
+    "lms.courses.sessions.views",
 ]
 
 

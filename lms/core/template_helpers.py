@@ -88,8 +88,8 @@ def _navigation_items(
                 "external_cpd.staff", "portfolio.staff", "portfolio.pack",
             )))
         if admin or trainer:
-            items.append(("Manage sessions", "sessions_admin.index", ("sessions_admin.", "registers.", "certificates.session_",
-                                                                      "evaluations.session_summary", "evaluations.summary", "reports.")))
+            items.append(("Manage sessions", "sessions_admin.index", ("sessions_admin.", "registers.", "sessions.",
+                                                                      "evaluations.summary", "reports.uptake", "reports.sessions")))
         if admin:
             items.append(("Admin", "admin.index", (
                 "admin.", "organisations.admin", "compliance.overview", "licences.", "requirements_admin.", "records_import.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",

@@ -1,0 +1,1 @@
+"""Course pages that compose the catalogue, the producers and the consumers."""
