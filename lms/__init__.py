@@ -79,7 +79,6 @@ FEATURES = [
     "lms.certificates.views",
     "lms.evaluations.views",
     "lms.reports.views",
-    "lms.portfolio.views",
     "lms.courses.sessions.views",
 ]
 

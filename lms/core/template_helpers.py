@@ -81,11 +81,11 @@ def _navigation_items(
         items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
         items.append(("My learning", "elearning.my_learning", ("elearning.", "certificates.mine", "certificates.show", "certificates.download",
                                                                    "evaluations.evaluate", "external_cpd.mine")))
-        items.append(("My training", "compliance.my_training", ("compliance.my_training", "portfolio.mine")))
+        items.append(("My training", "compliance.my_training", ("compliance.my_training", "reports.portfolio.mine")))
         if setting_lead:
             items.append(("My organisation", "organisations.staff", (
                 "organisations.staff", "staff_learning.", "compliance.matrix", "compliance.person", "compliance.export",
-                "external_cpd.staff", "portfolio.staff", "portfolio.pack",
+                "external_cpd.staff", "reports.portfolio.staff", "reports.portfolio.pack",
             )))
         if admin or trainer:
             items.append(("Manage sessions", "sessions_admin.index", ("sessions_admin.", "registers.", "sessions.",
