@@ -1,11 +1,11 @@
 """Ask for, take and summarise evaluations (DESIGN.md sections 2, 7 and 8).
 
 A course that asks for an evaluation (Course.asks_for_evaluation) has its certificate wait
-until the person has filled one in; submitting it tells certificates (evaluation_submitted),
-which issues the certificate. Summaries give
-the figures partnerships report: satisfaction (share satisfied or very satisfied), skills
-improved (share answering yes, a lot or a little), confidence before and after (averages on
-a 1 to 5 scale), and quotes from those who agreed to be quoted. Nothing here commits.
+until the person has filled one in; submitting it sends evaluation_submitted, whose
+receiver in certificates issues the certificate. Summaries give the figures partnerships
+report: satisfaction (share satisfied or very satisfied), skills improved (share answering
+yes, a lot or a little), confidence before and after (averages on a 1 to 5 scale), and
+quotes from those who agreed to be quoted. Nothing here commits.
 """
 from __future__ import annotations
 
@@ -128,8 +128,8 @@ def submit(completion: Completion, answers: Answers, *, actor: User, now: dateti
         submitted_at=now,
     ))
     db.session.flush()
-    answers = [made for _receiver, made in evaluation_submitted.send(None, completion=completion, now=now)]
-    return next((made for made in answers if made is not None), None)
+    made = [result for _receiver, result in evaluation_submitted.send(None, completion=completion, now=now)]
+    return next((result for result in made if result is not None), None)
 
 
 def ask_for(completions: list[Completion], *, now: datetime) -> int:
