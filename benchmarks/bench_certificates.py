@@ -201,7 +201,7 @@ def main(argv=None) -> int:
 
     from lms.accounts.models import User
     from lms.bookings.models import TrainingSession
-    from lms.certificates import services
+    from lms.courses.sessions import services
     from lms.certificates.models import Certificate
     from lms.core.time import utcnow
     from lms.extensions import db

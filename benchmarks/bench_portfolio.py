@@ -44,7 +44,7 @@ def _settings(db, today):
     """(typical organisation id and staff, largest organisation id and staff, the id of the
     person with the most completions in the period at the largest)."""
     from lms.accounts.models import User
-    from lms.portfolio.services import default_start
+    from lms.reports.portfolio.services import default_start
     from lms.records.models import Completion
 
     staff = db.session.execute(

@@ -38,11 +38,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from lms.certificates.services import connect_signals as connect_certificates
     from lms.compliance.receivers import connect_signals as connect_compliance_receivers
     from lms.compliance.services import connect_signals as connect_compliance
+    from lms.courses.sessions.services import connect_signals as connect_course_sessions
     from lms.records.external.services import connect_signals as connect_external_cpd
 
     connect_compliance()
     connect_compliance_receivers()
     connect_certificates()
+    connect_course_sessions()
     connect_external_cpd()
 
     from lms.cli import register_cli
@@ -77,7 +79,6 @@ FEATURES = [
     "lms.certificates.views",
     "lms.evaluations.views",
     "lms.reports.views",
-    "lms.portfolio.views",
 ]
 
 

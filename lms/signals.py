@@ -40,3 +40,26 @@ update_course) after what courses count towards (their requirement codes) has ch
 flushed, not committed. Receivers get `sender=None, course_ids=<list of int>,
 now=<datetime>` and add to the same transaction (compliance works out again the statuses
 of everyone who completed those courses)."""
+
+evaluation_submitted = _signals.signal("evaluation-submitted")
+"""Sent by evaluations.services.submit after a person's evaluation of a completed course is
+added (flushed, not committed). Receivers get `sender=None, completion=<Completion>,
+now=<datetime>` and add to the same transaction: certificates issues the certificate that
+was waiting for the evaluation and returns it, which submit returns to its caller (so the
+page can show it)."""
+
+completion_session = _signals.signal("completion-session")
+"""Asked by the consumers (certificates, evaluations), which may not import the producers,
+for the training session a completion of attendance was recorded at (a certificate and an
+evaluation keep it). Receivers get `sender=None, completion=<Completion>` and return the
+session's id, or None when the completion is not theirs; courses.sessions answers from the
+booking the register marked. Ask with session_id_of(completion)."""
+
+
+def session_id_of(completion) -> int | None:
+    """The id of the training session `completion` records attendance at, or None (not
+    attendance, or nobody answered completion_session)."""
+    for _receiver, answer in completion_session.send(None, completion=completion):
+        if answer is not None:
+            return answer
+    return None

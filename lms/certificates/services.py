@@ -3,9 +3,11 @@
 A certificate is made from one completion and keeps its own copy of what it says. The
 e-learning certificate is issued the moment the course is passed (a receiver of
 completion_recorded). A session's certificates are issued by its trainer or an admin for
-everyone marked as attending, once the register is right (issue_for_session, which also
-emails each person); a later correction of the register reissues (other hours) or
-revokes (attendance removed) what was issued. Nothing here commits.
+everyone marked as attending, once the register is right (courses.sessions hands the
+session's attended completions to issue_for_completions, which also emails each person);
+a later correction of the register reissues (other hours) or revokes (attendance removed)
+what was issued. Where the course asks for an evaluation, the certificate waits for it
+(a receiver of evaluation_submitted). Nothing here commits.
 """
 from __future__ import annotations
 
@@ -20,27 +22,25 @@ from decimal import Decimal
 
 import segno
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.audit import services as audit
-from lms.bookings import services as bookings
-from lms.bookings.models import Booking, TrainingSession
 from lms.catalogue.models import Course
 from lms.certificates.models import Certificate
 from lms.compliance import engine, services as compliance
 from lms.core.errors import DomainError, Forbidden, NotFound
 from lms.core.pdf import render_pdf
-from lms.core.time import as_utc, london_today, to_london
+from lms.core.time import london_today
 from lms.core.urls import external_url
 from lms.evaluations.models import Evaluation
 from lms.extensions import db
 from lms.notifications import services as notifications
 from lms.records.models import Completion
-from lms.signals import completion_changed, completion_recorded, completion_removed
+from lms.signals import completion_changed, completion_recorded, completion_removed, evaluation_submitted, session_id_of
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or from paper is unambiguous.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -126,12 +126,6 @@ def refresh_dates(completions: list[Completion], *, rules: compliance.RuleSet | 
     return result
 
 
-def _training_session_id(completion: Completion) -> int | None:
-    if completion.source != "attendance":
-        return None
-    return db.session.scalar(select(Booking.session_id).where(Booking.completion_id == completion.id))
-
-
 def _new_certificate(completion: Completion, *, refresh_due_on: date | None, actor: User | None, now: datetime,
                      training_session_id: int | None = None, course: Course | None = None) -> Certificate:
     course = course if course is not None else (db.session.get(Course, completion.course_id) if completion.course_id else None)
@@ -199,7 +193,7 @@ def issue(completion: Completion, *, actor: User | None, now: datetime) -> tuple
         raise DomainError("The certificate is issued once the course's evaluation is filled in")
     refresh = refresh_dates([completion])[completion.id]
     certificate = _add(_new_certificate(
-        completion, refresh_due_on=refresh, actor=actor, now=now, training_session_id=_training_session_id(completion),
+        completion, refresh_due_on=refresh, actor=actor, now=now, training_session_id=session_id_of(completion),
     ))
     if certificate is None:
         return live_certificate(completion.id), False
@@ -238,53 +232,27 @@ def issue_missing_elearning(*, now: datetime, chunk: int = 1000) -> int:
 
 
 @dataclass
-class SessionIssue:
+class Issued:
     issued: list[Certificate]
+    # Completions that already had a live certificate.
     already: int
-    unmarked: int
-    # Attendance whose certificate waits for the person's evaluation of the course.
+    # Completions whose certificate waits for the person's evaluation of the course.
     awaiting: list[Completion] = field(default_factory=list)
 
 
-def session_attendance(session: TrainingSession) -> list[Booking]:
-    """The bookings marked attended or partly attended, by name, with their completions."""
-    return list(db.session.scalars(
-        select(Booking)
-        .join(Booking.user)
-        .where(Booking.session_id == session.id, Booking.status.in_(("attended", "partly-attended")), Booking.completion_id.is_not(None))
-        .options(selectinload(Booking.user))
-        .order_by(User.full_name, Booking.id)
-    ))
-
-
-def unmarked_count(session: TrainingSession) -> int:
-    """People with a place on the session not yet marked on the register."""
-    return db.session.scalar(
-        select(func.count()).select_from(Booking).where(Booking.session_id == session.id, Booking.status == "booked")
-    ) or 0
-
-
-def issue_for_session(session: TrainingSession, *, actor: User, now: datetime) -> SessionIssue:
-    """Issue a certificate to everyone marked as attending the session who has none, and
-    email each of them. Only the session's trainers and admins; not before it starts.
-    Running it again issues only to people marked since. Where the course asks for an
-    evaluation, those who have not given one are returned in `awaiting` instead (their
-    certificate follows their evaluation)."""
-    bookings.check_may_manage(actor, session)
-    if session.is_cancelled:
-        raise DomainError("This session was cancelled, so there is nothing to certify")
-    if as_utc(now) < as_utc(session.starts_at):
-        raise DomainError("Certificates can be issued once the session has started and the register is marked")
-    attended = session_attendance(session)
-    unmarked = unmarked_count(session)
-    completion_ids = [b.completion_id for b in attended]
-    completions = {c.id: c for c in db.session.scalars(
-        select(Completion).where(Completion.id.in_(completion_ids)).options(selectinload(Completion.user))
-    )} if completion_ids else {}
+def issue_for_completions(completions: list[Completion], *, actor: User, now: datetime,
+                          training_session_id: int | None = None, course: Course | None = None) -> Issued:
+    """Issue a certificate for each of `completions` (a session's attendance, by name) that
+    has none, and email each person. Where the course asks for an evaluation, those who
+    have not given one are returned in `awaiting` instead (their certificate follows their
+    evaluation). `training_session_id` and `course` are kept with the certificates (the
+    caller knows them; the course is looked up when not given). Checking who may issue is
+    the caller's."""
+    completion_ids = [c.id for c in completions]
     have = set(db.session.scalars(
         select(Certificate.completion_id).where(Certificate.completion_id.in_(completion_ids), Certificate.revoked_at.is_(None))
     )) if completion_ids else set()
-    candidates = [completions[i] for i in completion_ids if i not in have and i in completions]
+    candidates = [c for c in completions if c.id not in have]
     waiting = awaiting_evaluation(candidates)
     to_issue = [c for c in candidates if c.id not in waiting]
     refresh = refresh_dates(to_issue)
@@ -292,18 +260,12 @@ def issue_for_session(session: TrainingSession, *, actor: User, now: datetime) -
     for completion in to_issue:
         certificate = _add(_new_certificate(
             completion, refresh_due_on=refresh[completion.id], actor=actor, now=now,
-            training_session_id=session.id, course=session.course,
+            training_session_id=training_session_id, course=course,
         ))
         if certificate is not None:
             issued.append(certificate)
             _email_issued(certificate, now=now)
-    if issued:
-        audit.record(actor, "certificate.issue_session", target=session, now=now,
-                     summary=f"Certificates issued to {len(issued)} {'person' if len(issued) == 1 else 'people'} "
-                             f"for {session.course.code} on {to_london(session.starts_at):%d %b %Y}",
-                     after={"codes": [c.code for c in issued]})
-    return SessionIssue(issued=issued, already=len(have), unmarked=unmarked,
-                        awaiting=[c for c in candidates if c.id in waiting])
+    return Issued(issued=issued, already=len(have), awaiting=[c for c in candidates if c.id in waiting])
 
 
 def _email_issued(certificate: Certificate, *, now: datetime) -> None:
@@ -409,11 +371,11 @@ def live_by_completion(completion_ids: Iterable[int]) -> dict[int, Certificate]:
     )}
 
 
-def session_certificates(session: TrainingSession) -> list[Certificate]:
-    """The session's live certificates, by name."""
+def session_certificates(training_session_id: int) -> list[Certificate]:
+    """The live certificates issued for a training session, by name."""
     return list(db.session.scalars(
         select(Certificate)
-        .where(Certificate.training_session_id == session.id, Certificate.revoked_at.is_(None))
+        .where(Certificate.training_session_id == training_session_id, Certificate.revoked_at.is_(None))
         .order_by(Certificate.holder_name, Certificate.id)
     ))
 
@@ -457,17 +419,13 @@ def pdf_filename(certificate: Certificate) -> str:
     return f"certificate-{course}-{name}-{certificate.code}.pdf"
 
 
-def session_zip(session: TrainingSession, *, actor: User, now: datetime) -> tuple[bytes, int]:
-    """Every live certificate of the session as PDFs in one ZIP: (bytes, how many)."""
-    bookings.check_may_manage(actor, session)
-    certificates = session_certificates(session)
-    if not certificates:
-        raise DomainError("No certificates have been issued for this session yet")
+def zip_of(certificates: list[Certificate], *, now: datetime) -> bytes:
+    """The certificates as PDFs in one ZIP."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for certificate in certificates:
             archive.writestr(pdf_filename(certificate), pdf_bytes(certificate, now=now))
-    return buffer.getvalue(), len(certificates)
+    return buffer.getvalue()
 
 
 # --- reacting to the training record -----------------------------------------------------------
@@ -496,7 +454,14 @@ def _on_completion_removed(sender, completion: Completion, now: datetime, **extr
     )
 
 
+def _on_evaluation(sender, completion: Completion, now: datetime, **extra) -> Certificate:
+    # The certificate that waited for the evaluation.
+    certificate, _ = issue(completion, actor=None, now=now)
+    return certificate
+
+
 def connect_signals() -> None:
     completion_recorded.connect(_on_completion, weak=False)
+    evaluation_submitted.connect(_on_evaluation, weak=False)
     completion_changed.connect(_on_completion_changed, weak=False)
     completion_removed.connect(_on_completion_removed, weak=False)

@@ -1,25 +1,22 @@
 """Certificate pages: a person's certificates, one certificate (download, reissue,
-revoke), the public check at /verify, a session's certificates for its trainer, and the
-admins' search."""
+revoke), the public check at /verify, and the admins' search. A session's certificates,
+for its trainers, are in courses.sessions."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
-from lms.bookings import formatting
-from lms.bookings.access import managed_session
 from lms.certificates import services
-from lms.certificates.forms import IssueForm, ReissueForm, RevokeForm, VerifyForm
+from lms.certificates.forms import ReissueForm, RevokeForm, VerifyForm
 from lms.certificates.models import Certificate, display_code
+from lms.core.auth import actor, admin_required, login_required
+from lms.core.errors import DomainError
+from lms.core.forms import fail
+from lms.core.pagination import page_href, paginate
+from lms.core.time import london_today, utcnow
 from lms.evaluations import services as evaluations
-from lms.core.auth import admin_required, login_required, trainer_required
-from lms.core.errors import DomainError, NotFound
-from lms.core.forms import apply_domain_error
-from lms.core.pagination import Page, clamp_page, page_href
-from lms.core.time import as_utc, london_today, to_london, utcnow
 from lms.extensions import db
 from lms.catalogue.models import DELIVERY_MODES
 
@@ -28,23 +25,18 @@ bp = Blueprint("certificates", __name__, template_folder="templates")
 PER_PAGE = 25
 
 
-def _actor() -> User:
-    return current_user._get_current_object()
-
-
 def _visible(code: str) -> Certificate:
-    try:
-        certificate = services.get_by_code(code)
-        services.check_may_see(_actor(), certificate)
-    except NotFound:
-        abort(404)
+    """The certificate, if the person signed in may see it (else NotFound, a 404 page)."""
+    certificate = services.get_by_code(code)
+    services.check_may_see(actor(), certificate)
     return certificate
 
 
-def _pdf_response(body: bytes, filename: str, *, content_type: str = "application/pdf", inline: bool = True):
+def _pdf_response(body: bytes, filename: str):
+    """The PDF shown in the browser (inline), never cached."""
     response = make_response(body)
-    response.headers["Content-Type"] = content_type
-    response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -54,21 +46,21 @@ def _pdf_response(body: bytes, filename: str, *, content_type: str = "applicatio
 @bp.get("/certificates")
 @login_required
 def mine():
-    return _person_list(_actor())
+    return _person_list(actor())
 
 
 @bp.get("/people/<int:person_id>/certificates")
 @login_required
 def person(person_id: int):
     person = db.session.get(User, person_id)
-    if person is None or not accounts.can_see_person(_actor(), person):
+    if person is None or not accounts.can_see_person(actor(), person):
         abort(404)
     return _person_list(person)
 
 
 def _person_list(person: User):
     certificates = list(db.session.scalars(services.list_for(person)))
-    own = person.id == _actor().id
+    own = person.id == actor().id
     return render_template(
         "certificates/list.html", person=person, own=own, certificates=certificates,
         waiting=evaluations.waiting_for(person) if own else [],
@@ -105,10 +97,9 @@ def reissue(code: str):
     form = ReissueForm()
     if form.validate_on_submit():
         try:
-            replacement = services.reissue(certificate, reason=form.reason.data, actor=_actor(), now=utcnow())
+            replacement = services.reissue(certificate, reason=form.reason.data, actor=actor(), now=utcnow())
         except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error, "reason")
+            fail(error, form, "reason")
         else:
             db.session.commit()
             flash(f"Certificate reissued as {replacement.display_code}. The old code now shows as revoked.", "success")
@@ -123,10 +114,9 @@ def revoke(code: str):
     form = RevokeForm()
     if form.validate_on_submit():
         try:
-            services.revoke(certificate, reason=form.reason.data, actor=_actor(), now=utcnow())
+            services.revoke(certificate, reason=form.reason.data, actor=actor(), now=utcnow())
         except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error, "reason")
+            fail(error, form, "reason")
         else:
             db.session.commit()
             flash(f"Certificate {certificate.display_code} revoked", "success")
@@ -163,63 +153,6 @@ def verify_code(code: str):
     return response
 
 
-# --- a session's certificates, for its trainers ---------------------------------------------------
-
-def _managed_session(session_id: int):
-    return managed_session(session_id, _actor())
-
-
-@bp.route("/manage/sessions/<int:session_id>/certificates", methods=["GET", "POST"])
-@trainer_required
-def session_certificates(session_id: int):
-    session = _managed_session(session_id)
-    form = IssueForm()
-    if form.validate_on_submit():
-        try:
-            result = services.issue_for_session(session, actor=_actor(), now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "info")
-        else:
-            asked = evaluations.ask_session(session, result.awaiting, now=utcnow())
-            db.session.commit()
-            messages = []
-            if result.issued:
-                count = len(result.issued)
-                messages.append(f"{count} certificate{'s' if count != 1 else ''} issued and emailed")
-            if result.awaiting:
-                count = len(result.awaiting)
-                messages.append(f"{count} {'person' if count == 1 else 'people'} must fill in the evaluation first"
-                                + (f" ({asked} asked by email now)" if asked else " (already asked by email)"))
-            if messages:
-                flash("; ".join(messages), "success")
-            else:
-                flash("Everyone marked as attending already has a certificate", "info")
-        return redirect(url_for("certificates.session_certificates", session_id=session.id))
-    attendance = services.session_attendance(session)
-    live = services.live_by_completion(b.completion_id for b in attendance)
-    unmarked = services.unmarked_count(session)
-    evaluating = {c.id for c in evaluations.session_waiting(session)} if session.course.asks_for_evaluation else set()
-    return render_template(
-        "certificates/session.html", training_session=session, attendance=attendance, live=live, form=form,
-        unmarked=unmarked, waiting=sum(1 for b in attendance if b.completion_id not in live), evaluating=evaluating,
-        when=formatting.session_when(session), started=as_utc(utcnow()) >= as_utc(session.starts_at),
-    )
-
-
-@bp.get("/manage/sessions/<int:session_id>/certificates.zip")
-@trainer_required
-def session_zip(session_id: int):
-    session = _managed_session(session_id)
-    try:
-        body, _ = services.session_zip(session, actor=_actor(), now=utcnow())
-    except DomainError as error:
-        flash(error.message, "info")
-        return redirect(url_for("certificates.session_certificates", session_id=session.id))
-    day = to_london(session.starts_at).date().isoformat()
-    return _pdf_response(body, f"certificates-{session.course.code}-{day}.zip".lower(), content_type="application/zip", inline=False)
-
-
 # --- admins: find a certificate -------------------------------------------------------------------
 
 @bp.get("/admin/certificates")
@@ -234,12 +167,8 @@ def admin_index():
         if code is not None:
             conditions.append(Certificate.code == code)
         statement = statement.where(or_(*conditions))
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    number = clamp_page(request.args.get("page", 1, type=int), total, PER_PAGE)
-    items = list(db.session.scalars(
-        statement.order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(PER_PAGE).offset((number - 1) * PER_PAGE)
-    ))
-    page = Page(items=items, total=total, page=number, per_page=PER_PAGE)
+    page = paginate(statement.order_by(Certificate.issued_at.desc(), Certificate.id.desc()),
+                    page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
     return render_template(
         "certificates/admin_index.html", page=page, q=query_text, today=london_today(utcnow()),
         pagination=page.govuk_pagination(page_href("certificates.admin_index", {"q": query_text} if query_text else {}),

@@ -98,15 +98,15 @@ def _items(signed_in: bool, setting_lead: bool, admin: bool, trainer: bool) -> l
         items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
         items.append(("My learning", "elearning.my_learning", ("elearning.", "certificates.mine", "certificates.show", "certificates.download",
                                                                    "evaluations.evaluate", "records.external.mine")))
-        items.append(("My training", "compliance.my_training", ("compliance.my_training", "portfolio.mine")))
+        items.append(("My training", "compliance.my_training", ("compliance.my_training", "reports.portfolio.mine")))
         if setting_lead:
             items.append(("My organisation", "organisations.staff", (
                 "organisations.staff", "elearning.staff.", "compliance.matrix", "compliance.person", "compliance.export",
-                "records.external.staff", "portfolio.staff", "portfolio.pack",
+                "records.external.staff", "reports.portfolio.staff", "reports.portfolio.pack",
             )))
         if admin or trainer:
-            items.append(("Manage sessions", "sessions_admin.index", ("sessions_admin.", "registers.", "certificates.session_",
-                                                                      "evaluations.session_summary", "evaluations.summary", "reports.")))
+            items.append(("Manage sessions", "sessions_admin.index", ("sessions_admin.", "registers.", "courses.sessions.",
+                                                                      "evaluations.summary", "reports.uptake", "reports.sessions")))
         if admin:
             items.append(("Admin", "admin.index", (
                 "admin.", "organisations.admin", "compliance.overview", "licences.", "requirements_admin.", "records.imports.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",

@@ -1,1 +1,3 @@
-"""The public course page: a course from the catalogue with how to take it (e-learning) or its next dates (bookings)."""
+"""Course pages that compose the catalogue with the producers and the consumers: the public
+course page (a course with how to take it online or its next dates) and, in sessions/, a
+session's certificates and evaluations for its trainers."""

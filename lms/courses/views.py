@@ -9,11 +9,13 @@ from sqlalchemy import bindparam, exists, func, literal_column, select, union_al
 from lms.catalogue import services as catalogue
 from lms.catalogue.models import Course, CourseInterest, CourseVersion, Lesson, course_job_role, course_sector
 from lms.core.auth import actor
+from lms.courses.sessions.views import bp as sessions_bp
 from lms.elearning.models import Enrolment
 from lms.extensions import db
 from lms.organisations.models import JobRole, Sector
 
 bp = Blueprint("courses", __name__, template_folder="templates")
+bp.register_blueprint(sessions_bp)
 
 
 @bp.get("/courses/<code>")

@@ -23,7 +23,7 @@ from lms.bookings import services
 from lms.bookings.models import TrainingSession
 from lms.bookings.workdays import is_working_day
 from lms.catalogue.models import Course
-from lms.certificates import services as certificates
+from lms.courses.sessions import services as course_sessions
 from lms.core.errors import DomainError
 from lms.core.time import LONDON, as_utc, london_today
 from lms.extensions import db
@@ -274,7 +274,7 @@ def add_demo_sessions(now: datetime, rng: random.Random) -> DemoSessions:
                 evaluated = _evaluate(session, rng, now=marked_at + timedelta(days=1))
                 result.evaluations += evaluated
                 result.certificates += evaluated  # each evaluation issues its certificate
-            result.certificates += len(certificates.issue_for_session(session, actor=lead_trainer, now=marked_at).issued)
+            result.certificates += len(course_sessions.issue_for_session(session, actor=lead_trainer, now=marked_at).issued)
 
     # The demo emails nobody.
     db.session.execute(
@@ -348,7 +348,7 @@ def _evaluate(session: TrainingSession, rng: random.Random, *, now: datetime) ->
     from lms.evaluations import services as evaluations
 
     given = 0
-    for completion in evaluations.session_waiting(session):
+    for completion in course_sessions.session_waiting(session):
         if rng.random() > 0.8:
             continue
         before = rng.choice((1, 2, 2, 3, 3, 4))

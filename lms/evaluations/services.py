@@ -1,10 +1,11 @@
 """Ask for, take and summarise evaluations (DESIGN.md sections 2, 7 and 8).
 
 A course that asks for an evaluation (Course.asks_for_evaluation) has its certificate wait
-until the person has filled one in; submitting it issues the certificate. Summaries give
-the figures partnerships report: satisfaction (share satisfied or very satisfied), skills
-improved (share answering yes, a lot or a little), confidence before and after (averages on
-a 1 to 5 scale), and quotes from those who agreed to be quoted. Nothing here commits.
+until the person has filled one in; submitting it sends evaluation_submitted, whose
+receiver in certificates issues the certificate. Summaries give the figures partnerships
+report: satisfaction (share satisfied or very satisfied), skills improved (share answering
+yes, a lot or a little), confidence before and after (averages on a 1 to 5 scale), and
+quotes from those who agreed to be quoted. Nothing here commits.
 """
 from __future__ import annotations
 
@@ -17,18 +18,19 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
-from lms.bookings.models import Booking, TrainingSession
 from lms.catalogue.models import Course
-from lms.certificates import services as certificates
 from lms.core.errors import DomainError, NotFound
 from lms.core.figures import percent
-from lms.extensions import db
-from lms.evaluations.models import CONFIDENCE, MAX_TEXT, SATISFACTION, SKILLS, Evaluation
-from lms.notifications import services as notifications
 from lms.core.urls import external_url
+from lms.evaluations.models import CONFIDENCE, MAX_TEXT, SATISFACTION, SKILLS, Evaluation
+from lms.extensions import db
+from lms.notifications import services as notifications
 from lms.records.models import Completion
+from lms.signals import evaluation_submitted, session_id_of
 
-EVALUATED_SOURCES = certificates.ISSUABLE_SOURCES
+# Training the partnership delivered: the completions it certifies
+# (certificates.services.ISSUABLE_SOURCES), whose certificates wait for an evaluation.
+EVALUATED_SOURCES = ("elearning", "attendance")
 
 
 # --- what is waiting ---------------------------------------------------------------------------
@@ -98,15 +100,16 @@ def problems(answers: Answers) -> dict[str, str]:
 
 
 def submit(completion: Completion, answers: Answers, *, actor: User, now: datetime):
-    """Record the person's evaluation and issue their certificate. Returns the certificate.
-    A second evaluation of the same completion is refused."""
+    """Record the person's evaluation; the receivers of evaluation_submitted issue their
+    certificate, which is returned (None if nobody issued one). A second evaluation of the
+    same completion is refused."""
     if completion.user_id != actor.id or not asks(completion):
         raise NotFound("There is no evaluation for you to fill in here")
     for name, message in problems(answers).items():
         raise DomainError(message, field=name)
     if evaluation_for(completion.id) is not None:
         raise DomainError("You have already evaluated this training", field="satisfaction")
-    session_id = db.session.scalar(select(Booking.session_id).where(Booking.completion_id == completion.id))
+    session_id = session_id_of(completion)
     db.session.add(Evaluation(
         user_id=actor.id,
         completion_id=completion.id,
@@ -125,11 +128,11 @@ def submit(completion: Completion, answers: Answers, *, actor: User, now: dateti
         submitted_at=now,
     ))
     db.session.flush()
-    certificate, _ = certificates.issue(completion, actor=None, now=now)
-    return certificate
+    made = [result for _receiver, result in evaluation_submitted.send(None, completion=completion, now=now)]
+    return next((result for result in made if result is not None), None)
 
 
-def ask_session(session: TrainingSession, completions: list[Completion], *, now: datetime) -> int:
+def ask_for(completions: list[Completion], *, now: datetime) -> int:
     """Email everyone in `completions` (a session's attendance still waiting for an
     evaluation) a link to the evaluation, once each. Returns how many were asked now."""
     asked = 0
@@ -267,10 +270,11 @@ def course_rows(filters: Filters) -> list[tuple[Course, Summary]]:
     return [(course, summaries[course.id]) for course in courses]
 
 
-def session_waiting(session: TrainingSession) -> list[Completion]:
-    """The session's attendance still waiting for an evaluation."""
+def waiting_among(completion_ids: list[int] | Select) -> list[Completion]:
+    """Those of the completions (a session's attendance: their ids, or a select of them,
+    for one statement) still waiting for an evaluation, with their people."""
+    if isinstance(completion_ids, list) and not completion_ids:
+        return []
     return list(db.session.scalars(
-        _waiting().join(Booking, Booking.completion_id == Completion.id)
-        .where(Booking.session_id == session.id)
-        .options(selectinload(Completion.user))
+        _waiting().where(Completion.id.in_(completion_ids)).options(selectinload(Completion.user))
     ))

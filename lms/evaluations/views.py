@@ -1,21 +1,16 @@
 """Evaluation pages: a person fills in the evaluation of a course they completed; trainers
-see a session's summary; trainers and admins see every course's summary for a period, with
-a CSV of the figures."""
+and admins see every course's summary for a period, with a CSV of the figures. A session's
+summary, for its trainers, is in courses.sessions."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from lms.bookings import formatting
-from lms.bookings.access import managed_session
 from lms.catalogue.models import Course
-from lms.core.auth import login_required, trainer_required
-from lms.core.errors import DomainError, NotFound
-from lms.core.forms import apply_domain_error, read_period
+from lms.core.auth import actor, login_required, trainer_required
+from lms.core.errors import DomainError
+from lms.core.forms import fail, read_period
+from lms.core.tables import attachment, to_csv
 from lms.core.time import london_today, utcnow
 from lms.evaluations import services
 from lms.evaluations.forms import EvaluationForm
@@ -25,17 +20,10 @@ from lms.extensions import db
 bp = Blueprint("evaluations", __name__, template_folder="templates")
 
 
-def _actor():
-    return current_user._get_current_object()
-
-
 @bp.route("/evaluations/<int:completion_id>", methods=["GET", "POST"])
 @login_required
 def evaluate(completion_id: int):
-    try:
-        completion = services.get_to_evaluate(_actor(), completion_id)
-    except NotFound:
-        abort(404)
+    completion = services.get_to_evaluate(actor(), completion_id)
     if services.evaluation_for(completion.id) is not None:
         flash("You have already evaluated this training. Thank you.", "info")
         return redirect(url_for("certificates.mine"))
@@ -47,10 +35,9 @@ def evaluate(completion_id: int):
             getattr(form, name).errors = list(getattr(form, name).errors or []) + [message]
         if not errors:
             try:
-                certificate = services.submit(completion, answers, actor=_actor(), now=utcnow())
+                certificate = services.submit(completion, answers, actor=actor(), now=utcnow())
             except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error, "satisfaction")
+                fail(error, form, "satisfaction")
             else:
                 db.session.commit()
                 flash("Thank you for your evaluation. Your certificate is ready.", "success")
@@ -59,19 +46,7 @@ def evaluate(completion_id: int):
     return render_template("evaluations/form.html", form=form, completion=completion), status
 
 
-# --- trainers ------------------------------------------------------------------------------------
-
-@bp.get("/manage/sessions/<int:session_id>/evaluations")
-@trainer_required
-def session_summary(session_id: int):
-    session = managed_session(session_id, _actor())
-    summary = services.summarise(services.Filters(training_session_id=session.id))
-    return render_template(
-        "evaluations/session.html", training_session=session, summary=summary,
-        waiting=len(services.session_waiting(session)) if session.course.asks_for_evaluation else None,
-        when=formatting.session_when(session), **_labels(),
-    )
-
+# --- trainers and admins ---------------------------------------------------------------------------
 
 def _labels() -> dict:
     return {"satisfaction_labels": SATISFACTION, "skills_labels": SKILLS, "confidence_labels": CONFIDENCE}
@@ -105,21 +80,16 @@ def summary():
     )
 
 
-def _text(value) -> str:
-    return "" if value is None else str(value)
+CSV_HEADER = ["Course code", "Course", "Responses", "Satisfied %", "Skills improved %",
+              "Confidence before (1-5)", "Confidence after (1-5)", "More confident %"]
 
 
 def _csv(rows, form):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["Course code", "Course", "Responses", "Satisfied %", "Skills improved %",
-                     "Confidence before (1-5)", "Confidence after (1-5)", "More confident %"])
-    for course, summary in rows:
-        writer.writerow([course.code, course.title, summary.responses, _text(summary.satisfaction_percent),
-                         _text(summary.skills_percent), _text(summary.confidence_before),
-                         _text(summary.confidence_after), _text(summary.more_confident_percent)])
-    response = make_response(buffer.getvalue())
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    """The figures by course; course titles are written so a spreadsheet never runs one."""
+    body = to_csv(CSV_HEADER, (
+        [course.code, course.title, summary.responses, summary.satisfaction_percent, summary.skills_percent,
+         summary.confidence_before, summary.confidence_after, summary.more_confident_percent]
+        for course, summary in rows
+    ), bom=False)
     period = form.as_args()
-    response.headers["Content-Disposition"] = f'attachment; filename="evaluations-{period["from"]}-to-{period["to"]}.csv"'
-    return response
+    return attachment(body, "csv", f"evaluations-{period['from']}-to-{period['to']}.csv")

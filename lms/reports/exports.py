@@ -1,15 +1,11 @@
 """The uptake report as CSV and XLSX: every figure, one line per group and figure, a
-column per period and one for the whole period, then the totals."""
+column per period and one for the whole period, then the totals. The sessions report the
+same way: a line per course, then all courses. Both written by lms.core.tables."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
-from lms.core.tables import finish_workbook, safe_text, write_text
+from lms.core import tables
 from lms.reports.services import GROUPINGS, MEASURES, PERIODS, Uptake
 
 
@@ -28,29 +24,12 @@ def lines(result: Uptake):
 
 
 def to_csv(result: Uptake) -> bytes:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
-    writer = csv.writer(buffer)
-    writer.writerow(header(result))
-    for name, figure, numbers in lines(result):
-        writer.writerow([safe_text(name), figure] + numbers)
-    return buffer.getvalue().encode("utf-8")
+    return tables.to_csv(header(result), ([name, figure, *numbers] for name, figure, numbers in lines(result)))
 
 
 def to_xlsx(result: Uptake, *, generated_at: datetime) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Uptake"
-    sheet.append(header(result))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "C2"
-    for name, figure, numbers in lines(result):
-        sheet.append([None, figure] + numbers)
-        write_text(sheet.cell(row=sheet.max_row, column=1), name)
-    sheet.column_dimensions["A"].width = 40
-    sheet.column_dimensions["B"].width = 18
-
+    sheet = tables.Sheet("Uptake", header(result), [[name, figure, *numbers] for name, figure, numbers in lines(result)],
+                         widths={1: 40, 2: 18}, freeze="C2")
     query = result.query
     about = [("Grouped by", GROUPINGS[query.by]), ("Columns", PERIODS[query.period])]
     about += [(bucket.key, f"{bucket.start:%d %b %Y} to {bucket.end:%d %b %Y}") for bucket in result.buckets]
@@ -59,7 +38,7 @@ def to_xlsx(result: Uptake, *, generated_at: datetime) -> bytes:
         ("Completions", "Completed activities"),
         ("Registrations", "Accounts created (by the organisation's sector, type or area now)"),
     ]
-    return finish_workbook(workbook, [("From", query.start), ("To", query.end), *about], generated_at=generated_at)
+    return tables.to_xlsx([sheet], [("From", query.start), ("To", query.end), *about], generated_at=generated_at)
 
 
 def filename(result: Uptake, extension: str) -> str:
@@ -80,29 +59,12 @@ def session_lines(report):
 
 
 def sessions_csv(report) -> bytes:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(SESSION_COLUMNS)
-    for values in session_lines(report):
-        writer.writerow([safe_text(values[0]), safe_text(values[1])] + ["" if v is None else v for v in values[2:]])
-    return buffer.getvalue().encode("utf-8")
+    return tables.to_csv(SESSION_COLUMNS, session_lines(report))
 
 
 def sessions_xlsx(report, *, generated_at: datetime) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Sessions"
-    sheet.append(SESSION_COLUMNS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "C2"
-    for values in session_lines(report):
-        sheet.append([None, None] + [None if v is None else (float(v) if not isinstance(v, int) else v) for v in values[2:]])
-        for column in (1, 2):
-            write_text(sheet.cell(row=sheet.max_row, column=column), values[column - 1])
-    sheet.column_dimensions["B"].width = 45
-    return finish_workbook(workbook, [
+    sheet = tables.Sheet("Sessions", SESSION_COLUMNS, session_lines(report), widths={2: 45}, freeze="C2")
+    return tables.to_xlsx([sheet], [
         ("Sessions held from", report.start), ("To", report.end),
         ("Fill rate", "Places taken (booked, attended, partly attended, no-show) as a share of places"),
         ("No-show rate", "No-shows as a share of the people marked on the register"),

@@ -1,23 +1,28 @@
-"""The uptake report page, for trainers and admins, and its CSV and XLSX downloads."""
+"""The reports: uptake and sessions (fill and attendance) for trainers and admins, with
+their CSV and XLSX downloads, at /reports/...; the blueprint also nests the CPD portfolios
+and evidence packs (reports.portfolio), whose pages are under /my-training and
+/organisation, so it has no URL prefix of its own."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
 from lms.core.auth import trainer_required
-from lms.core.tables import attachment
 from lms.core.errors import DomainError
 from lms.core.forms import apply_domain_error, read_period
+from lms.core.tables import attachment
 from lms.core.time import london_today, utcnow
 from lms.reports import exports, services
-from lms.reports.sessions import sessions_report
 from lms.reports.forms import uptake_form
+from lms.reports.portfolio.views import bp as portfolio_bp
+from lms.reports.sessions import sessions_report
 
-bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
+bp = Blueprint("reports", __name__, template_folder="templates")
+bp.register_blueprint(portfolio_bp)
 
 DOWNLOADS = ("csv", "xlsx")
 
 
-@bp.get("/uptake")
+@bp.get("/reports/uptake")
 @trainer_required
 def uptake():
     now = utcnow()
@@ -45,7 +50,7 @@ def uptake():
     ), 200 if valid else 400
 
 
-@bp.get("/sessions")
+@bp.get("/reports/sessions")
 @trainer_required
 def sessions():
     """Fill rate, no-shows and late cancellations by course for sessions held in a period

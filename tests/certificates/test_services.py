@@ -1,19 +1,17 @@
 """Issuing, freezing, reissuing, revoking and checking certificates (DESIGN.md section 7)."""
 from __future__ import annotations
 
-import io
-import zipfile
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from lms.audit.models import AuditEvent
 from lms.bookings import services as bookings
 from lms.certificates import services
 from lms.certificates.models import Certificate
+from lms.courses.sessions import services as sessions
 from lms.core.errors import DomainError, Forbidden, NotFound
 from lms.extensions import db
 from lms.records import services as records
@@ -123,7 +121,7 @@ def test_a_twilight_is_refreshed_by_the_requirement_its_mode_meets(make_course, 
     twilight = make_course("TW-AUT", mode="twilight", hours="1.5", title="DSL network twilight: autumn")
     session = make_session(twilight, trainers=[trainer])
     attend(dsl, session)
-    result = services.issue_for_session(session, actor=trainer, now=AFTER_SESSION)
+    result = sessions.issue_for_session(session, actor=trainer, now=AFTER_SESSION)
     # The DSL annual knowledge update: 12 months from 8 December 2026.
     assert [c.refresh_due_on for c in result.issued] == [date(2027, 12, 8)]
 
@@ -156,47 +154,10 @@ def test_one_live_certificate_per_completion_is_kept_by_the_database(make_course
 
 # --- a session's certificates ------------------------------------------------------------------------
 
-def test_a_trainer_issues_a_session_s_certificates_and_everyone_is_emailed(training_session, trainer, attend, make_people, outbox):
-    ana, ben, cal = make_people(3)
-    attend(ana)
-    attend(ben, status="partly-attended", hours="1.5")
-    attend(cal, status="no-show")
-    result = services.issue_for_session(training_session, actor=trainer, now=AFTER_SESSION)
-    db.session.commit()
-
-    assert sorted((c.holder_name, c.cpd_hours) for c in result.issued) == sorted(
-        [(ana.full_name, Decimal("3")), (ben.full_name, Decimal("1.5"))]
-    )
-    assert {c.training_session_id for c in result.issued} == {training_session.id}
-    assert all(c.issued_by_id == trainer.id for c in result.issued)
-    emails = _certificate_emails(outbox())
-    assert sorted(e.to_address for e in emails) == sorted([ana.email, ben.email])
-    code = next(c for c in result.issued if c.user_id == ana.id).display_code
-    assert code in next(e for e in emails if e.to_address == ana.email).body_text
-    audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.issue_session"))
-    assert audit.actor_id == trainer.id and "2 people" in audit.summary
-
-    # Again: nobody new, nothing issued, nobody emailed twice.
-    again = services.issue_for_session(training_session, actor=trainer, now=AFTER_SESSION)
-    assert (again.issued, again.already) == ([], 2)
-    assert len(_certificate_emails(outbox())) == 2
-
-
-def test_only_the_session_s_trainers_and_admins_issue_and_not_before_it_starts(training_session, trainer, admin, person, attend):
-    other_trainer = factories.user(trainer=True)
-    with pytest.raises(Forbidden):
-        services.issue_for_session(training_session, actor=other_trainer, now=AFTER_SESSION)
-    with pytest.raises(Forbidden):
-        services.issue_for_session(training_session, actor=person, now=AFTER_SESSION)
-    with pytest.raises(DomainError, match="once the session has started"):
-        services.issue_for_session(training_session, actor=trainer, now=NOW)
-    attend(person)
-    assert len(services.issue_for_session(training_session, actor=admin, now=AFTER_SESSION).issued) == 1
-
 
 def test_a_corrected_register_reissues_or_revokes_what_was_issued(training_session, trainer, attend, person, outbox):
     booking = attend(person)
-    [first] = services.issue_for_session(training_session, actor=trainer, now=AFTER_SESSION).issued
+    [first] = sessions.issue_for_session(training_session, actor=trainer, now=AFTER_SESSION).issued
 
     # Other hours: the certificate is reissued with them, and the old code is revoked.
     bookings.mark(booking, "partly-attended", hours="2", actor=trainer, now=AFTER_SESSION)
@@ -219,29 +180,7 @@ def test_a_corrected_register_reissues_or_revokes_what_was_issued(training_sessi
 
     # Marked attended again: a new certificate can be issued.
     bookings.mark(booking, "attended", actor=trainer, now=AFTER_SESSION)
-    assert len(services.issue_for_session(training_session, actor=trainer, now=AFTER_SESSION).issued) == 1
-
-
-def test_a_session_s_zip_holds_one_pdf_per_live_certificate(training_session, trainer, attend, make_people, app):
-    people = make_people(3)
-    for someone in people:
-        attend(someone)
-    issued = services.issue_for_session(training_session, actor=trainer, now=AFTER_SESSION).issued
-    services.revoke(issued[0], reason="Issued in error", actor=None, now=AFTER_SESSION)
-    with app.test_request_context():
-        body, count = services.session_zip(training_session, actor=trainer, now=AFTER_SESSION)
-    archive = zipfile.ZipFile(io.BytesIO(body))
-    names = archive.namelist()
-    assert count == 2 and len(names) == 2
-    for certificate in issued[1:]:
-        [name] = [n for n in names if certificate.code in n]
-        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(archive.read(name))).pages)
-        assert certificate.holder_name in text and certificate.display_code in text
-
-
-def test_a_session_with_nothing_issued_has_no_zip(training_session, trainer, app):
-    with app.test_request_context(), pytest.raises(DomainError, match="No certificates"):
-        services.session_zip(training_session, actor=trainer, now=AFTER_SESSION)
+    assert len(sessions.issue_for_session(training_session, actor=trainer, now=AFTER_SESSION).issued) == 1
 
 
 # --- reissue and revoke ----------------------------------------------------------------------------

@@ -1,18 +1,17 @@
 """The certificate pages: a person's list, one certificate, its PDF, reissue and revoke,
-the public check, a session's certificates and the admins' search; who may see each."""
+the public check and the admins' search; who may see each."""
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import date
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from lms.audit.models import AuditEvent
 from lms.certificates import services
 from lms.certificates.models import Certificate
+from lms.courses.sessions import services as sessions
 from lms.extensions import db
 from lms.records import services as records
 from tests import factories
@@ -194,48 +193,6 @@ def test_an_unknown_code_is_a_404_page_that_says_what_to_check(client):
 
 # --- a session's certificates ---------------------------------------------------------------------------
 
-def test_a_trainer_issues_and_downloads_a_session_s_certificates(app, past_session, trainer, attend, make_people):
-    training_session = past_session
-    ana, ben = make_people(2)
-    attend(ana, training_session)
-    attend(ben, training_session, status="partly-attended", hours="2")
-    db.session.commit()
-    client = _as(app, trainer)
-    page = client.get(f"/manage/sessions/{training_session.id}/certificates").get_data(as_text=True)
-    assert "Issue 2 certificates" in page and "Not issued yet" in page
-
-    done = client.post(f"/manage/sessions/{training_session.id}/certificates")
-    assert done.status_code == 302
-    page = client.get(f"/manage/sessions/{training_session.id}/certificates").get_data(as_text=True)
-    assert "2 certificates issued and emailed" in page and "Everyone marked as attending has a certificate" in page
-
-    archive = client.get(f"/manage/sessions/{training_session.id}/certificates.zip")
-    assert archive.status_code == 200 and archive.mimetype == "application/zip"
-    assert "attachment" in archive.headers["Content-Disposition"]
-    assert len(zipfile.ZipFile(io.BytesIO(archive.data)).namelist()) == 2
-    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "certificate.issue_session"))
-
-
-def test_the_register_links_to_the_session_s_certificates(app, training_session, trainer):
-    html = _as(app, trainer).get(f"/manage/sessions/{training_session.id}/register").get_data(as_text=True)
-    assert f"/manage/sessions/{training_session.id}/certificates" in html
-
-
-@pytest.mark.parametrize("who", ["other_trainer", "person", "lead"])
-def test_only_the_session_s_trainers_and_admins_reach_its_certificates(app, training_session, person, lead, who):
-    actor = {"other_trainer": factories.user(trainer=True), "person": person, "lead": lead}[who]
-    db.session.commit()
-    client = _as(app, actor)
-    expected = 403
-    for method, path in (("get", ""), ("post", ""), ("get", ".zip")):
-        response = getattr(client, method)(f"/manage/sessions/{training_session.id}/certificates{path}")
-        assert response.status_code == expected, (method, path)
-    assert db.session.scalar(select(Certificate)) is None
-
-
-def test_a_missing_session_is_a_404(app, admin):
-    assert _as(app, admin).get("/manage/sessions/999999/certificates").status_code == 404
-
 
 # --- admins find certificates ------------------------------------------------------------------------------
 
@@ -255,7 +212,7 @@ def test_only_admins_search_certificates(app, holder, lead, trainer):
 
 def test_issued_session_certificate_appears_for_the_holder_after_the_register(app, training_session, trainer, attend, person):
     attend(person)
-    services.issue_for_session(training_session, actor=trainer, now=AFTER_SESSION)
+    sessions.issue_for_session(training_session, actor=trainer, now=AFTER_SESSION)
     db.session.commit()
     html = _as(app, person).get("/certificates").get_data(as_text=True)
     assert training_session.course.title in html

@@ -141,31 +141,6 @@ def test_summaries_take_a_fixed_number_of_statements(asking_course, organisation
     assert len(statements) == 2
 
 
-def test_a_session_course_that_asks_sends_evaluation_requests_then_certificates(
-        make_course, make_session, trainer, attend, make_people, outbox):
-    workshop = make_course("CP-EVAL", title="Child protection workshop")
-    workshop.asks_for_evaluation = True
-    session = make_session(workshop, trainers=[trainer])
-    ana, ben = make_people(2)
-    attend(ana, session)
-    attend(ben, session)
-    result = certificates.issue_for_session(session, actor=trainer, now=session.ends_at)
-    assert result.issued == [] and len(result.awaiting) == 2
-    assert services.ask_session(session, result.awaiting, now=NOW) == 2
-    assert services.ask_session(session, result.awaiting, now=NOW) == 0  # once each
-    requests = [e for e in outbox() if e.category == "evaluation"]
-    assert sorted(e.to_address for e in requests) == sorted([ana.email, ben.email])
-    ana_completion = next(c for c in result.awaiting if c.user_id == ana.id)
-    assert f"/evaluations/{ana_completion.id}" in next(e for e in requests if e.to_address == ana.email).body_text
-
-    certificate = services.submit(ana_completion, services.Answers(**ANSWERS), actor=ana, now=NOW)
-    assert certificate.training_session_id == session.id
-    assert db.session.scalar(select(Evaluation)).training_session_id == session.id
-    again = certificates.issue_for_session(session, actor=trainer, now=session.ends_at)
-    assert again.issued == [] and [c.user_id for c in again.awaiting] == [ben.id]
-    assert [c.user_id for c in services.session_waiting(session)] == [ben.id]
-
-
 def test_issue_missing_skips_e_learning_waiting_for_its_evaluation(runner, asking_course, organisation):
     complete(factories.user(organisation=organisation), asking_course)
     db.session.commit()

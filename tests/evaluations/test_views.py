@@ -1,4 +1,4 @@
-"""The evaluation form, a session's evaluations and the summaries by course; who may see
+"""The evaluation form and the summaries by course; who may see
 each; the links that lead to them."""
 from __future__ import annotations
 
@@ -84,36 +84,6 @@ def test_nobody_else_evaluates_someone_s_training(app, learner, asking_course, c
 
 # --- trainers and admins ------------------------------------------------------------------------------
 
-def test_a_trainer_sees_a_session_s_evaluations_without_names(app, make_course, past_session, trainer, attend, make_people):
-    past_session.course.asks_for_evaluation = True
-    ana, ben = make_people(2)
-    for someone in (ana, ben):
-        booking = attend(someone, past_session)
-        db.session.flush()
-    completion_id = booking.completion_id
-    db.session.commit()
-    assert _as(app, ben).post(f"/evaluations/{completion_id}", data=FORM).status_code == 302
-
-    client = _as(app, trainer)
-    html = client.get(f"/manage/sessions/{past_session.id}/evaluations").get_data(as_text=True)
-    assert "1 person has not filled in the evaluation yet" in html
-    assert "Check the chronology first." in html and "100%" in html
-    assert ben.full_name not in html and ana.full_name not in html
-    assert "<svg" in html and "Evaluation results, 1 response" in html
-
-    issue = client.post(f"/manage/sessions/{past_session.id}/certificates")
-    assert issue.status_code == 302
-    page = client.get(f"/manage/sessions/{past_session.id}/certificates").get_data(as_text=True)
-    assert "1 person must fill in the evaluation first (1 asked by email now)" in page
-    assert "Waiting for their evaluation" in page
-
-
-@pytest.mark.parametrize("who", ["other_trainer", "person", "lead"])
-def test_only_the_session_s_trainers_and_admins_see_its_evaluations(app, past_session, person, lead, who):
-    actor = {"other_trainer": factories.user(trainer=True), "person": person, "lead": lead}[who]
-    db.session.commit()
-    assert _as(app, actor).get(f"/manage/sessions/{past_session.id}/evaluations").status_code == 403
-
 
 def test_summaries_by_course_with_a_csv(app, asking_course, organisation, evaluated, admin, trainer):
     evaluated(factories.user(organisation=organisation), ref="a", satisfaction=4, skills="a-lot")
@@ -141,3 +111,13 @@ def test_a_bad_period_is_explained(app, admin):
 def test_practitioners_and_leads_do_not_see_the_summaries(app, person, lead):
     for someone in (person, lead):
         assert _as(app, someone).get("/evaluations").status_code == 403
+
+
+def test_the_csv_never_lets_a_course_title_run_as_a_formula(app, make_course, organisation, evaluated, admin):
+    course = make_course("SUM", mode="elearning", title='=HYPERLINK("https://example.com","Safeguarding")')
+    course.asks_for_evaluation = True
+    evaluated(factories.user(organisation=organisation), course, ref="a")
+    db.session.commit()
+    download = _as(app, admin).get("/evaluations?format=csv&from=2026-11-01&to=2026-11-30")
+    rows = list(csv.reader(io.StringIO(download.get_data(as_text=True))))
+    assert rows[1][:3] == ["SUM", '\'=HYPERLINK("https://example.com","Safeguarding")', "1"]

@@ -11,27 +11,22 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_login import current_user, login_required
 
 from lms.accounts.models import User
 from lms.accounts.services import led_organisation_ids
 from lms.audit import services as audit
 from lms.compliance import queries
 from lms.compliance.views import choose_organisation
-from lms.core.auth import setting_lead_required
-from lms.core.tables import attachment, slug
+from lms.core.auth import actor, login_required, setting_lead_required
 from lms.core.errors import DomainError
 from lms.core.forms import apply_domain_error, read_period
 from lms.core.pdf import render_pdf
+from lms.core.tables import attachment, slug
 from lms.core.time import london_today, utcnow
 from lms.extensions import db
-from lms.portfolio import services
+from lms.reports.portfolio import services
 
 bp = Blueprint("portfolio", __name__, template_folder="templates")
-
-
-def _actor() -> User:
-    return current_user._get_current_object()
 
 
 def _period(today: date):
@@ -51,11 +46,11 @@ def _period(today: date):
 # --- CPD portfolios ------------------------------------------------------------------------
 
 def _staff_member(person_id: int) -> User:
-    actor = _actor()
+    viewer = actor()
     person = db.session.get(User, person_id)
     if person is None or person.organisation_id is None:
         abort(404)
-    if not actor.is_admin and person.organisation_id not in led_organisation_ids(actor):
+    if not viewer.is_admin and person.organisation_id not in led_organisation_ids(viewer):
         abort(404)
     return person
 
@@ -69,10 +64,10 @@ def _portfolio_page(person: User, *, own: bool, pdf: bool):
     result = services.portfolio(person, start=start, end=end, now=now)
     if not pdf:
         return _render_portfolio(person, own=own, form=form, result=result, today=today)
-    body = render_pdf("portfolio/portfolio_pdf.html", portfolio=result, labels=queries.STATUS_LABELS)
+    body = render_pdf("reports/portfolio/portfolio_pdf.html", portfolio=result, labels=queries.STATUS_LABELS)
     if not own:
         audit.record(
-            _actor(), "portfolio.download", target=person, now=now,
+            actor(), "portfolio.download", target=person, now=now,
             summary=f"Downloaded the CPD portfolio of {person.full_name} ({start.isoformat()} to {end.isoformat()})",
             after={"person_id": person.id, "from": start, "to": end, "entries": len(result.entries)},
         )
@@ -89,7 +84,7 @@ def _render_portfolio(person: User, *, own: bool, form, result, today: date):
         pdf_url = url_for(".staff_pdf", person_id=person.id, **args)
         page_url = url_for(".staff", person_id=person.id)
     return render_template(
-        "portfolio/portfolio.html", person=person, own=own, form=form, portfolio=result, today=today,
+        "reports/portfolio/portfolio.html", person=person, own=own, form=form, portfolio=result, today=today,
         pdf_url=pdf_url if result is not None else None, page_url=page_url,
     )
 
@@ -97,13 +92,13 @@ def _render_portfolio(person: User, *, own: bool, form, result, today: date):
 @bp.get("/my-training/portfolio")
 @login_required
 def mine():
-    return _portfolio_page(_actor(), own=True, pdf=False)
+    return _portfolio_page(actor(), own=True, pdf=False)
 
 
 @bp.get("/my-training/portfolio.pdf")
 @login_required
 def mine_pdf():
-    return _portfolio_page(_actor(), own=True, pdf=True)
+    return _portfolio_page(actor(), own=True, pdf=True)
 
 
 @bp.get("/organisation/staff/<int:person_id>/portfolio")
@@ -129,12 +124,12 @@ def _pack_page(*, pdf: bool):
     form, start, end = _period(today)
     pack = None
     if start is not None:
-        pack = services.evidence_pack(organisation, start=start, end=end, actor=_actor(), now=now)
+        pack = services.evidence_pack(organisation, start=start, end=end, actor=actor(), now=now)
     if pdf and pack is not None:
-        body = render_pdf("portfolio/pack_pdf.html", pack=pack, labels=queries.STATUS_LABELS,
+        body = render_pdf("reports/portfolio/pack_pdf.html", pack=pack, labels=queries.STATUS_LABELS,
                           verify_url=url_for("certificates.verify", _external=True))
         audit.record(
-            _actor(), "evidence_pack.download", target=organisation, now=now,
+            actor(), "evidence_pack.download", target=organisation, now=now,
             summary=f"Downloaded the training evidence pack of {organisation.name} "
                     f"({start.isoformat()} to {end.isoformat()})",
             after={"from": start, "to": end, "people": pack.people, "entries": len(pack.entries)},
@@ -144,7 +139,7 @@ def _pack_page(*, pdf: bool):
                           f"training-evidence-{slug(organisation.name, default='organisation')}-{end.isoformat()}.pdf")
     args = {"organisation": organisation.id, **(form.as_args() if pack is not None else {})}
     return render_template(
-        "portfolio/pack.html", organisation=organisation, form=form, pack=pack, today=today,
+        "reports/portfolio/pack.html", organisation=organisation, form=form, pack=pack, today=today,
         labels=queries.STATUS_LABELS, statuses=queries.URGENCY,
         pdf_url=url_for(".pack_pdf", **args) if pack is not None else None,
     ), 200 if pack is not None else 400

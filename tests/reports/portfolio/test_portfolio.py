@@ -16,7 +16,7 @@ from lms.certificates import services as certificates
 from lms.compliance import services as compliance
 from lms.core.errors import DomainError
 from lms.extensions import db
-from lms.portfolio import services
+from lms.reports.portfolio import services
 from lms.records.external import services as external
 from lms.records import services as records
 from tests import factories

@@ -1,0 +1,1 @@
+"""A session's certificates and evaluations, for its trainers."""
