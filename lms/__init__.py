@@ -65,7 +65,6 @@ FEATURES = [
     "lms.api.tokens",
     "lms.elearning.staff_views",
     "lms.compliance.views",
-    "lms.compliance.rules_views",
     "lms.records.import_views",
     "lms.records.external_views",
     "lms.bookings.views",

@@ -24,6 +24,7 @@ from lms.audit import services as audit
 from lms.compliance import engine, exports, overview_exports, queries
 from lms.compliance.forms import AsOfForm, ChooseOrganisationForm, MatrixFilterForm, OverviewFilterForm
 from lms.compliance.models import Requirement
+from lms.compliance.rules.views import bp as rules_bp
 from lms.core.auth import admin_required, setting_lead_required
 from lms.core.tables import attachment
 from lms.core.time import london_today, utcnow
@@ -34,6 +35,7 @@ from lms.organisations.services import organisation_choices
 from lms.records.services import list_completions
 
 bp = Blueprint("compliance", __name__, template_folder="templates")
+bp.register_blueprint(rules_bp)
 
 MATRIX_PER_PAGE = 50
 ORGANISATIONS_PER_PAGE = 25

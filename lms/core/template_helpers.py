@@ -92,7 +92,7 @@ def _navigation_items(
                                                                       "evaluations.session_summary", "evaluations.summary", "reports.")))
         if admin:
             items.append(("Admin", "admin.index", (
-                "admin.", "organisations.admin", "compliance.overview", "licences.", "requirements_admin.", "records_import.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
+                "admin.", "organisations.admin", "compliance.overview", "licences.", "compliance.rules.", "records_import.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
             )))
             items.append(("Audit log", "audit.index", ("audit.",)))
         items.append(("Your account", "accounts.profile", ("accounts.", "api_tokens.", "notifications.")))

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 
 from lms.audit.models import AuditEvent
 from lms.catalogue.models import Course
-from lms.compliance import engine, rules_admin, services
+from lms.compliance import engine, services
 from lms.compliance.models import ComplianceStatus, Requirement, RequirementRule
-from lms.compliance.rules_admin import (
+from lms.compliance.rules import services as rules_admin
+from lms.compliance.rules.services import (
     DetailsChange,
     NewRequirement,
     OrganisationRuleChange,

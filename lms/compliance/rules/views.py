@@ -5,19 +5,20 @@ requirement's details and new local requirements.
 Every change can be previewed before it is saved: "Preview" shows its effect on today's
 statuses ("This change makes 312 people overdue...") with a "Save this change" button
 that posts the same values again (hidden fields, with the CSRF token). "Save" applies it.
-Thin views: form -> rules_admin -> commit -> flash -> redirect; a DomainError becomes an
-error on the field it names.
+Thin views: form -> rules.services -> commit -> flash -> redirect; a DomainError becomes
+an error on the field it names. The blueprint `rules` is nested in `compliance`
+(endpoints compliance.rules.*), under /admin/requirements.
 """
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from lms.compliance import rules_admin, services
+from lms.compliance import services
 from lms.compliance.models import STRENGTHS, Requirement
-from lms.compliance.rules_admin import (
+from lms.compliance.rules import services as rules_admin
+from lms.compliance.rules.services import (
     FIELDS_BY_KIND,
     KIND_NAMES,
     DetailsChange,
@@ -27,7 +28,7 @@ from lms.compliance.rules_admin import (
     RequirementDetails,
     RuleValues,
 )
-from lms.compliance.rules_forms import (
+from lms.compliance.rules.forms import (
     ChooseKindForm,
     ConfirmForm,
     DetailsForm,
@@ -35,15 +36,15 @@ from lms.compliance.rules_forms import (
     OrganisationRuleForm,
     RuleForm,
 )
-from lms.core.auth import admin_required
-from lms.core.errors import DomainError, NotFound
-from lms.core.forms import apply_domain_error
+from lms.core.auth import actor, admin_required
+from lms.core.errors import DomainError
+from lms.core.forms import fail
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.organisations.models import JobRole, Organisation
 from lms.records.models import DELIVERY_MODES
 
-bp = Blueprint("requirements_admin", __name__, url_prefix="/admin/requirements", template_folder="templates")
+bp = Blueprint("rules", __name__, url_prefix="/admin/requirements", template_folder="templates")
 
 # Form fields the preview page does not carry back: the token is rendered afresh and the
 # button says what to do.
@@ -52,24 +53,12 @@ NOT_CARRIED = {"csrf_token", "action"}
 
 # --- helpers --------------------------------------------------------------------------------
 
-def _actor():
-    return current_user._get_current_object()
-
-
-def _requirement_or_404(code: str) -> Requirement:
-    try:
-        return rules_admin.get_requirement(code)
-    except NotFound:
-        abort(404)
-
-
 def _attempt(form, action, default_field: str | None = None) -> tuple[bool, object]:
     """Run a service; commit, or roll back and show its error on the form."""
     try:
         result = action()
     except DomainError as error:
-        db.session.rollback()
-        apply_domain_error(form, error, default_field)
+        fail(error, form, default_field)
         return False, None
     db.session.commit()
     return True, result
@@ -132,9 +121,9 @@ def _preview_or_error(form, change, **page):
     try:
         result = rules_admin.preview(change, now=utcnow())
     except DomainError as error:
-        apply_domain_error(form, error)
+        fail(error, form)
         return None
-    return render_template("compliance/rules_preview.html", form=ConfirmForm(), preview=result, carry=_carried(), **page)
+    return render_template("compliance/rules/preview.html", form=ConfirmForm(), preview=result, carry=_carried(), **page)
 
 
 def _int_or_none(value) -> int | None:
@@ -150,7 +139,7 @@ def _int_or_none(value) -> int | None:
 @admin_required
 def index():
     return render_template(
-        "compliance/rules_index.html", summaries=rules_admin.list_requirements(), strengths=STRENGTHS
+        "compliance/rules/index.html", summaries=rules_admin.list_requirements(), strengths=STRENGTHS
     )
 
 
@@ -158,17 +147,14 @@ def index():
 @admin_required
 def by_id(requirement_id: int):
     """A requirement by its id (the audit log links here)."""
-    try:
-        requirement = rules_admin.get_requirement_by_id(requirement_id)
-    except NotFound:
-        abort(404)
+    requirement = rules_admin.get_requirement_by_id(requirement_id)
     return redirect(url_for(".requirement", code=requirement.code))
 
 
 @bp.get("/<code>")
 @admin_required
 def requirement(code: str):
-    requirement = _requirement_or_404(code)
+    requirement = rules_admin.get_requirement(code)
     rule = rules_admin.effective_rule(requirement)
     national = rules_admin.national_layer(requirement)
     names = _requirement_names()
@@ -177,7 +163,7 @@ def requirement(code: str):
         for layer in rules_admin.organisation_layers(requirement)
     ]
     return render_template(
-        "compliance/rules_requirement.html",
+        "compliance/rules/requirement.html",
         requirement=requirement,
         words=rules_admin.describe_rule(rule, national_baseline=national is not None),
         national=national,
@@ -195,7 +181,7 @@ def requirement(code: str):
 @bp.route("/<code>/partnership", methods=["GET", "POST"])
 @admin_required
 def partnership_rule(code: str):
-    requirement = _requirement_or_404(code)
+    requirement = rules_admin.get_requirement(code)
     fields = FIELDS_BY_KIND[requirement.kind]
     national = rules_admin.national_layer(requirement)
     inherited = rules_admin.inherited_values(requirement) if national is not None else None
@@ -209,7 +195,7 @@ def partnership_rule(code: str):
         if action == "save":
             ok, _ = _attempt(
                 form,
-                lambda: rules_admin.set_partnership_rule(requirement, values, actor=_actor(), now=utcnow()),
+                lambda: rules_admin.set_partnership_rule(requirement, values, actor=actor(), now=utcnow()),
                 default_field=fields[0],
             )
             if ok:
@@ -228,7 +214,7 @@ def partnership_rule(code: str):
             if page is not None:
                 return page
     return render_template(
-        "compliance/rules_form.html",
+        "compliance/rules/form.html",
         form=form,
         requirement=requirement,
         fields=fields,
@@ -241,11 +227,11 @@ def partnership_rule(code: str):
 @bp.route("/<code>/partnership/remove", methods=["GET", "POST"])
 @admin_required
 def remove_partnership_rule(code: str):
-    requirement = _requirement_or_404(code)
+    requirement = rules_admin.get_requirement(code)
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
-            rules_admin.clear_partnership_rule(requirement, actor=_actor(), now=utcnow())
+            rules_admin.clear_partnership_rule(requirement, actor=actor(), now=utcnow())
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -259,7 +245,7 @@ def remove_partnership_rule(code: str):
         flash(error.message, "error")
         return redirect(url_for(".requirement", code=requirement.code))
     return render_template(
-        "compliance/rules_preview.html",
+        "compliance/rules/preview.html",
         form=form,
         preview=result,
         carry=[],
@@ -281,7 +267,7 @@ def _organisation(value) -> Organisation | None:
 @bp.route("/<code>/organisation-rule", methods=["GET", "POST"])
 @admin_required
 def organisation_rule(code: str):
-    requirement = _requirement_or_404(code)
+    requirement = rules_admin.get_requirement(code)
     if not requirement.organisation_overrides:
         flash(f"Organisations may not set their own rule for {requirement.name}. You can allow it in the requirement’s details.", "error")
         return redirect(url_for(".requirement", code=requirement.code))
@@ -304,7 +290,7 @@ def organisation_rule(code: str):
             if action == "save":
                 ok, _ = _attempt(
                     form,
-                    lambda: rules_admin.set_organisation_rule(requirement, chosen, values, actor=_actor(), now=utcnow()),
+                    lambda: rules_admin.set_organisation_rule(requirement, chosen, values, actor=actor(), now=utcnow()),
                     default_field="organisation",
                 )
                 if ok:
@@ -323,7 +309,7 @@ def organisation_rule(code: str):
                 if page is not None:
                     return page
     return render_template(
-        "compliance/rules_form.html",
+        "compliance/rules/form.html",
         form=form,
         requirement=requirement,
         fields=fields,
@@ -336,7 +322,7 @@ def organisation_rule(code: str):
 @bp.route("/<code>/organisation-rule/<int:organisation_id>/remove", methods=["GET", "POST"])
 @admin_required
 def remove_organisation_rule(code: str, organisation_id: int):
-    requirement = _requirement_or_404(code)
+    requirement = rules_admin.get_requirement(code)
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or rules_admin.organisation_layer(requirement, organisation_id) is None:
         abort(404)
@@ -344,7 +330,7 @@ def remove_organisation_rule(code: str, organisation_id: int):
     back = url_for(".requirement", code=requirement.code)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            rules_admin.clear_organisation_rule(requirement, organisation, actor=_actor(), now=utcnow())
+            rules_admin.clear_organisation_rule(requirement, organisation, actor=actor(), now=utcnow())
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -358,7 +344,7 @@ def remove_organisation_rule(code: str, organisation_id: int):
         flash(error.message, "error")
         return redirect(back)
     return render_template(
-        "compliance/rules_preview.html",
+        "compliance/rules/preview.html",
         form=form,
         preview=result,
         carry=[],
@@ -387,7 +373,7 @@ def _details_from(form: DetailsForm) -> RequirementDetails:
 @bp.route("/<code>/edit", methods=["GET", "POST"])
 @admin_required
 def edit(code: str):
-    requirement = _requirement_or_404(code)
+    requirement = rules_admin.get_requirement(code)
     form = DetailsForm()
     form.job_roles.choices = _job_role_choices()
     if request.method == "GET":
@@ -408,7 +394,7 @@ def edit(code: str):
             details = _details_from(form)
             if action == "save":
                 ok, changed = _attempt(
-                    form, lambda: rules_admin.update_requirement(requirement, details, actor=_actor(), now=utcnow()),
+                    form, lambda: rules_admin.update_requirement(requirement, details, actor=actor(), now=utcnow()),
                     default_field="name",
                 )
                 if ok:
@@ -426,7 +412,7 @@ def edit(code: str):
                 )
                 if page is not None:
                     return page
-    return render_template("compliance/rules_details.html", form=form, requirement=requirement)
+    return render_template("compliance/rules/details.html", form=form, requirement=requirement)
 
 
 # --- a new local requirement --------------------------------------------------------------------
@@ -441,7 +427,7 @@ def new():
             choose.validate()
             if not choose.kind.errors:
                 choose.kind.errors = ["Select the kind of rule"]
-        return render_template("compliance/rules_new_kind.html", form=choose)
+        return render_template("compliance/rules/new_kind.html", form=choose)
     fields = FIELDS_BY_KIND[kind]
     form = NewRequirementForm()
     form.job_roles.choices = _job_role_choices()
@@ -462,7 +448,7 @@ def new():
         )
         if action == "save":
             ok, created = _attempt(
-                form, lambda: rules_admin.create_requirement(new_requirement, actor=_actor(), now=utcnow()),
+                form, lambda: rules_admin.create_requirement(new_requirement, actor=actor(), now=utcnow()),
                 default_field="code",
             )
             if ok:
@@ -480,4 +466,4 @@ def new():
             )
             if page is not None:
                 return page
-    return render_template("compliance/rules_new.html", form=form, kind=kind, kinds=KIND_NAMES, fields=fields)
+    return render_template("compliance/rules/new.html", form=form, kind=kind, kinds=KIND_NAMES, fields=fields)
