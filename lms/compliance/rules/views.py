@@ -225,7 +225,7 @@ def remove_partnership_rule(code: str):
         try:
             services.clear_partnership_rule(requirement, actor=actor(), now=utcnow())
         except DomainError as error:
-            db.session.rollback()
+            fail(error)
             flash(error.message, "error")
             return redirect(url_for(".requirement", code=requirement.code))
         db.session.commit()
@@ -324,7 +324,7 @@ def remove_organisation_rule(code: str, organisation_id: int):
         try:
             services.clear_organisation_rule(requirement, organisation, actor=actor(), now=utcnow())
         except DomainError as error:
-            db.session.rollback()
+            fail(error)
             flash(error.message, "error")
             return redirect(back)
         db.session.commit()
