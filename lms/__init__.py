@@ -69,7 +69,6 @@ FEATURES = [
     "lms.api",
     "lms.api.tokens",
     "lms.compliance.views",
-    "lms.compliance.rules_views",
     "lms.records.views",
     "lms.bookings.views",
     "lms.bookings.calendar_views",

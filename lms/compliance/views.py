@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
@@ -21,10 +20,13 @@ from wtforms import SelectChoice
 from lms.accounts.models import SettingLead, User
 from lms.accounts.services import led_organisation_ids
 from lms.audit import services as audit
-from lms.compliance import engine, exports, overview_exports, queries
+from lms.compliance import engine, exports, queries
+from lms.compliance import matrix as matrix_queries
+from lms.compliance import overview as overview_queries
 from lms.compliance.forms import AsOfForm, ChooseOrganisationForm, MatrixFilterForm, OverviewFilterForm
 from lms.compliance.models import Requirement
-from lms.core.auth import admin_required, setting_lead_required
+from lms.compliance.rules.views import bp as rules_bp
+from lms.core.auth import actor, admin_required, login_required, setting_lead_required
 from lms.core.tables import attachment
 from lms.core.time import london_today, utcnow
 from lms.core.urls import url_for_each
@@ -34,16 +36,13 @@ from lms.organisations.services import organisation_choices
 from lms.records.services import list_completions
 
 bp = Blueprint("compliance", __name__, template_folder="templates")
+bp.register_blueprint(rules_bp)
 
 MATRIX_PER_PAGE = 50
 ORGANISATIONS_PER_PAGE = 25
 
 
 # --- helpers --------------------------------------------------------------------------
-
-def _actor() -> User:
-    return current_user._get_current_object()
-
 
 def _int_or_none(value) -> int | None:
     try:
@@ -83,11 +82,11 @@ def choose_organisation(endpoint: str):
     leads), or (None, a page asking which, led) when there is a choice to make; `led` is
     the ids of the organisations a lead leads (None for an admin). An organisation the
     person may not see is a 404."""
-    actor = _actor()
+    person = actor()
     requested = request.args.get("organisation")
     # A lead's organisations in one statement; the pages use no more of an organisation
     # than its own row (its type, sector and area load only if asked for).
-    leads = None if actor.is_admin else list(db.session.scalars(_LED_ORGANISATIONS, {"user_id": actor.id}))
+    leads = None if person.is_admin else list(db.session.scalars(_LED_ORGANISATIONS, {"user_id": person.id}))
     led = None if leads is None else [org.id for org in leads]
     if requested not in (None, ""):
         organisation_id = _int_or_none(requested)
@@ -123,7 +122,7 @@ def my_training():
     form = AsOfForm(request.args)
     form.validate()
     as_of, asked = _as_of(form)
-    person = _actor()
+    person = actor()
     return render_template(
         "compliance/my_training.html",
         form=form,
@@ -142,7 +141,7 @@ class MatrixState:
     """What the URL asks the matrix (and its exports) to show."""
 
     form: MatrixFilterForm
-    filters: queries.MatrixFilters
+    filters: matrix_queries.MatrixFilters
     requirements: list[Requirement]
     as_of: date
     args: dict  # the filters and date, for links that keep them (not the sort or page)
@@ -156,7 +155,7 @@ def _matrix_state(organisation: Organisation) -> MatrixState:
     form = MatrixFilterForm(request.args)
     form.validate()
     as_of, asked = _as_of(form)
-    columns = queries.matrix_columns(organisation.id, as_of=as_of)
+    columns = matrix_queries.matrix_columns(organisation.id, as_of=as_of)
     requirements = columns.requirements
     roles = list(db.session.scalars(select(JobRole).where(JobRole.active.is_(True)).order_by(JobRole.position)))
     form.requirement.choices = [SelectChoice("", "All requirements")] + [
@@ -173,16 +172,16 @@ def _matrix_state(organisation: Organisation) -> MatrixState:
     job_role_id = _int_or_none(form.job_role.data)
     if job_role_id not in role_ids:
         job_role_id = None
-    sort = form.sort.data or queries.SORT_NAME
-    if sort.lstrip("-") not in codes | {queries.SORT_NAME}:
-        sort = queries.SORT_NAME
+    sort = form.sort.data or matrix_queries.SORT_NAME
+    if sort.lstrip("-") not in codes | {matrix_queries.SORT_NAME}:
+        sort = matrix_queries.SORT_NAME
     # Show what is applied, not what was typed: unknown values are dropped.
     form.requirement.data = requirement or ""
     form.status.data = status or ""
     form.job_role.data = str(job_role_id) if job_role_id else ""
-    form.sort.data = sort if sort != queries.SORT_NAME else ""
+    form.sort.data = sort if sort != matrix_queries.SORT_NAME else ""
     form.organisation.data = str(organisation.id)
-    filters = queries.MatrixFilters(
+    filters = matrix_queries.MatrixFilters(
         requirement=requirement, status=status, job_role_id=job_role_id, search=(form.q.data or "").strip()[:100] or None,
         sort=sort,
     )
@@ -215,14 +214,14 @@ def matrix():
         return choice
     state = _matrix_state(organisation)
     filters, args = state.filters, state.args
-    table = queries.matrix(
+    table = matrix_queries.matrix(
         organisation, as_of=state.as_of, filters=filters, requirements=state.requirements,
         page=_page_number(), per_page=MATRIX_PER_PAGE,
     )
     # Without requirement or status filters the table lists exactly the people the
     # summary counts: reuse its total rather than count them again.
     narrowed = filters.requirement is not None or filters.status is not None
-    people, summary = queries.matrix_summary(
+    people, summary = matrix_queries.matrix_summary(
         organisation, as_of=state.as_of, filters=filters, requirements=state.requirements,
         people=None if narrowed else table.page.total, kept=state.kept,
     )
@@ -238,7 +237,7 @@ def matrix():
         as_of=state.as_of,
         today=london_today(utcnow()),
         args=args,
-        sorted_args={**args, "sort": filters.sort} if filters.sort != queries.SORT_NAME else args,
+        sorted_args={**args, "sort": filters.sort} if filters.sort != matrix_queries.SORT_NAME else args,
         may_choose=led is None or len(led) > 1,
         statuses=queries.FILTER_STATUSES,
         tag_classes=queries.STATUS_TAG_CLASSES,
@@ -254,10 +253,10 @@ def _sort_headers(requirements: list[Requirement], sort: str, args: dict) -> Mar
     aria-sort plus the order shown on the current one."""
     current_key, descending = sort.lstrip("-"), sort.startswith("-")
     parts = []
-    for key, text in [(queries.SORT_NAME, "Name")] + [(r.code, r.name) for r in requirements]:
+    for key, text in [(matrix_queries.SORT_NAME, "Name")] + [(r.code, r.name) for r in requirements]:
         current = key == current_key
         next_sort = f"-{key}" if current and not descending else key
-        if key == queries.SORT_NAME:
+        if key == matrix_queries.SORT_NAME:
             offered, shown = ("Z to A" if current and not descending else "A to Z"), ("Z to A" if descending else "A to Z")
         else:
             offered = "least urgent first" if current and not descending else "most urgent first"
@@ -282,7 +281,7 @@ def _summary_cells(args: dict):
     into it, rather than a link built per cell."""
     statuses = queries.FILTER_STATUSES
 
-    def cells(item: queries.RequirementSummary) -> Markup:
+    def cells(item: matrix_queries.RequirementSummary) -> Markup:
         code = item.requirement.code
         link = url_for(".matrix", **dict(args, requirement=code, status=_STATUS_SENTINEL))
         reusable = link.count(_STATUS_SENTINEL) == 1
@@ -309,7 +308,7 @@ _NOT_APPLICABLE_TD = ('<td class="govuk-table__cell"><span aria-hidden="true">â€
                       '<span class="govuk-visually-hidden">Does not apply</span></td>')
 
 
-def _matrix_lines(table: queries.Matrix, as_of: str | None) -> list[tuple[str, str, str, Markup]]:
+def _matrix_lines(table: matrix_queries.Matrix, as_of: str | None) -> list[tuple[str, str, str, Markup]]:
     """(link to the person's page, name, job roles in words, the row's cells as markup)
     for each row of the matrix. The cells are written here in one pass, not by the
     template cell by cell: the status in words inside a coloured tag (colour is never the
@@ -337,7 +336,7 @@ def _matrix_lines(table: queries.Matrix, as_of: str | None) -> list[tuple[str, s
 @bp.get("/organisation/compliance/export.<extension>")
 @setting_lead_required
 def export(extension: str):
-    if extension not in ("csv", "xlsx"):
+    if extension not in exports.FORMATS:
         abort(404)
     organisation, _, _ = choose_organisation("compliance.matrix")
     if organisation is None:
@@ -346,17 +345,17 @@ def export(extension: str):
     if state.form.errors:  # back to the page, which shows the error
         return redirect(url_for(".matrix", **request.args.to_dict(flat=False)))
     as_of, described = state.as_of, state.described
-    table = queries.matrix(
+    table = matrix_queries.matrix(
         organisation, as_of=as_of, filters=state.filters, requirements=state.requirements, page=None
     )
     now = utcnow()
-    name = exports.filename(table, extension)
+    name = exports.matrix_filename(table, extension)
     if extension == "csv":
-        body = exports.to_csv(table)
+        body = exports.matrix_csv(table)
     else:
-        body = exports.to_xlsx(table, generated_at=now, filters=described)
+        body = exports.matrix_xlsx(table, generated_at=now, filters=described)
     audit.record(
-        _actor(), "compliance.export", target=organisation, now=now,
+        actor(), "compliance.export", target=organisation, now=now,
         summary=f"Downloaded the training compliance of {organisation.name} as {extension.upper()} ({len(table.rows)} people)",
         after={
             "format": extension, "as_of": as_of, "people": len(table.rows),
@@ -371,11 +370,11 @@ def export(extension: str):
 @bp.get("/organisation/compliance/<int:user_id>")
 @setting_lead_required
 def person(user_id: int):
-    actor = _actor()
+    viewer = actor()
     person = db.session.get(User, user_id)
     if person is None or person.organisation_id is None:
         abort(404)
-    if not actor.is_admin and person.organisation_id not in led_organisation_ids(actor):
+    if not viewer.is_admin and person.organisation_id not in led_organisation_ids(viewer):
         abort(404)  # a lead does not learn that people elsewhere exist
     form = AsOfForm(request.args)
     form.validate()
@@ -421,7 +420,7 @@ def _overview_state() -> OverviewState:
     ]
     requirement = next((r for r in requirements if r.code == form.requirement.data), None)
     form.requirement.data = requirement.code if requirement else ""
-    sort = form.sort.data if form.sort.data in queries.ORGANISATION_SORTS else "overdue"
+    sort = form.sort.data if form.sort.data in overview_queries.ORGANISATION_SORTS else "overdue"
     form.sort.data = sort if sort != "overdue" else ""
     args = {"requirement": requirement.code if requirement else None, "as_of": _iso(asked)}
     args = {key: value for key, value in args.items() if value}
@@ -433,7 +432,7 @@ def _overview_state() -> OverviewState:
 def overview():
     state = _overview_state()
     requirement, sort, args = state.requirement, state.sort, state.args
-    groups, page = queries.overview(
+    groups, page = overview_queries.overview(
         as_of=state.as_of, requirement_id=requirement.id if requirement else None, sort=sort, page=_page_number(),
         per_page=ORGANISATIONS_PER_PAGE,
     )
@@ -442,8 +441,8 @@ def overview():
         form=state.form,
         requirement=requirement,
         groups=groups,
-        group_titles={key: title for key, (title, _) in queries.OVERVIEW_GROUPS.items()},
-        total=queries.overview_total(groups["sector"]),
+        group_titles={key: title for key, (title, _) in overview_queries.OVERVIEW_GROUPS.items()},
+        total=overview_queries.overview_total(groups["sector"]),
         page=page,
         sort=sort,
         args=args,
@@ -460,20 +459,20 @@ def overview():
 def overview_export(extension: str):
     """Every row of the overview (the groups and all the organisations, not one page) as
     CSV or XLSX, for the page's requirement and date; written to the audit log."""
-    if extension not in overview_exports.FORMATS:
+    if extension not in exports.FORMATS:
         abort(404)
     state = _overview_state()
     if state.form.errors:  # back to the page, which shows the error
         return redirect(url_for(".overview", **request.args.to_dict(flat=False)))
     now = utcnow()
-    report = overview_exports.gather(as_of=state.as_of, requirement=state.requirement)
+    report = exports.gather_overview(as_of=state.as_of, requirement=state.requirement)
     if extension == "csv":
-        body = overview_exports.to_csv(report)
+        body = exports.overview_csv(report)
     else:
-        body = overview_exports.to_xlsx(report, generated_at=now)
+        body = exports.overview_xlsx(report, generated_at=now)
     requirement_name = state.requirement.name if state.requirement else "all requirements"
     audit.record(
-        _actor(), "compliance.overview_export", now=now,
+        actor(), "compliance.overview_export", now=now,
         summary=(f"Downloaded the partnership's training compliance ({requirement_name}, "
                  f"{report.organisations} organisation{'s' if report.organisations != 1 else ''}) as {extension.upper()}"),
         after={
@@ -483,7 +482,7 @@ def overview_export(extension: str):
         },
     )
     db.session.commit()
-    return attachment(body, extension, overview_exports.filename(report, extension))
+    return attachment(body, extension, exports.overview_filename(report, extension))
 
 
 OVERVIEW_STATUSES = [engine.CURRENT, engine.DUE_SOON, engine.OVERDUE, engine.NOT_YET_DUE]
@@ -495,7 +494,7 @@ def _count_rows(args: dict):
     per status and the total. One pass per table rather than template calls per cell."""
     organisation_link = url_for_each(".matrix", "organisation", **args)
 
-    def rows(groups: list[queries.GroupCounts], link: bool = False) -> Markup:
+    def rows(groups: list[overview_queries.GroupCounts], link: bool = False) -> Markup:
         parts = []
         for row in groups:
             name = escape(row.name)

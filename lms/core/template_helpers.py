@@ -109,7 +109,7 @@ def _items(signed_in: bool, setting_lead: bool, admin: bool, trainer: bool) -> l
                                                                       "evaluations.summary", "reports.uptake", "reports.sessions")))
         if admin:
             items.append(("Admin", "admin.index", (
-                "admin.", "organisations.admin", "compliance.overview", "licences.", "requirements_admin.", "records.imports.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
+                "admin.", "organisations.admin", "compliance.overview", "licences.", "compliance.rules.", "records.imports.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
             )))
             items.append(("Audit log", "audit.index", ("audit.",)))
         items.append(("Your account", "accounts.profile", ("accounts.", "api_tokens.", "notifications.")))

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.admin import services as admin_services
-from lms.compliance import engine, queries, services
+from lms.compliance import engine, overview, services
 from lms.compliance.baseline import load_baseline
 from lms.compliance.models import ComplianceCount, Requirement, RequirementRule
 from lms.extensions import db
@@ -95,17 +95,17 @@ def test_nothing_is_kept_before_the_first_rebuild():
     db.session.commit()
     assert services.counted_day() is None
     assert db.session.scalar(select(ComplianceCount.id).limit(1)) is None
-    assert queries.overview_groups(as_of=TODAY, counted=True) == {group: [] for group in queries.OVERVIEW_GROUPS}
-    from_table, _ = queries.overview(as_of=TODAY)
+    assert overview.overview_groups(as_of=TODAY, counted=True) == {group: [] for group in overview.OVERVIEW_GROUPS}
+    from_table, _ = overview.overview(as_of=TODAY)
     assert [g.counts for g in from_table["sector"]] == [{engine.CURRENT: 1, engine.OVERDUE: 1}]
     services.rebuild_status_table(now=NOW)
     db.session.commit()
     assert services.counted_day() == TODAY
-    assert [g.counts for g in queries.overview_groups(as_of=TODAY, counted=True)["sector"]] == [{engine.CURRENT: 1, engine.OVERDUE: 1}]
+    assert [g.counts for g in overview.overview_groups(as_of=TODAY, counted=True)["sector"]] == [{engine.CURRENT: 1, engine.OVERDUE: 1}]
     # Kept counts hold one day: asked about another, they give nothing (and the overview
     # counts the status table).
-    assert queries.overview_groups(as_of=date(2026, 11, 24), counted=True)["sector"] == []
-    assert queries.overview(as_of=date(2026, 11, 24))[0]["sector"]
+    assert overview.overview_groups(as_of=date(2026, 11, 24), counted=True)["sector"] == []
+    assert overview.overview(as_of=date(2026, 11, 24))[0]["sector"]
     assert_counts_fresh()
 
 
@@ -339,22 +339,22 @@ def test_overview_queries_give_the_same_from_counts_and_status_table():
     _world()
     requirement_ids = [None, *db.session.scalars(select(Requirement.id).order_by(Requirement.position))]
     for requirement_id in requirement_ids:
-        together = queries.overview_groups(as_of=TODAY, requirement_id=requirement_id, counted=True)
-        assert list(together) == list(queries.OVERVIEW_GROUPS)
-        for group in queries.OVERVIEW_GROUPS:
-            kept = queries.overview_by(group, as_of=TODAY, requirement_id=requirement_id, counted=True)
-            counted = queries.overview_by(group, as_of=TODAY, requirement_id=requirement_id)
+        together = overview.overview_groups(as_of=TODAY, requirement_id=requirement_id, counted=True)
+        assert list(together) == list(overview.OVERVIEW_GROUPS)
+        for group in overview.OVERVIEW_GROUPS:
+            kept = overview.overview_by(group, as_of=TODAY, requirement_id=requirement_id, counted=True)
+            counted = overview.overview_by(group, as_of=TODAY, requirement_id=requirement_id)
             assert [(g.key, g.name, g.counts) for g in kept] == [(g.key, g.name, g.counts) for g in counted]
             assert [(g.key, g.name, g.counts) for g in together[group]] == [(g.key, g.name, g.counts) for g in kept]
-        for sort in queries.ORGANISATION_SORTS:
+        for sort in overview.ORGANISATION_SORTS:
             for page in (1, 2):
-                kept = queries.overview_organisations(as_of=TODAY, requirement_id=requirement_id, sort=sort, page=page,
+                kept = overview.overview_organisations(as_of=TODAY, requirement_id=requirement_id, sort=sort, page=page,
                                                       per_page=4, counted=True)
-                counted = queries.overview_organisations(as_of=TODAY, requirement_id=requirement_id, sort=sort,
+                counted = overview.overview_organisations(as_of=TODAY, requirement_id=requirement_id, sort=sort,
                                                          page=page, per_page=4)
                 assert (kept.total, kept.page) == (counted.total, counted.page)
                 assert [(g.key, g.name, g.counts) for g in kept.items] == [(g.key, g.name, g.counts) for g in counted.items]
-    totals = queries.overview_total(queries.overview_by("sector", as_of=TODAY, counted=True))
+    totals = overview.overview_total(overview.overview_by("sector", as_of=TODAY, counted=True))
     assert totals.total == sum(sum(v.values()) for k, v in fresh_counts().items() if k[0] == "sector" and k[2] is None)
 
 

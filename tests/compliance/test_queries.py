@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from werkzeug.datastructures import MultiDict
 
 from lms.catalogue.models import Course
-from lms.compliance import engine, exports, queries, services
+from lms.compliance import engine, exports, matrix, overview, queries, services
 from lms.compliance.forms import AsOfForm
 from lms.extensions import db
 from lms.records import services as records
@@ -53,7 +53,7 @@ def complete(person, course, on: date, ref: str | None = None) -> None:
 
 
 def requirements_of(organisation):
-    return queries.organisation_requirements(organisation.id)
+    return matrix.organisation_requirements(organisation.id)
 
 
 # --- words ------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def _matrix(school, **filters):
     as_of = filters.pop("as_of", date(2026, 11, 23))
     page = filters.pop("page", 1)
     requirements = requirements_of(school)
-    return queries.matrix(school, as_of=as_of, filters=queries.MatrixFilters(**filters), requirements=requirements, page=page)
+    return matrix.matrix(school, as_of=as_of, filters=matrix.MatrixFilters(**filters), requirements=requirements, page=page)
 
 
 def test_matrix_columns_are_the_requirements_that_apply_to_someone_there(school):
@@ -239,21 +239,21 @@ def test_matrix_pages(school):
         factories.user(full_name=f"Zed {n:02d}", organisation=school["school"], roles=("teacher",))
     db.session.commit()
     requirements = requirements_of(school["school"])
-    page = queries.matrix(school["school"], as_of=date(2026, 11, 23), filters=queries.MatrixFilters(),
+    page = matrix.matrix(school["school"], as_of=date(2026, 11, 23), filters=matrix.MatrixFilters(),
                           requirements=requirements, page=3, per_page=5)
     assert (page.page.total, page.page.page, page.page.pages) == (11, 3, 3)
     assert [r.name for r in page.rows] == ["Zed 06"]
-    everything = queries.matrix(school["school"], as_of=date(2026, 11, 23), filters=queries.MatrixFilters(),
+    everything = matrix.matrix(school["school"], as_of=date(2026, 11, 23), filters=matrix.MatrixFilters(),
                                 requirements=requirements, page=None)
     assert len(everything.rows) == 11 and everything.page is None
     # A page past the end shows the last one.
-    assert queries.matrix(school["school"], as_of=date(2026, 11, 23), filters=queries.MatrixFilters(),
+    assert matrix.matrix(school["school"], as_of=date(2026, 11, 23), filters=matrix.MatrixFilters(),
                           requirements=requirements, page=99, per_page=5).page.page == 3
 
 
 def test_matrix_summary_counts(school):
     s = school["school"]
-    people, summary = queries.matrix_summary(s, as_of=date(2026, 11, 23), filters=queries.MatrixFilters(),
+    people, summary = matrix.matrix_summary(s, as_of=date(2026, 11, 23), filters=matrix.MatrixFilters(),
                                              requirements=requirements_of(s))
     assert people == 4
     counts = {item.requirement.code: item for item in summary}
@@ -262,12 +262,12 @@ def test_matrix_summary_counts(school):
     assert counts["staff-safeguarding"].counts == {engine.CURRENT: 2, engine.NOT_YET_DUE: 1}
     assert counts["staff-safeguarding"].percent(engine.CURRENT) == 67
     # As of 11 Jun 2026 the DSL's role training was current.
-    _, summary = queries.matrix_summary(s, as_of=date(2026, 6, 11), filters=queries.MatrixFilters(),
+    _, summary = matrix.matrix_summary(s, as_of=date(2026, 6, 11), filters=matrix.MatrixFilters(),
                                         requirements=requirements_of(s))
     assert {i.requirement.code: i for i in summary}["dsl-role-training"].counts == {engine.CURRENT: 1}
     # The job-role filter narrows the summary too.
-    people, summary = queries.matrix_summary(
-        s, as_of=date(2026, 11, 23), filters=queries.MatrixFilters(job_role_id=factories.job_role("teacher").id),
+    people, summary = matrix.matrix_summary(
+        s, as_of=date(2026, 11, 23), filters=matrix.MatrixFilters(job_role_id=factories.job_role("teacher").id),
         requirements=requirements_of(s),
     )
     assert people == 1
@@ -288,7 +288,7 @@ def test_overview_counts_by_sector_type_area_and_organisation(school):
     services.refresh_status([worker.id], now=NOW)
     db.session.commit()
     day = date(2026, 11, 23)
-    sectors = {g.name: g for g in queries.overview_by("sector", as_of=day)}
+    sectors = {g.name: g for g in overview.overview_by("sector", as_of=day)}
     assert set(sectors) == {"Education", "Early years"}
     education = sectors["Education"]
     # Hillside: the DSL 4 requirements, the governor 1, the teacher 2, the assistant 2;
@@ -298,25 +298,25 @@ def test_overview_counts_by_sector_type_area_and_organisation(school):
     assert education.percent(engine.OVERDUE) == 45
     assert sectors["Early years"].counts == {engine.OVERDUE: 1}
     assert sectors["Early years"].percent(engine.OVERDUE) == 100
-    areas = {g.name: g for g in queries.overview_by("area", as_of=day)}
+    areas = {g.name: g for g in overview.overview_by("area", as_of=day)}
     assert areas["East"].total == 1 and areas["No area"].total == education.total
-    types = {g.name for g in queries.overview_by("type", as_of=day)}
+    types = {g.name for g in overview.overview_by("type", as_of=day)}
     assert len(types) == 2
-    total = queries.overview_total(queries.overview_by("sector", as_of=day))
+    total = overview.overview_total(overview.overview_by("sector", as_of=day))
     assert total.total == education.total + 1
 
     dsl_role = next(r for r in requirements_of(school["school"]) if r.code == "dsl-role-training")
-    only = queries.overview_by("sector", as_of=date(2026, 9, 11), requirement_id=dsl_role.id)
+    only = overview.overview_by("sector", as_of=date(2026, 9, 11), requirement_id=dsl_role.id)
     assert [(g.name, g.counts) for g in only] == [("Education", {engine.OVERDUE: 1})]
 
-    page = queries.overview_organisations(as_of=day)
+    page = overview.overview_organisations(as_of=day)
     # By the share overdue, highest first (ties by name): 100%, 100%, 3 of 9.
     assert [g.name for g in page.items] == ["Elsewhere Academy", "Little Acorns", "Hillside Primary School"]
     assert [g.percent(engine.OVERDUE) for g in page.items] == [100, 100, 33]
     assert page.total == 3
-    by_name = queries.overview_organisations(as_of=day, sort="name")
+    by_name = overview.overview_organisations(as_of=day, sort="name")
     assert [g.name for g in by_name.items] == ["Elsewhere Academy", "Hillside Primary School", "Little Acorns"]
-    small = queries.overview_organisations(as_of=day, sort="name", page=2, per_page=2)
+    small = overview.overview_organisations(as_of=day, sort="name", page=2, per_page=2)
     assert [g.name for g in small.items] == ["Little Acorns"] and small.pages == 2
 
 
@@ -351,28 +351,28 @@ def test_as_of_field(app, args, expected, error):
 
 def test_csv_and_xlsx_have_a_header_and_a_row_per_person(school):
     table = _matrix(school["school"], as_of=date(2026, 9, 11), page=None, requirement="dsl-role-training")
-    text = exports.to_csv(table).decode("utf-8")
+    text = exports.matrix_csv(table).decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows == [
         ["Name", "Email address", "Job roles", "DSL role training: status", "DSL role training: due date"],
         ["Dee Ess", school["dsl"].email, rows[1][2], "Overdue", "2026-09-10"],
     ]
-    workbook = load_workbook(io.BytesIO(exports.to_xlsx(table, generated_at=datetime(2026, 11, 23, 10), filters=[])))
+    workbook = load_workbook(io.BytesIO(exports.matrix_xlsx(table, generated_at=datetime(2026, 11, 23, 10), filters=[])))
     sheet = workbook["Hillside Primary School"]
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][3:] == ["DSL role training: status", "DSL role training: due date"]
     assert values[1][3] == "Overdue"
     assert values[1][4] == datetime(2026, 9, 10)  # a real date
-    assert exports.filename(table, "xlsx") == "compliance-hillside-primary-school-2026-09-11.xlsx"
+    assert exports.matrix_filename(table, "xlsx") == "compliance-hillside-primary-school-2026-09-11.xlsx"
 
 
 def test_exports_keep_formulas_as_text(school):
     school["dsl"].full_name = "=HYPERLINK(\"http://example.org\")"
     db.session.commit()
     table = _matrix(school["school"], page=None, requirement="dsl-role-training")
-    rows = list(csv.reader(io.StringIO(exports.to_csv(table).decode("utf-8").lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(exports.matrix_csv(table).decode("utf-8").lstrip("\ufeff"))))
     assert rows[1][0] == "'=HYPERLINK(\"http://example.org\")"
-    workbook = load_workbook(io.BytesIO(exports.to_xlsx(table, generated_at=datetime(2026, 11, 23, 10), filters=[])))
+    workbook = load_workbook(io.BytesIO(exports.matrix_xlsx(table, generated_at=datetime(2026, 11, 23, 10), filters=[])))
     cell = workbook.worksheets[0]["A2"]
     assert cell.data_type == "s" and cell.value == "=HYPERLINK(\"http://example.org\")"

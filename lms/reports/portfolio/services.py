@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased, selectinload
 from lms.accounts.models import PersonRole, SettingLead, User
 from lms.certificates.models import Certificate
 from lms.compliance import engine, queries
+from lms.compliance import matrix as staff_matrix
 from lms.compliance import services as compliance
 from lms.core.errors import DomainError
 from lms.core.time import london_today
@@ -226,8 +227,8 @@ class EvidencePack:
     start: date
     end: date
     people: int
-    summary: list[queries.RequirementSummary]
-    matrix: queries.Matrix
+    summary: list[staff_matrix.RequirementSummary]
+    matrix: staff_matrix.Matrix
     designated_leads: list[LeadPosition]
     setting_leads: list[str]
     entries: list[Entry]
@@ -298,10 +299,10 @@ def evidence_pack(organisation: Organisation, *, start: date, end: date, actor: 
     training, the setting leads, the designated leads with their roles, and their own
     calculation (the rules, their completions and roles)."""
     check_period(start, end)
-    requirements = queries.organisation_requirements(organisation.id)
-    filters = queries.MatrixFilters()
-    matrix = queries.matrix(organisation, as_of=end, filters=filters, requirements=requirements, page=None)
-    people, summary = queries.matrix_summary(
+    requirements = staff_matrix.organisation_requirements(organisation.id)
+    filters = staff_matrix.MatrixFilters()
+    matrix = staff_matrix.matrix(organisation, as_of=end, filters=filters, requirements=requirements, page=None)
+    people, summary = staff_matrix.matrix_summary(
         organisation, as_of=end, filters=filters, requirements=requirements, people=len(matrix.rows),
     )
     entries = _entries(and_(User.organisation_id == organisation.id, User.active.is_(True)), start, end)

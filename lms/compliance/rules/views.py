@@ -5,29 +5,22 @@ requirement's details and new local requirements.
 Every change can be previewed before it is saved: "Preview" shows its effect on today's
 statuses ("This change makes 312 people overdue...") with a "Save this change" button
 that posts the same values again (hidden fields, with the CSRF token). "Save" applies it.
-Thin views: form -> rules_admin -> commit -> flash -> redirect; a DomainError becomes an
-error on the field it names.
+Thin views: form -> rules.services -> commit -> flash -> redirect; a DomainError becomes
+an error on the field it names. The blueprint `rules` is nested in `compliance`
+(endpoints compliance.rules.*), under /admin/requirements.
 """
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from lms.compliance import rules_admin, services
+from lms.compliance import services as compliance
 from lms.compliance.models import STRENGTHS, Requirement
-from lms.compliance.rules_admin import (
-    FIELDS_BY_KIND,
-    KIND_NAMES,
-    DetailsChange,
-    NewRequirement,
-    OrganisationRuleChange,
-    PartnershipRuleChange,
-    RequirementDetails,
-    RuleValues,
-)
-from lms.compliance.rules_forms import (
+from lms.compliance.rules import layers, preview, services, wording
+from lms.compliance.rules.changes import DetailsChange, NewRequirement, OrganisationRuleChange, PartnershipRuleChange
+from lms.compliance.rules.layers import FIELDS_BY_KIND, KIND_NAMES, RequirementDetails, RuleValues
+from lms.compliance.rules.forms import (
     ChooseKindForm,
     ConfirmForm,
     DetailsForm,
@@ -35,15 +28,15 @@ from lms.compliance.rules_forms import (
     OrganisationRuleForm,
     RuleForm,
 )
-from lms.core.auth import admin_required
-from lms.core.errors import DomainError, NotFound
-from lms.core.forms import apply_domain_error
+from lms.core.auth import actor, admin_required
+from lms.core.errors import DomainError
+from lms.core.forms import fail
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.organisations.models import JobRole, Organisation
 from lms.catalogue.models import DELIVERY_MODES
 
-bp = Blueprint("requirements_admin", __name__, url_prefix="/admin/requirements", template_folder="templates")
+bp = Blueprint("rules", __name__, url_prefix="/admin/requirements", template_folder="templates")
 
 # Form fields the preview page does not carry back: the token is rendered afresh and the
 # button says what to do.
@@ -52,24 +45,12 @@ NOT_CARRIED = {"csrf_token", "action"}
 
 # --- helpers --------------------------------------------------------------------------------
 
-def _actor():
-    return current_user._get_current_object()
-
-
-def _requirement_or_404(code: str) -> Requirement:
-    try:
-        return rules_admin.get_requirement(code)
-    except NotFound:
-        abort(404)
-
-
 def _attempt(form, action, default_field: str | None = None) -> tuple[bool, object]:
     """Run a service; commit, or roll back and show its error on the form."""
     try:
         result = action()
     except DomainError as error:
-        db.session.rollback()
-        apply_domain_error(form, error, default_field)
+        fail(error, form, default_field)
         return False, None
     db.session.commit()
     return True, result
@@ -110,7 +91,7 @@ def _setup_rule_form(form: RuleForm, requirement_code: str | None, inherited: di
     form.counts_from.choices = _requirement_choices(exclude=requirement_code)
     form.qualifying_modes.choices = [SelectChoice(code, name) for code, name in DELIVERY_MODES.items()]
     if inherited is None or below is None:
-        inherited, below = dict(services.DEFAULTS), "the default"
+        inherited, below = dict(compliance.DEFAULTS), "the default"
     for name in ("period_months", "hours_required", "window_months", "due_soon_days", "induction_days", "grace_days", "edition_date"):
         value = inherited.get(name)
         if name == "due_soon_days" and value is None:
@@ -120,7 +101,7 @@ def _setup_rule_form(form: RuleForm, requirement_code: str | None, inherited: di
         elif value is None:
             words = "not set"
         else:
-            words = rules_admin.field_words(name, value)
+            words = wording.field_words(name, value)
         if below == "the default" and name in ("period_months", "hours_required", "window_months", "edition_date"):
             continue  # a new rule's own values: nothing to fall back to
         form._fields[name].description = f"Leave blank to use {below}: {words}."
@@ -130,11 +111,11 @@ def _setup_rule_form(form: RuleForm, requirement_code: str | None, inherited: di
 def _preview_or_error(form, change, **page):
     """Render the preview page, or put the service's error on the form (None)."""
     try:
-        result = rules_admin.preview(change, now=utcnow())
+        result = preview.preview(change, now=utcnow())
     except DomainError as error:
-        apply_domain_error(form, error)
+        fail(error, form)
         return None
-    return render_template("compliance/rules_preview.html", form=ConfirmForm(), preview=result, carry=_carried(), **page)
+    return render_template("compliance/rules/preview.html", form=ConfirmForm(), preview=result, carry=_carried(), **page)
 
 
 def _int_or_none(value) -> int | None:
@@ -150,7 +131,7 @@ def _int_or_none(value) -> int | None:
 @admin_required
 def index():
     return render_template(
-        "compliance/rules_index.html", summaries=rules_admin.list_requirements(), strengths=STRENGTHS
+        "compliance/rules/index.html", summaries=services.list_requirements(), strengths=STRENGTHS
     )
 
 
@@ -158,33 +139,30 @@ def index():
 @admin_required
 def by_id(requirement_id: int):
     """A requirement by its id (the audit log links here)."""
-    try:
-        requirement = rules_admin.get_requirement_by_id(requirement_id)
-    except NotFound:
-        abort(404)
+    requirement = services.get_requirement_by_id(requirement_id)
     return redirect(url_for(".requirement", code=requirement.code))
 
 
 @bp.get("/<code>")
 @admin_required
 def requirement(code: str):
-    requirement = _requirement_or_404(code)
-    rule = rules_admin.effective_rule(requirement)
-    national = rules_admin.national_layer(requirement)
+    requirement = services.get_requirement(code)
+    rule = layers.effective_rule(requirement)
+    national = layers.national_layer(requirement)
     names = _requirement_names()
     overrides = [
-        (layer, rules_admin.values_words(rules_admin._layer_dict(layer), kind=requirement.kind, names=names))
-        for layer in rules_admin.organisation_layers(requirement)
+        (layer, wording.values_words(layers.layer_dict(layer), kind=requirement.kind, names=names))
+        for layer in layers.organisation_layers(requirement)
     ]
     return render_template(
-        "compliance/rules_requirement.html",
+        "compliance/rules/requirement.html",
         requirement=requirement,
-        words=rules_admin.describe_rule(rule, national_baseline=national is not None),
+        words=wording.describe_rule(rule, national_baseline=national is not None),
         national=national,
-        partnership=rules_admin.partnership_layer(requirement),
-        rows=rules_admin.layer_rows(requirement, rule),
+        partnership=layers.partnership_layer(requirement),
+        rows=wording.layer_rows(requirement, rule),
         overrides=overrides,
-        events=rules_admin.history(requirement),
+        events=services.history(requirement),
         strengths=STRENGTHS,
         kinds=KIND_NAMES,
     )
@@ -195,21 +173,21 @@ def requirement(code: str):
 @bp.route("/<code>/partnership", methods=["GET", "POST"])
 @admin_required
 def partnership_rule(code: str):
-    requirement = _requirement_or_404(code)
+    requirement = services.get_requirement(code)
     fields = FIELDS_BY_KIND[requirement.kind]
-    national = rules_admin.national_layer(requirement)
-    inherited = rules_admin.inherited_values(requirement) if national is not None else None
+    national = layers.national_layer(requirement)
+    inherited = layers.inherited_values(requirement) if national is not None else None
     form = RuleForm()
     _setup_rule_form(form, requirement.code, inherited, "the national rule" if national is not None else None)
     if request.method == "GET":
-        form.fill(RuleValues.of(rules_admin.partnership_layer(requirement)), inherited=inherited)
+        form.fill(RuleValues.of(layers.partnership_layer(requirement)), inherited=inherited)
     action = _action()
     if action in ("preview", "save") and form.validate_on_submit():
         values = form.values(fields=fields, inherited=inherited)
         if action == "save":
             ok, _ = _attempt(
                 form,
-                lambda: rules_admin.set_partnership_rule(requirement, values, actor=_actor(), now=utcnow()),
+                lambda: services.set_partnership_rule(requirement, values, actor=actor(), now=utcnow()),
                 default_field=fields[0],
             )
             if ok:
@@ -228,7 +206,7 @@ def partnership_rule(code: str):
             if page is not None:
                 return page
     return render_template(
-        "compliance/rules_form.html",
+        "compliance/rules/form.html",
         form=form,
         requirement=requirement,
         fields=fields,
@@ -241,25 +219,25 @@ def partnership_rule(code: str):
 @bp.route("/<code>/partnership/remove", methods=["GET", "POST"])
 @admin_required
 def remove_partnership_rule(code: str):
-    requirement = _requirement_or_404(code)
+    requirement = services.get_requirement(code)
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
-            rules_admin.clear_partnership_rule(requirement, actor=_actor(), now=utcnow())
+            services.clear_partnership_rule(requirement, actor=actor(), now=utcnow())
         except DomainError as error:
-            db.session.rollback()
+            fail(error)
             flash(error.message, "error")
             return redirect(url_for(".requirement", code=requirement.code))
         db.session.commit()
         flash(f"The partnership’s rule for {requirement.name} is removed: the national rule applies", "success")
         return redirect(url_for(".requirement", code=requirement.code))
     try:
-        result = rules_admin.preview(PartnershipRuleChange(requirement, None), now=utcnow())
+        result = preview.preview(PartnershipRuleChange(requirement, None), now=utcnow())
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for(".requirement", code=requirement.code))
     return render_template(
-        "compliance/rules_preview.html",
+        "compliance/rules/preview.html",
         form=form,
         preview=result,
         carry=[],
@@ -281,7 +259,7 @@ def _organisation(value) -> Organisation | None:
 @bp.route("/<code>/organisation-rule", methods=["GET", "POST"])
 @admin_required
 def organisation_rule(code: str):
-    requirement = _requirement_or_404(code)
+    requirement = services.get_requirement(code)
     if not requirement.organisation_overrides:
         flash(f"Organisations may not set their own rule for {requirement.name}. You can allow it in the requirement’s details.", "error")
         return redirect(url_for(".requirement", code=requirement.code))
@@ -289,10 +267,10 @@ def organisation_rule(code: str):
     form = OrganisationRuleForm()
     form.organisation.choices = _organisation_choices()
     chosen = _organisation(request.form.get("organisation") if request.method == "POST" else request.args.get("organisation"))
-    inherited = rules_admin.inherited_values(requirement, below_organisation=True)
+    inherited = layers.inherited_values(requirement, below_organisation=True)
     _setup_rule_form(form, requirement.code, inherited, "the partnership’s rule")
     if request.method == "GET":
-        layer = rules_admin.organisation_layer(requirement, chosen.id) if chosen else None
+        layer = layers.organisation_layer(requirement, chosen.id) if chosen else None
         form.fill(RuleValues.of(layer), inherited=inherited)
         form.organisation.data = str(chosen.id) if chosen else ""
     action = _action()
@@ -304,7 +282,7 @@ def organisation_rule(code: str):
             if action == "save":
                 ok, _ = _attempt(
                     form,
-                    lambda: rules_admin.set_organisation_rule(requirement, chosen, values, actor=_actor(), now=utcnow()),
+                    lambda: services.set_organisation_rule(requirement, chosen, values, actor=actor(), now=utcnow()),
                     default_field="organisation",
                 )
                 if ok:
@@ -323,12 +301,12 @@ def organisation_rule(code: str):
                 if page is not None:
                     return page
     return render_template(
-        "compliance/rules_form.html",
+        "compliance/rules/form.html",
         form=form,
         requirement=requirement,
         fields=fields,
         heading="An organisation’s own rule",
-        national=rules_admin.national_layer(requirement),
+        national=layers.national_layer(requirement),
         organisation=chosen,
     )
 
@@ -336,29 +314,29 @@ def organisation_rule(code: str):
 @bp.route("/<code>/organisation-rule/<int:organisation_id>/remove", methods=["GET", "POST"])
 @admin_required
 def remove_organisation_rule(code: str, organisation_id: int):
-    requirement = _requirement_or_404(code)
+    requirement = services.get_requirement(code)
     organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None or rules_admin.organisation_layer(requirement, organisation_id) is None:
+    if organisation is None or layers.organisation_layer(requirement, organisation_id) is None:
         abort(404)
     form = ConfirmForm()
     back = url_for(".requirement", code=requirement.code)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            rules_admin.clear_organisation_rule(requirement, organisation, actor=_actor(), now=utcnow())
+            services.clear_organisation_rule(requirement, organisation, actor=actor(), now=utcnow())
         except DomainError as error:
-            db.session.rollback()
+            fail(error)
             flash(error.message, "error")
             return redirect(back)
         db.session.commit()
         flash(f"{organisation.name}’s own rule for {requirement.name} is removed: the partnership’s rule applies", "success")
         return redirect(back)
     try:
-        result = rules_admin.preview(OrganisationRuleChange(requirement, organisation, None), now=utcnow())
+        result = preview.preview(OrganisationRuleChange(requirement, organisation, None), now=utcnow())
     except DomainError as error:
         flash(error.message, "error")
         return redirect(back)
     return render_template(
-        "compliance/rules_preview.html",
+        "compliance/rules/preview.html",
         form=form,
         preview=result,
         carry=[],
@@ -387,7 +365,7 @@ def _details_from(form: DetailsForm) -> RequirementDetails:
 @bp.route("/<code>/edit", methods=["GET", "POST"])
 @admin_required
 def edit(code: str):
-    requirement = _requirement_or_404(code)
+    requirement = services.get_requirement(code)
     form = DetailsForm()
     form.job_roles.choices = _job_role_choices()
     if request.method == "GET":
@@ -408,7 +386,7 @@ def edit(code: str):
             details = _details_from(form)
             if action == "save":
                 ok, changed = _attempt(
-                    form, lambda: rules_admin.update_requirement(requirement, details, actor=_actor(), now=utcnow()),
+                    form, lambda: services.update_requirement(requirement, details, actor=actor(), now=utcnow()),
                     default_field="name",
                 )
                 if ok:
@@ -426,7 +404,7 @@ def edit(code: str):
                 )
                 if page is not None:
                     return page
-    return render_template("compliance/rules_details.html", form=form, requirement=requirement)
+    return render_template("compliance/rules/details.html", form=form, requirement=requirement)
 
 
 # --- a new local requirement --------------------------------------------------------------------
@@ -441,7 +419,7 @@ def new():
             choose.validate()
             if not choose.kind.errors:
                 choose.kind.errors = ["Select the kind of rule"]
-        return render_template("compliance/rules_new_kind.html", form=choose)
+        return render_template("compliance/rules/new_kind.html", form=choose)
     fields = FIELDS_BY_KIND[kind]
     form = NewRequirementForm()
     form.job_roles.choices = _job_role_choices()
@@ -462,7 +440,7 @@ def new():
         )
         if action == "save":
             ok, created = _attempt(
-                form, lambda: rules_admin.create_requirement(new_requirement, actor=_actor(), now=utcnow()),
+                form, lambda: services.create_requirement(new_requirement, actor=actor(), now=utcnow()),
                 default_field="code",
             )
             if ok:
@@ -480,4 +458,4 @@ def new():
             )
             if page is not None:
                 return page
-    return render_template("compliance/rules_new.html", form=form, kind=kind, kinds=KIND_NAMES, fields=fields)
+    return render_template("compliance/rules/new.html", form=form, kind=kind, kinds=KIND_NAMES, fields=fields)

@@ -1,5 +1,5 @@
 """Forms for the requirements admin pages. The forms only read what was typed (numbers,
-dates, ticked boxes); the ranges and everything else are checked by rules_admin, whose
+dates, ticked boxes); the ranges and everything else are checked by the rules services (rules.changes), whose
 DomainError the views put on the field it names. Choices are filled in by the views."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from wtforms import Field, RadioField, SelectChoice, SelectField, SelectMultiple
 from wtforms.validators import DataRequired, Length
 
 from lms.compliance.models import STRENGTHS
-from lms.compliance.rules_admin import KIND_NAMES, RuleValues
+from lms.compliance.rules.layers import KIND_NAMES, RuleValues
 from lms.core.forms import GovDateField
 
 
