@@ -37,11 +37,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     from lms.certificates.services import connect_signals as connect_certificates
     from lms.compliance.services import connect_signals as connect_compliance
+    from lms.licences.services import connect_signals as connect_licences
     from lms.records.external import connect_signals as connect_external_cpd
 
     connect_compliance()
     connect_certificates()
     connect_external_cpd()
+    connect_licences()
 
     from lms.cli import register_cli
 

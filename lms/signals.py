@@ -33,3 +33,10 @@ completion_removed = _signals.signal("completion-removed")
 (attendance marked by mistake, then corrected). Receivers get `sender=None,
 completion=<Completion>, now=<datetime>` and add to the same transaction (certificates
 revoke the one issued for it)."""
+
+dormant_account_signing_in = _signals.signal("dormant-account-signing-in")
+"""Sent by accounts.services.authenticate when someone whose account is dormant has given
+the right email and password, before they are signed in. Receivers get `sender=None,
+user=<User>, now=<datetime>` and add to the same transaction: licences brings the account
+back into use (clears dormant_at) while a learner licence is free, and otherwise raises a
+DomainError (on the "email" field), which refuses the sign-in."""

@@ -9,6 +9,11 @@ from lms.core.db_types import UTCDateTime
 from lms.extensions import db
 from lms.organisations.models import JobRole, Organisation
 
+# Where the signed-in person's "leads an organisation" answer is kept for the request,
+# keyed by user id (accounts.session sets it, User.is_setting_lead reads it). Kept in the
+# WSGI environ, which belongs to one request, so it never outlives it.
+SETTING_LEAD_KEY = "lms.setting_lead"
+
 
 class User(db.Model):
     """A person with an account. Practitioner by default; the flags and the setting-lead
@@ -73,8 +78,6 @@ class User(db.Model):
         from flask import has_request_context, request
 
         if has_request_context():
-            from lms.accounts.session import SETTING_LEAD_KEY
-
             answered = request.environ.get(SETTING_LEAD_KEY)
             if answered is not None and answered[0] == self.id:
                 return answered[1]

@@ -26,7 +26,7 @@ from lms.core.tokens import hash_token, new_token
 from lms.extensions import db
 from lms.notifications.services import queue_templated_email
 from lms.organisations.models import JobRole, Organisation
-from lms.signals import person_changed
+from lms.signals import dormant_account_signing_in, person_changed
 
 _hasher = PasswordHasher()
 # A real hash to verify against when the account does not exist, so timing does not
@@ -274,9 +274,8 @@ def authenticate(email: str, password: str, *, ip_address: str, now: datetime) -
     if not user.active:
         raise DomainError("This account has been closed. Contact the partnership's training team", field="email")
     if user.dormant_at is not None:
-        from lms.licences.services import reactivate
-
-        reactivate(user, now=now)
+        # Licences decide whether the account comes back into use (or refuse the sign-in).
+        dormant_account_signing_in.send(None, user=user, now=now)
     user.last_sign_in_at = now
     return user
 

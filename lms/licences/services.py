@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select, update
 
 from lms.accounts.models import User
+from lms.accounts.services import end_all_sessions
 from lms.audit import services as audit
 from lms.core.urls import external_url
 from lms.core.errors import DomainError
@@ -150,6 +151,16 @@ def reactivate(user: User, *, now: datetime) -> None:
     user.dormant_at = None
 
 
+def _on_dormant_account_signing_in(sender, *, user: User, now: datetime, **_) -> None:
+    reactivate(user, now=now)
+
+
+def connect_signals() -> None:
+    from lms.signals import dormant_account_signing_in
+
+    dormant_account_signing_in.connect(_on_dormant_account_signing_in, weak=False)
+
+
 def warn_dormant_accounts(*, now: datetime) -> int:
     """Email people whose accounts become dormant within a month. Each warning is sent once
     for each period of inactivity (the dedupe key carries the last-used date)."""
@@ -200,8 +211,6 @@ def close_dormant_accounts(*, now: datetime) -> int:
     never closes them): as an admin's "close account" does, every browser signed out, each
     in the audit log as done by the service. Admin accounts never become dormant, so are
     never closed here. Returns how many; the caller commits."""
-    from lms.accounts.services import end_all_sessions
-
     policy = get_policy()
     months = policy.close_after_dormant_months
     if months is None:
