@@ -17,6 +17,7 @@ from lms.audit import services as audit
 from lms.core.auth import admin_required
 from lms.core.errors import DomainError, NotFound
 from lms.core.forms import apply_domain_error
+from lms.core.pagination import paginate
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.licences.services import summary as licence_summary
@@ -109,7 +110,7 @@ def people():
         access=form.access.data if form.access.data in services.ACCESS else None,
         status=form.status.data if form.status.data in services.STATUSES else None,
     )
-    pager = db.paginate(services.people_query(filters), page=_page_number(), per_page=PEOPLE_PER_PAGE, error_out=False)
+    pager = paginate(services.people_query(filters), page=_page_number(), per_page=PEOPLE_PER_PAGE)
     filtered = any(request.args.get(name) for name in ("q", "organisation", "sector", "job_role", "access", "status"))
     return render_template(
         "admin/people.html",
