@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import Select, func, select, update
 from zxcvbn import zxcvbn
 
-from lms.accounts.models import AccountToken, Employment, LoginAttempt, PersonRole, SettingLead, User, UserSession
+from lms.accounts.models import AccountToken, LoginAttempt, User, UserSession
 from lms.audit import services as audit
 from lms.core.urls import external_url
 from lms.core.errors import DomainError, Forbidden
@@ -25,7 +25,8 @@ from lms.core.time import london_today
 from lms.core.tokens import hash_token, new_token
 from lms.extensions import db
 from lms.notifications.services import queue_templated_email
-from lms.organisations.models import JobRole, Organisation
+from lms.organisations.models import Employment, JobRole, Organisation, PersonRole, SettingLead
+from lms.organisations.requests.services import request_organisation
 from lms.signals import dormant_account_signing_in, person_changed
 
 _hasher = PasswordHasher()
@@ -163,8 +164,6 @@ def register(data: Registration, *, now: datetime) -> User:
         user.employments.append(Employment(organisation_id=organisation.id, started_on=today))
     db.session.flush()
     if data.new_organisation is not None:
-        from lms.organisations.services import request_organisation
-
         request_organisation(user, now=now, **data.new_organisation)
     send_confirmation(user, now=now)
     person_changed.send(None, user=user, now=now)

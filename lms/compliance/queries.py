@@ -28,7 +28,7 @@ from lms.compliance.models import STRENGTHS, ComplianceCount, ComplianceStatus, 
 from lms.extensions import db
 from lms.organisations.models import Area, JobRole, Organisation, OrganisationType, Sector
 from lms.core.pagination import clamp_page, page_count
-from lms.organisations.services import Page
+from lms.core.pagination import Page
 
 # --- words for statuses and dates ------------------------------------------------------
 

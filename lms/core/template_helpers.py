@@ -76,23 +76,23 @@ def _navigation_items(
 
     items: list[tuple[str, str, tuple[str, ...]]] = []
     if signed_in:
-        items.append(("Home", "home.index", ("home.index",)))
+        items.append(("Home", "pages.index", ("pages.index",)))
         items.append(("Courses", "catalogue.index", ("catalogue.",)))
         items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
         items.append(("My learning", "elearning.my_learning", ("elearning.", "certificates.mine", "certificates.show", "certificates.download",
                                                                    "evaluations.evaluate", "external_cpd.mine")))
         items.append(("My training", "compliance.my_training", ("compliance.my_training", "portfolio.mine")))
         if setting_lead:
-            items.append(("My organisation", "organisations.staff", (
-                "organisations.staff", "staff_learning.", "compliance.matrix", "compliance.person", "compliance.export",
+            items.append(("My organisation", "accounts.staff.index", (
+                "accounts.staff.", "staff_learning.", "compliance.matrix", "compliance.person", "compliance.export",
                 "external_cpd.staff", "portfolio.staff", "portfolio.pack",
             )))
         if admin or trainer:
             items.append(("Manage sessions", "sessions_admin.index", ("sessions_admin.", "registers.", "certificates.session_",
                                                                       "evaluations.session_summary", "evaluations.summary", "reports.")))
         if admin:
-            items.append(("Admin", "admin.index", (
-                "admin.", "organisations.admin", "compliance.overview", "licences.", "requirements_admin.", "records_import.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
+            items.append(("Admin", "pages.admin", (
+                "pages.admin", "accounts.admin.", "organisations.admin", "organisations.reference.", "organisations.requests.", "compliance.overview", "licences.", "requirements_admin.", "records_import.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
             )))
             items.append(("Audit log", "audit.index", ("audit.",)))
         items.append(("Your account", "accounts.profile", ("accounts.", "api_tokens.", "notifications.")))

@@ -6,10 +6,15 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from lms.accounts.models import Employment, SettingLead
+from lms.organisations.models import Employment, SettingLead
 from lms.core.errors import DomainError, Forbidden, NotFound
 from lms.extensions import db
 from lms.organisations import services
+from lms.core.pagination import paginate
+from lms.accounts.admin import services as people
+from lms.accounts.staff import services as staff
+from lms.organisations.reference import services as reference
+from lms.organisations.requests import services as requests
 from lms.organisations.models import Area, JobRole, Organisation, OrganisationRequest, OrganisationType, Sector
 from tests import factories
 from tests.organisations.conftest import events, outbox, sector_id, type_id
@@ -163,20 +168,20 @@ def test_list_organisations_filters(now):
     assert names(type_id=type_id("day-nursery")) == [b.name]
     assert names(sector_id=sector_id("early-years")) == [b.name, c.name]
     assert names(area_id=north.id) == [a.name, c.name]
-    assert services.people_counts([a.id, b.id]) == {a.id: 0, b.id: 0}
+    assert people.people_counts([a.id, b.id]) == {a.id: 0, b.id: 0}
 
 
 def test_paginate():
     for n in range(7):
         factories.organisation(f"Org {n}")
     query = services.list_organisations()
-    first = services.paginate(query, page=1, per_page=3)
+    first = paginate(query, page=1, per_page=3)
     assert [o.name for o in first.items] == ["Org 0", "Org 1", "Org 2"]
     assert (first.total, first.pages, first.has_previous, first.has_next) == (7, 3, False, True)
-    last = services.paginate(query, page=99, per_page=3)
+    last = paginate(query, page=99, per_page=3)
     assert last.page == 3 and [o.name for o in last.items] == ["Org 6"]
     assert (last.first_index, last.last_index) == (7, 7)
-    empty = services.paginate(services.list_organisations(search="nothing"), page=1, per_page=3)
+    empty = paginate(services.list_organisations(search="nothing"), page=1, per_page=3)
     assert (empty.total, empty.pages, empty.items, empty.first_index) == (0, 1, [], 0)
 
 
@@ -187,7 +192,7 @@ def test_people_counts_count_current_open_accounts(school):
     closed = factories.user(organisation=school)
     closed.active = False
     factories.user(organisation=other)
-    assert services.people_counts([school.id, other.id]) == {school.id: 2, other.id: 1}
+    assert people.people_counts([school.id, other.id]) == {school.id: 2, other.id: 1}
 
 
 # --- "my organisation is not listed" --------------------------------------------------
@@ -195,11 +200,11 @@ def test_people_counts_count_current_open_accounts(school):
 def test_request_organisation_records_a_pending_request(now):
     north = factories.area("North")
     person = factories.user(roles=("teacher",))
-    request = services.request_organisation(
+    request = requests.request_organisation(
         person, now=now, name=" Oakwood  Academy ", type_id=str(type_id("secondary-school")), area_id=str(north.id),
         address="Oak Lane", postcode="m1 1aa", urn="140000",
     )
-    assert request.status == services.PENDING
+    assert request.status == requests.PENDING
     assert (request.name, request.type.code, request.area_id) == ("Oakwood Academy", "secondary-school", north.id)
     assert (request.postcode, request.urn, request.address) == ("M1 1AA", "140000", "Oak Lane")
     assert request.requested_by_id == person.id
@@ -223,7 +228,7 @@ def test_request_organisation_errors_name_the_registration_fields(now, changes, 
     person = factories.user()
     values = {"name": "Oakwood Academy", "type_id": type_id("secondary-school")} | changes
     with pytest.raises(DomainError) as excinfo:
-        services.request_organisation(person, now=now, **values)
+        requests.request_organisation(person, now=now, **values)
     assert excinfo.value.field == field
     assert db.session.scalar(select(OrganisationRequest.id)) is None
 
@@ -233,7 +238,7 @@ def test_request_for_an_organisation_already_listed_says_so(now):
     factories.organisation("St Mary's C of E Primary School", area=north)
     person = factories.user()
     with pytest.raises(DomainError) as excinfo:
-        services.request_organisation(
+        requests.request_organisation(
             person, now=now, name="saint marys c of e primary school", type_id=type_id("primary-school")
         )
     field, message = _error(excinfo)
@@ -241,10 +246,10 @@ def test_request_for_an_organisation_already_listed_says_so(now):
     assert message.startswith("St Mary's C of E Primary School (Primary school, North) is already listed")
 
     # Same name in another area, or another type of organisation: a different organisation
-    other_area = services.request_organisation(
+    other_area = requests.request_organisation(
         person, now=now, name="St Mary's C of E Primary School", type_id=type_id("primary-school"), area_id=south.id
     )
-    other_type = services.request_organisation(
+    other_type = requests.request_organisation(
         person, now=now, name="St Mary's C of E Primary School", type_id=type_id("school-nursery")
     )
     assert other_area.id and other_type.id
@@ -253,7 +258,7 @@ def test_request_for_an_organisation_already_listed_says_so(now):
 def test_request_with_a_known_urn_says_so(now):
     factories.organisation("Little Acorns", type_code="day-nursery", urn="EY123456")
     with pytest.raises(DomainError) as excinfo:
-        services.request_organisation(
+        requests.request_organisation(
             factories.user(), now=now, name="Little Acorns Day Nursery", type_id=type_id("day-nursery"), urn="ey 123456"
         )
     assert excinfo.value.field == "new_organisation_urn"
@@ -262,8 +267,8 @@ def test_request_with_a_known_urn_says_so(now):
 
 def test_a_deactivated_organisation_does_not_block_a_request(now):
     factories.organisation("Closed School", active=False)
-    request = services.request_organisation(factories.user(), now=now, name="Closed School", type_id=type_id("primary-school"))
-    assert request.status == services.PENDING
+    request = requests.request_organisation(factories.user(), now=now, name="Closed School", type_id=type_id("primary-school"))
+    assert request.status == requests.PENDING
 
 
 def test_possible_duplicates(now):
@@ -271,11 +276,11 @@ def test_possible_duplicates(now):
     b = factories.organisation("The Hillside Nursery", type_code="day-nursery")
     factories.organisation("Riverside Primary School")
     person = factories.user()
-    request = services.request_organisation(person, now=now, name="Hillside", type_id=type_id("childminder"), urn="999999")
+    request = requests.request_organisation(person, now=now, name="Hillside", type_id=type_id("childminder"), urn="999999")
     c = factories.organisation("Oakwood", urn="999999")  # added since
-    found = {s.organisation.id: s.reason for s in services.possible_duplicates(request)}
+    found = {s.organisation.id: s.reason for s in requests.possible_duplicates(request)}
     assert found == {a.id: "similar name", b.id: "similar name", c.id: "same URN"}
-    assert services.possible_duplicates(request)[0].organisation.id == c.id
+    assert requests.possible_duplicates(request)[0].organisation.id == c.id
 
 
 def test_name_key():
@@ -322,7 +327,7 @@ def test_register_with_an_unlisted_organisation_creates_a_request(app, now):
 @pytest.fixture()
 def pending(now):
     person = factories.user("rita@example.org", full_name="Rita Requester")
-    request = services.request_organisation(
+    request = requests.request_organisation(
         person, now=now, name="Oakwood Academy", type_id=type_id("secondary-school"), postcode="M1 1AA"
     )
     db.session.commit()
@@ -333,14 +338,14 @@ def test_approve_request_creates_the_organisation_and_places_the_person(admin, p
     # 23:30 UTC on 30 June is 00:30 on 1 July in London (BST)
     late = datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)
     north = factories.area("North")
-    org = services.approve_request(
+    org = requests.approve_request(
         admin, pending, now=late, organisation_fields={"area_id": north.id, "sector_id": sector_id("vcs")}
     )
     person = pending.requested_by
     assert (org.name, org.type.code, org.sector.code, org.area_id, org.postcode) == (
         "Oakwood Academy", "secondary-school", "vcs", north.id, "M1 1AA",
     )
-    assert pending.status == services.APPROVED
+    assert pending.status == requests.APPROVED
     assert (pending.decided_by_id, pending.decided_at, pending.organisation_id) == (admin.id, late, org.id)
     assert person.organisation_id == org.id
     [employment] = person.employments
@@ -359,25 +364,25 @@ def test_approve_request_creates_the_organisation_and_places_the_person(admin, p
 
 def test_approve_request_with_corrections_and_errors(admin, now, pending):
     with pytest.raises(DomainError) as excinfo:
-        services.approve_request(admin, pending, now=now, organisation_fields={"name": ""})
+        requests.approve_request(admin, pending, now=now, organisation_fields={"name": ""})
     assert excinfo.value.field == "name"
     db.session.rollback()
-    org = services.approve_request(admin, pending, now=now, organisation_fields={"name": "Oakwood Academy Trust School"})
+    org = requests.approve_request(admin, pending, now=now, organisation_fields={"name": "Oakwood Academy Trust School"})
     assert org.name == "Oakwood Academy Trust School"
     with pytest.raises(DomainError) as excinfo:
-        services.approve_request(admin, pending, now=now)
+        requests.approve_request(admin, pending, now=now)
     assert excinfo.value.message == "This request has already been approved"
     with pytest.raises(TypeError):
-        services.approve_request(admin, pending, now=now, organisation_fields={"colour": "red"})
+        requests.approve_request(admin, pending, now=now, organisation_fields={"colour": "red"})
 
 
 def test_a_request_is_decided_once_even_if_the_object_is_stale(admin, now, pending):
     # Another admin decided it first (the row changed behind this session's back).
     db.session.execute(
-        OrganisationRequest.__table__.update().values(status=services.REJECTED, decision_reason="Duplicate")
+        OrganisationRequest.__table__.update().values(status=requests.REJECTED, decision_reason="Duplicate")
     )
     with pytest.raises(DomainError) as excinfo:
-        services.reject_request(admin, pending, "Also a duplicate", now=now)
+        requests.reject_request(admin, pending, "Also a duplicate", now=now)
     assert excinfo.value.message == "This request has already been rejected"
     assert events() == [] and outbox("rita@example.org") == []
 
@@ -391,8 +396,8 @@ def test_link_request_places_the_person_at_an_existing_organisation(admin, now, 
     db.session.add(SettingLead(user_id=person.id, organisation_id=previous.id, created_at=now))
     db.session.flush()
 
-    services.link_request(admin, pending, existing, now=now)
-    assert pending.status == services.LINKED and pending.organisation_id == existing.id
+    requests.link_request(admin, pending, existing, now=now)
+    assert pending.status == requests.LINKED and pending.organisation_id == existing.id
     assert person.organisation_id == existing.id
     history = sorted((e.organisation_id, e.started_on, e.ended_on) for e in person.employments)
     assert history == sorted([(previous.id, date(2020, 1, 1), date(2026, 11, 23)), (existing.id, date(2026, 11, 23), None)])
@@ -408,17 +413,17 @@ def test_link_request_needs_an_active_organisation(admin, now, pending):
     closed = factories.organisation("Closed", active=False)
     for target in (None, closed):
         with pytest.raises(DomainError) as excinfo:
-            services.link_request(admin, pending, target, now=now)
+            requests.link_request(admin, pending, target, now=now)
         assert excinfo.value.field == "organisation"
-    assert pending.status == services.PENDING
+    assert pending.status == requests.PENDING
 
 
 def test_reject_request_emails_the_reason(admin, now, pending):
     with pytest.raises(DomainError) as excinfo:
-        services.reject_request(admin, pending, "   ", now=now)
+        requests.reject_request(admin, pending, "   ", now=now)
     assert excinfo.value.field == "reason"
-    services.reject_request(admin, pending, "We only list organisations in the borough.", now=now)
-    assert pending.status == services.REJECTED
+    requests.reject_request(admin, pending, "We only list organisations in the borough.", now=now)
+    assert pending.status == requests.REJECTED
     assert pending.decision_reason == "We only list organisations in the borough."
     assert pending.requested_by.organisation_id is None
     [event] = events("organisation-request.reject")
@@ -429,10 +434,10 @@ def test_reject_request_emails_the_reason(admin, now, pending):
 
 
 def test_list_requests(now, pending):
-    second = services.request_organisation(factories.user(), now=now, name="Second", type_id=type_id("police"))
-    assert list(db.session.scalars(services.list_requests())) == [pending, second]
-    assert services.count_pending_requests() == 2
-    assert list(db.session.scalars(services.list_requests(status=services.REJECTED))) == []
+    second = requests.request_organisation(factories.user(), now=now, name="Second", type_id=type_id("police"))
+    assert list(db.session.scalars(requests.list_requests())) == [pending, second]
+    assert requests.count_pending_requests() == 2
+    assert list(db.session.scalars(requests.list_requests(status=requests.REJECTED))) == []
 
 
 # --- reference data -------------------------------------------------------------------
@@ -452,41 +457,41 @@ def test_list_requests(now, pending):
 )
 def test_reference_codes_are_validated(admin, now, code, message):
     with pytest.raises(DomainError) as excinfo:
-        services.create_sector(admin, code=code, name="A new sector", now=now)
+        reference.create_sector(admin, code=code, name="A new sector", now=now)
     assert excinfo.value.field == "code"
     assert excinfo.value.message.startswith(message)
 
 
 def test_create_reference_data(admin, now):
-    sector = services.create_sector(admin, code="armed-forces", name="Armed forces", now=now)
+    sector = reference.create_sector(admin, code="armed-forces", name="Armed forces", now=now)
     assert sector.position == max(s.position for s in services.list_reference(Sector))
-    org_type = services.create_organisation_type(admin, code="cadets", name="Cadet force", sector_id=sector.id, now=now)
+    org_type = reference.create_organisation_type(admin, code="cadets", name="Cadet force", sector_id=sector.id, now=now)
     assert org_type.sector_id == sector.id
-    area = services.create_area(admin, code="east", name="East", now=now)
-    role = services.create_job_role(admin, code="youth-worker", name="Youth worker", now=now)
+    area = reference.create_area(admin, code="east", name="East", now=now)
+    role = reference.create_job_role(admin, code="youth-worker", name="Youth worker", now=now)
     assert role.active is True
     assert services.list_reference(JobRole)[-1] == role
     assert [e.action for e in events()] == ["sector.create", "organisation-type.create", "area.create", "job-role.create"]
     assert events("area.create")[0].after == {"code": "east", "name": "East", "position": area.position}
     with pytest.raises(DomainError) as excinfo:
-        services.create_organisation_type(admin, code="other-cadets", name="Other", sector_id=None, now=now)
+        reference.create_organisation_type(admin, code="other-cadets", name="Other", sector_id=None, now=now)
     assert excinfo.value.field == "sector"
     with pytest.raises(DomainError) as excinfo:
-        services.create_job_role(admin, code="teacher-2", name="teacher", now=now)
+        reference.create_job_role(admin, code="teacher-2", name="teacher", now=now)
     assert excinfo.value.field == "name"
 
 
 def test_rename_and_reorder_keep_the_code(admin, now):
     roles = services.list_reference(JobRole)
     governor = next(r for r in roles if r.code == "governor")
-    assert services.reference_position(governor) == 7
-    services.rename_reference(admin, governor, "Governor, trustee or board member", now=now)
-    services.reorder_reference(admin, governor, 1, now=now)
+    assert reference.reference_position(governor) == 7
+    reference.rename_reference(admin, governor, "Governor, trustee or board member", now=now)
+    reference.reorder_reference(admin, governor, 1, now=now)
     ordered = services.list_reference(JobRole)
     assert ordered[0].code == "governor" and ordered[0].name == "Governor, trustee or board member"
     assert [r.position for r in ordered] == list(range(len(ordered)))
     assert [r.code for r in ordered[1:7]] == ["school-staff", "teacher", "teaching-assistant", "school-dsl", "deputy-dsl", "head-teacher"]
-    services.reorder_reference(admin, governor, 500, now=now)
+    reference.reorder_reference(admin, governor, 500, now=now)
     assert services.list_reference(JobRole)[-1].code == "governor"
     assert [(e.action, e.before, e.after) for e in events()] == [
         ("job-role.update", {"name": "Governor or trustee"}, {"name": "Governor, trustee or board member"}),
@@ -494,14 +499,14 @@ def test_rename_and_reorder_keep_the_code(admin, now):
         ("job-role.update", {"position": 1}, {"position": len(ordered)}),
     ]
     with pytest.raises(DomainError) as excinfo:
-        services.reorder_reference(admin, governor, 0, now=now)
+        reference.reorder_reference(admin, governor, 0, now=now)
     assert excinfo.value.field == "position"
-    assert services.reorder_reference(admin, governor, len(ordered), now=now) is False
+    assert reference.reorder_reference(admin, governor, len(ordered), now=now) is False
 
 
 def test_changing_a_types_sector_leaves_organisations_alone(admin, now, school):
     primary = db.session.get(OrganisationType, type_id("primary-school"))
-    services.update_reference(admin, primary, name=primary.name, sector_id=sector_id("other-statutory"), now=now)
+    reference.update_reference(admin, primary, name=primary.name, sector_id=sector_id("other-statutory"), now=now)
     assert primary.sector.code == "other-statutory"
     assert school.sector.code == "education"
     [event] = events("organisation-type.update")
@@ -509,9 +514,9 @@ def test_changing_a_types_sector_leaves_organisations_alone(admin, now, school):
 
 
 def test_areas_can_be_renamed_and_reordered(admin, now):
-    a = services.create_area(admin, code="north", name="North", now=now)
-    b = services.create_area(admin, code="south", name="South", now=now)
-    services.update_reference(admin, b, name="South and Central", position=1, now=now)
+    a = reference.create_area(admin, code="north", name="North", now=now)
+    b = reference.create_area(admin, code="south", name="South", now=now)
+    reference.update_reference(admin, b, name="South and Central", position=1, now=now)
     assert [x.code for x in services.list_reference(Area)] == ["south", "north"]
     assert b.code == "south" and b.name == "South and Central"
     assert a.position == 1
@@ -519,11 +524,11 @@ def test_areas_can_be_renamed_and_reordered(admin, now):
 
 def test_deactivate_and_reactivate_job_role(admin, now):
     role = factories.job_role("governor")
-    services.deactivate_job_role(admin, role, now=now)
+    reference.deactivate_job_role(admin, role, now=now)
     assert role.active is False
     with pytest.raises(DomainError):
-        services.deactivate_job_role(admin, role, now=now)
-    services.reactivate_job_role(admin, role, now=now)
+        reference.deactivate_job_role(admin, role, now=now)
+    reference.reactivate_job_role(admin, role, now=now)
     assert role.active is True
     assert [e.action for e in events()] == ["job-role.deactivate", "job-role.reactivate"]
 
@@ -531,18 +536,18 @@ def test_deactivate_and_reactivate_job_role(admin, now):
 def test_reference_usage(school):
     factories.user(organisation=school, roles=("teacher", "school-dsl"))
     factories.user(organisation=school, roles=("teacher",))
-    assert services.reference_usage(JobRole)[factories.job_role("teacher").id] == 2
-    assert services.reference_usage(OrganisationType) == {school.type_id: 1}
-    assert services.reference_usage(Sector) == {school.sector_id: 1}
-    assert services.reference_usage(Area) == {}
+    assert reference.reference_usage(JobRole)[factories.job_role("teacher").id] == 2
+    assert reference.reference_usage(OrganisationType) == {school.type_id: 1}
+    assert reference.reference_usage(Sector) == {school.sector_id: 1}
+    assert reference.reference_usage(Area) == {}
 
 
 def test_reference_data_needs_an_admin(now, school):
     practitioner = factories.user(organisation=school)
     with pytest.raises(Forbidden):
-        services.create_area(practitioner, code="x", name="X", now=now)
+        reference.create_area(practitioner, code="x", name="X", now=now)
     with pytest.raises(Forbidden):
-        services.deactivate_job_role(practitioner, factories.job_role("teacher"), now=now)
+        reference.deactivate_job_role(practitioner, factories.job_role("teacher"), now=now)
 
 
 # --- setting leads and staff ----------------------------------------------------------
@@ -556,7 +561,7 @@ def test_add_and_remove_setting_lead(admin, now, school):
     with pytest.raises(DomainError) as excinfo:
         services.add_setting_lead(admin, dsl, school, now=now)
     assert excinfo.value.field == "email"
-    assert [lead.user for lead in services.list_setting_leads(school)] == [dsl]
+    assert [lead.user for lead in people.list_setting_leads(school)] == [dsl]
     services.remove_setting_lead(admin, dsl, school, now=now)
     assert not services.is_setting_lead(dsl, school)
     assert dsl.is_setting_lead is False
@@ -584,12 +589,12 @@ def test_setting_lead_may_work_elsewhere_but_not_lead_a_closed_organisation(admi
 
 
 def test_find_person_by_email(admin):
-    assert services.find_person_by_email("  ADMIN@example.org ") == admin
+    assert people.find_person_by_email("  ADMIN@example.org ") == admin
     with pytest.raises(DomainError) as excinfo:
-        services.find_person_by_email("nobody@example.org")
+        people.find_person_by_email("nobody@example.org")
     assert excinfo.value.field == "email"
     with pytest.raises(DomainError):
-        services.find_person_by_email("not an email")
+        people.find_person_by_email("not an email")
 
 
 def test_staff_of_shows_only_the_leads_organisations(admin, school, count_queries):
@@ -605,7 +610,7 @@ def test_staff_of_shows_only_the_leads_organisations(admin, school, count_querie
     db.session.commit()
 
     def names(actor, ids=None, **kwargs):
-        return [p.full_name for p in db.session.scalars(services.staff_of(actor, ids, **kwargs)).unique()]
+        return [p.full_name for p in db.session.scalars(staff.staff_of(actor, ids, **kwargs)).unique()]
 
     assert names(lead) == ["amy Able", "Ben Best", "Lena Lead"]
     assert names(lead, [school.id]) == ["amy Able", "Lena Lead"]
@@ -617,7 +622,7 @@ def test_staff_of_shows_only_the_leads_organisations(admin, school, count_querie
 
     db.session.expire_all()
     with count_queries() as statements:
-        people = db.session.scalars(services.staff_of(lead)).unique().all()
+        people = db.session.scalars(staff.staff_of(lead)).unique().all()
         roles = {p.full_name: [r.job_role.code for r in p.current_roles] for p in people}
         organisations = {p.full_name: p.organisation.name for p in people}
     assert roles["amy Able"] == ["teacher", "governor"]
@@ -630,11 +635,11 @@ def test_get_staff_member(admin, school):
     lead = factories.user(organisation=school, leads=(school,))
     mine = factories.user(organisation=school)
     theirs = factories.user(organisation=other)
-    assert services.get_staff_member(lead, mine.id) == mine
-    assert services.get_staff_member(admin, theirs.id) == theirs
+    assert staff.get_staff_member(lead, mine.id) == mine
+    assert staff.get_staff_member(admin, theirs.id) == theirs
     for user_id in (theirs.id, 999999):
         with pytest.raises(NotFound):
-            services.get_staff_member(lead, user_id)
+            staff.get_staff_member(lead, user_id)
 
 
 def test_setting_lead_rows_are_removed_with_the_link_only(admin, now, school):

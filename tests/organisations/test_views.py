@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from lms.accounts.models import SettingLead
 from lms.extensions import db
 from lms.organisations import services
+from lms.organisations.requests import services as requests
 from lms.organisations.models import Area, JobRole, Organisation, OrganisationRequest, Sector
 from tests import factories
 from tests.organisations.conftest import events, login, login_directly, outbox, sector_id, type_id
@@ -29,7 +30,7 @@ def world(now):
     )
     other = factories.user("bea@example.org", full_name="Bea Beech", organisation=b, roles=("teaching-assistant",))
     requester = factories.user("rita@example.org", full_name="Rita Requester", roles=("vcs-staff",))
-    request = services.request_organisation(
+    request = requests.request_organisation(
         requester, now=now, name="Ashgrove Primary", type_id=type_id("charity"), postcode="AB1 2CD"
     )
     db.session.commit()
@@ -159,7 +160,7 @@ def test_staff_list_is_paginated(app, world):
 
 def test_staff_member_page(app, world, now):
     practitioner = world["practitioner"]
-    services.link_request(world["admin"], world["request"], world["b"], now=now)  # unrelated history
+    requests.link_request(world["admin"], world["request"], world["b"], now=now)  # unrelated history
     db.session.commit()
     client = app.test_client()
     login(client, world["lead"])
@@ -368,7 +369,7 @@ def test_request_queue_statement_count_does_not_grow(admin_client, world, now, c
 
     few = statements()
     for n in range(8):
-        services.request_organisation(factories.user(), now=now, name=f"Club {n}", type_id=type_id("sports-youth"))
+        requests.request_organisation(factories.user(), now=now, name=f"Club {n}", type_id=type_id("sports-youth"))
     db.session.commit()
     assert statements() == few
 
