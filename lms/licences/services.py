@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
 from lms.accounts.services import end_all_sessions
@@ -85,6 +86,13 @@ def add_purchase(actor: User, *, quantity: int, starts_on: date, ends_on: date |
                  summary=f"Recorded {quantity} learner licences from {format_date(starts_on)}",
                  after={"quantity": quantity, "starts_on": starts_on, "ends_on": ends_on, "reference": purchase.reference})
     return purchase
+
+
+def list_purchases() -> list[LicencePurchase]:
+    """Every purchase, latest start first, with who recorded it."""
+    return list(db.session.scalars(
+        select(LicencePurchase).options(selectinload(LicencePurchase.created_by)).order_by(LicencePurchase.starts_on.desc())
+    ))
 
 
 def licences_on(day: date) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -12,43 +12,10 @@ from lms.accounts.models import PersonRole, SettingLead, User, UserSession
 from lms.audit.models import AuditEvent
 from lms.core.time import utcnow
 from lms.extensions import db
-from lms.notifications.models import JobRun, OutboundEmail
+from lms.notifications.models import OutboundEmail
 from tests import factories as f
+from tests.accounts.admin.conftest import admin, events, person, reload, school, signed_in  # noqa: F401  (fixtures)
 from tests.accounts.admin.helpers import error_summary, sign_in_as
-
-
-def events(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
-
-
-def reload(person: User) -> User:
-    db.session.expire_all()
-    return db.session.get(User, person.id)
-
-
-@pytest.fixture()
-def school():
-    return f.organisation("Oak Primary")
-
-
-@pytest.fixture()
-def admin(school):
-    person = f.user("admin@example.org", full_name="Ada Admin", admin=True, organisation=school)
-    db.session.commit()
-    return person
-
-
-@pytest.fixture()
-def person(school):
-    person = f.user("pat@example.org", full_name="Pat Practitioner", organisation=school, roles=("teacher", "governor"))
-    db.session.commit()
-    return person
-
-
-@pytest.fixture()
-def signed_in(client, admin):
-    sign_in_as(client, admin)
-    return client
 
 
 # --- access -----------------------------------------------------------------------------
@@ -115,35 +82,6 @@ def test_a_role_of_someone_else_is_not_found(signed_in, admin, person):
 
 
 # --- dashboard --------------------------------------------------------------------------
-
-
-def test_dashboard_shows_figures_and_links(signed_in, person):
-    now = utcnow()
-    db.session.add(
-        OutboundEmail(to_address="x@example.org", subject="s", body_text="b", created_at=now, send_after=now)
-    )
-    db.session.add(JobRun(name="heartbeat", last_started_at=now, last_finished_at=now))
-    db.session.commit()
-    html = signed_in.get("/admin/").get_data(as_text=True)
-    assert '<h1 class="govuk-heading-l">Admin</h1>' in html
-    assert 'href="/admin/organisation-requests"' in html
-    assert 'href="/admin/people?status=unconfirmed"' in html
-    assert "Waiting to be sent" in html
-    assert "The scheduler is not running" not in html
-
-
-@pytest.mark.parametrize("age", [None, timedelta(minutes=11)])
-def test_dashboard_warns_when_the_scheduler_is_not_running(signed_in, age):
-    if age is not None:
-        then = utcnow() - age
-        db.session.add(JobRun(name="heartbeat", last_started_at=then, last_finished_at=then))
-        db.session.commit()
-    html = signed_in.get("/admin/").get_data(as_text=True)
-    assert "The scheduler is not running: emails and reminders are not being sent" in html
-    assert ("never reported in" in html) == (age is None)
-
-
-# --- the people list ----------------------------------------------------------------------
 
 
 def test_people_list_searches_and_filters(signed_in, school, person):
