@@ -74,7 +74,7 @@ def prepare_database(url: str, *, people: int, places: int) -> Setup:
     from lms.core.time import utcnow
     from lms.extensions import db
     from lms.organisations.models import Organisation, OrganisationType
-    from lms.organisations.reference import load_reference_data
+    from lms.organisations.reference.services import load_reference_data
 
     app = make_app(url)
     create_schema(app)

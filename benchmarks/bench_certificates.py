@@ -74,7 +74,7 @@ def _fill(app, people: int):
     from lms.compliance.baseline import load_baseline
     from lms.extensions import db
     from lms.organisations.models import JobRole, Organisation, OrganisationType
-    from lms.organisations.reference import load_reference_data
+    from lms.organisations.reference.services import load_reference_data
     from lms.records import services as records
     from sqlalchemy import select
 

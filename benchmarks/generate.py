@@ -847,7 +847,7 @@ def generate(url: str, size: Size, *, seed: int, chunk: int, fresh: bool, now: d
     from lms.compliance.baseline import load_baseline
     from lms.extensions import db
     from lms.organisations.models import JobRole, OrganisationType, Sector
-    from lms.organisations.reference import load_reference_data
+    from lms.organisations.reference.services import load_reference_data
 
     app = make_app(url)
     if fresh:

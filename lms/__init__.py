@@ -35,10 +35,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
 
+    from lms.accounts.admin.views import connect_signals as connect_accounts_admin
     from lms.certificates.services import connect_signals as connect_certificates
     from lms.compliance.receivers import connect_signals as connect_compliance_receivers
     from lms.compliance.services import connect_signals as connect_compliance
     from lms.courses.sessions.services import connect_signals as connect_course_sessions
+    from lms.licences.services import connect_signals as connect_licences
     from lms.records.external.services import connect_signals as connect_external_cpd
 
     connect_compliance()
@@ -46,6 +48,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     connect_certificates()
     connect_course_sessions()
     connect_external_cpd()
+    connect_licences()
+    connect_accounts_admin()
 
     from lms.cli import register_cli
 
@@ -56,10 +60,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 # The features with pages, in the order their blueprints are registered. Each names a module
 # with one blueprint, `bp`; a big feature's blueprint nests its sub-features' blueprints.
 FEATURES = [
-    "lms.home.views",
+    "lms.pages.views",
     "lms.accounts.views",
     "lms.organisations.views",
-    "lms.admin.views",
     "lms.licences.views",
     "lms.audit.views",
     "lms.notifications.views",

@@ -15,7 +15,7 @@ lms_cli = AppGroup("lms", help="Safeguarding Partnership LMS commands.")
 def seed_command():
     """Load the shipped reference data (sectors, organisation types, job roles, requirements)."""
     from lms.compliance.baseline import load_baseline
-    from lms.organisations.reference import load_reference_data
+    from lms.organisations.reference.services import load_reference_data
 
     added = load_reference_data()
     added["requirements"] = load_baseline()

@@ -1,13 +1,5 @@
 """Imports every feature's models so the ORM and Alembic see the whole schema."""
-from lms.accounts.models import (  # noqa: F401
-    AccountToken,
-    Employment,
-    LoginAttempt,
-    PersonRole,
-    SettingLead,
-    User,
-    UserSession,
-)
+from lms.accounts.models import AccountToken, LoginAttempt, User, UserSession  # noqa: F401
 from lms.api.models import ApiToken  # noqa: F401
 from lms.audit.models import AuditEvent  # noqa: F401
 from lms.catalogue.models import Course, CourseInterest, CourseVersion, Lesson  # noqa: F401
@@ -18,11 +10,14 @@ from lms.notifications.models import JobRun, OutboundEmail  # noqa: F401
 from lms.records.models import Completion, ExternalActivity  # noqa: F401
 from lms.organisations.models import (  # noqa: F401
     Area,
+    Employment,
     JobRole,
     Organisation,
     OrganisationRequest,
     OrganisationType,
+    PersonRole,
     Sector,
+    SettingLead,
 )
 from lms.bookings.models import Booking, ChargeRate, TrainingSession  # noqa: F401
 from lms.certificates.models import Certificate  # noqa: F401

@@ -63,3 +63,23 @@ def session_id_of(completion) -> int | None:
         if answer is not None:
             return answer
     return None
+
+dormant_account_signing_in = _signals.signal("dormant-account-signing-in")
+"""Sent by accounts.services.authenticate when someone whose account is dormant has given
+the right email and password, before they are signed in. Receivers get `sender=None,
+user=<User>, now=<datetime>` and add to the same transaction: licences brings the account
+back into use (clears dormant_at) while a learner licence is free, and otherwise raises a
+DomainError (on the "email" field), which refuses the sign-in."""
+
+organisation_people = _signals.signal("organisation-people")
+"""A hook the organisation admin pages (organisations.views) ask, rather than news: how
+many people (open accounts) are recorded as working at each organisation, which only the
+accounts feature, above organisations, can count. Receivers get `sender=None,
+organisation_ids=<list of int>` and return {organisation_id: count} (accounts.admin); they
+only read."""
+
+organisation_admin_page = _signals.signal("organisation-admin-page")
+"""A template hook on an organisation's admin page (organisations.views.render_organisation):
+receivers get `sender=None, organisation=<Organisation>, lead_form=<form or None>` and
+return HTML shown below the organisation's details (accounts.admin: its setting leads and
+the form to add one, showing `lead_form` with its errors when given); they only read."""

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from lms import create_app
 from lms.extensions import db
 from lms.compliance.baseline import load_baseline
-from lms.organisations.reference import load_reference_data
+from lms.organisations.reference.services import load_reference_data
 
 # Browser fixtures (live_server, browser, page, axe) for any test that drives Chromium.
 pytest_plugins = ["tests.browser.fixtures"]

@@ -1,13 +1,24 @@
+"""People's accounts: the person, their signed-in browsers, emailed tokens and sign-in
+attempts."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.db_types import UTCDateTime
 from lms.extensions import db
-from lms.organisations.models import JobRole, Organisation
+# The rows that link a person to organisations and job roles are the organisations
+# feature's (its services record who works where, in which role, and who leads what); they
+# are imported here for the User's relationships and for the many modules that read them
+# with the User.
+from lms.organisations.models import Employment, Organisation, PersonRole, SettingLead  # noqa: F401
+
+# Where the signed-in person's "leads an organisation" answer is kept for the request,
+# keyed by user id (accounts.session sets it, User.is_setting_lead reads it). Kept in the
+# WSGI environ, which belongs to one request, so it never outlives it.
+SETTING_LEAD_KEY = "lms.setting_lead"
 
 
 class User(db.Model):
@@ -73,8 +84,6 @@ class User(db.Model):
         from flask import has_request_context, request
 
         if has_request_context():
-            from lms.accounts.session import SETTING_LEAD_KEY
-
             answered = request.environ.get(SETTING_LEAD_KEY)
             if answered is not None and answered[0] == self.id:
                 return answered[1]
@@ -92,52 +101,6 @@ class User(db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
-
-
-class PersonRole(db.Model):
-    """A job role a person holds, from a start date (and until an end date)."""
-
-    __tablename__ = "person_role"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    job_role_id: Mapped[int] = mapped_column(ForeignKey("job_role.id"), index=True)
-    started_on: Mapped[date]
-    ended_on: Mapped[date | None]
-
-    user: Mapped[User] = relationship(back_populates="roles")
-    job_role: Mapped[JobRole] = relationship(lazy="joined")
-
-
-class Employment(db.Model):
-    """Which organisation a person worked for, and when. A change of organisation ends the
-    current row and starts a new one, so history (and reports by sector) stay true."""
-
-    __tablename__ = "employment"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    started_on: Mapped[date]
-    ended_on: Mapped[date | None]
-
-    user: Mapped[User] = relationship(back_populates="employments")
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
-
-
-class SettingLead(db.Model):
-    """A person who leads safeguarding for an organisation and may see its people."""
-
-    __tablename__ = "setting_lead"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    user: Mapped[User] = relationship()
-    organisation: Mapped[Organisation] = relationship()
 
 
 class UserSession(db.Model):

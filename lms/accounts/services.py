@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import Select, func, select, update
 from zxcvbn import zxcvbn
 
-from lms.accounts.models import AccountToken, Employment, LoginAttempt, PersonRole, SettingLead, User, UserSession
+from lms.accounts.models import AccountToken, LoginAttempt, User, UserSession
 from lms.audit import services as audit
 from lms.core.urls import external_url
 from lms.core.errors import DomainError, Forbidden
@@ -25,8 +25,9 @@ from lms.core.time import london_today
 from lms.core.tokens import hash_token, new_token
 from lms.extensions import db
 from lms.notifications.services import queue_templated_email
-from lms.organisations.models import JobRole, Organisation
-from lms.signals import person_changed
+from lms.organisations.models import Employment, JobRole, Organisation, PersonRole, SettingLead
+from lms.organisations.requests.services import request_organisation
+from lms.signals import dormant_account_signing_in, person_changed
 
 _hasher = PasswordHasher()
 # A real hash to verify against when the account does not exist, so timing does not
@@ -163,8 +164,6 @@ def register(data: Registration, *, now: datetime) -> User:
         user.employments.append(Employment(organisation_id=organisation.id, started_on=today))
     db.session.flush()
     if data.new_organisation is not None:
-        from lms.organisations.services import request_organisation
-
         request_organisation(user, now=now, **data.new_organisation)
     send_confirmation(user, now=now)
     person_changed.send(None, user=user, now=now)
@@ -274,9 +273,8 @@ def authenticate(email: str, password: str, *, ip_address: str, now: datetime) -
     if not user.active:
         raise DomainError("This account has been closed. Contact the partnership's training team", field="email")
     if user.dormant_at is not None:
-        from lms.licences.services import reactivate
-
-        reactivate(user, now=now)
+        # Licences decide whether the account comes back into use (or refuse the sign-in).
+        dormant_account_signing_in.send(None, user=user, now=now)
     user.last_sign_in_at = now
     return user
 

@@ -16,16 +16,13 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app, g, request
 from sqlalchemy import bindparam, exists, select, update
 
+from lms.accounts.models import SETTING_LEAD_KEY, SettingLead, User, UserSession
 from lms.core.time import utcnow
 from lms.core.tokens import hash_token
 from lms.extensions import db, login_manager
 
 # A live session is renewed on the first request more than this after its last renewal.
 RENEW_AFTER = timedelta(seconds=60)
-# Where the signed-in person's "leads an organisation" answer is kept for the request
-# (User.is_setting_lead reads it), keyed by user id. Kept in the WSGI environ, which
-# belongs to one request, so it never outlives it.
-SETTING_LEAD_KEY = "lms.setting_lead"
 
 _statement = None
 
@@ -34,8 +31,6 @@ def _session_statement():
     """Built once: the session's timestamps, its person and the setting-lead flag."""
     global _statement
     if _statement is None:
-        from lms.accounts.models import SettingLead, User, UserSession
-
         _statement = (
             select(
                 UserSession.id,
@@ -57,8 +52,6 @@ def load_signed_in(token: str, *, now: datetime, idle_timeout: timedelta, absolu
     None for an unknown or revoked session, a closed account, or a session idle too long
     or too old (which is revoked: touched). A live session is renewed once a minute
     (touched). Writes go through UPDATE statements; the caller commits when touched."""
-    from lms.accounts.models import UserSession
-
     row = db.session.execute(_session_statement(), {"token_hash": hash_token(token or "")}).first()
     if row is None or row.revoked_at is not None:
         return None, False

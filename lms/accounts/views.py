@@ -1,4 +1,6 @@
-"""Registration, email confirmation, sign-in and out, password reset and the profile pages."""
+"""Registration, email confirmation, sign-in and out, password reset and the profile pages.
+The feature's blueprint nests its sub-features': the admin's people pages
+(accounts.admin) and a setting lead's staff (accounts.staff)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -9,14 +11,18 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from lms.accounts import forms, services
-from lms.accounts.models import PersonRole
+from lms.accounts.admin.views import bp as admin_bp
+from lms.accounts.staff.views import bp as staff_bp
+from lms.core.auth import actor
 from lms.core.errors import DomainError
-from lms.core.forms import apply_domain_error
+from lms.core.forms import apply_domain_error, fail
 from lms.core.time import utcnow
 from lms.extensions import db
-from lms.organisations.models import Area, JobRole, Organisation, OrganisationType
+from lms.organisations.models import Area, JobRole, Organisation, OrganisationType, PersonRole
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+bp.register_blueprint(admin_bp)
+bp.register_blueprint(staff_bp)
 
 
 def _client_ip() -> str:
@@ -29,7 +35,7 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
-    return url_for("home.index")
+    return url_for("pages.index")
 
 
 def _organisation_choices(blank: str) -> list[tuple]:
@@ -63,7 +69,7 @@ def _area_choices() -> list[tuple]:
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
-        return redirect(url_for("home.index"))
+        return redirect(url_for("pages.index"))
     form = forms.RegisterForm()
     form.organisation.choices = _organisation_choices("Select your organisation")
     form.new_organisation_type.choices = _type_choices()
@@ -106,9 +112,8 @@ def register():
             try:
                 user = services.register(data, now=utcnow())
             except DomainError as error:
-                db.session.rollback()
                 field = {"job_roles": "job_role_1"}.get(error.field, error.field)
-                apply_domain_error(form, DomainError(error.message, field=field), default_field="email")
+                fail(DomainError(error.message, field=field), form, default_field="email")
             else:
                 db.session.commit()
                 session["registered_email"] = user.email
@@ -161,7 +166,7 @@ def resend_confirmation():
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("home.index"))
+        return redirect(url_for("pages.index"))
     form = forms.SignInForm()
     if form.validate_on_submit():
         now = utcnow()
@@ -224,8 +229,7 @@ def reset_password(token: str):
         try:
             services.reset_password(token, form.password.data, now=now)
         except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error, default_field="password")
+            fail(error, form, default_field="password")
         else:
             db.session.commit()
             logout_user()
@@ -250,11 +254,10 @@ def edit_details():
     if form.validate_on_submit():
         try:
             email_changed = services.update_profile(
-                current_user, full_name=form.full_name.data, email=form.email.data, now=utcnow()
+                actor(), full_name=form.full_name.data, email=form.email.data, now=utcnow()
             )
         except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
+            fail(error, form)
         else:
             db.session.commit()
             if email_changed:
@@ -272,12 +275,11 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_password(
-                current_user, form.current_password.data, form.new_password.data,
+                actor(), form.current_password.data, form.new_password.data,
                 now=utcnow(), keep_token=current_user.get_id(),
             )
         except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
+            fail(error, form)
         else:
             db.session.commit()
             flash("Your password has been changed. You have been signed out on your other devices.", "success")
@@ -296,10 +298,9 @@ def add_role():
             form.job_role.errors = ["Select a job role from the list"]
         else:
             try:
-                services.add_role(current_user, job_role, started_on=form.started_on.data, now=utcnow())
+                services.add_role(actor(), job_role, started_on=form.started_on.data, now=utcnow())
             except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
+                fail(error, form)
             else:
                 db.session.commit()
                 flash(f"{job_role.name} has been added to your roles.", "success")
@@ -316,10 +317,9 @@ def end_role(role_id: int):
     form = forms.EndRoleForm()
     if form.validate_on_submit():
         try:
-            services.end_role(current_user, role, ended_on=form.ended_on.data, now=utcnow())
+            services.end_role(actor(), role, ended_on=form.ended_on.data, now=utcnow())
         except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
+            fail(error, form)
         else:
             db.session.commit()
             flash(f"Your role {role.job_role.name} has been ended.", "success")
@@ -338,10 +338,9 @@ def change_organisation():
             form.organisation.errors = ["Select your new organisation from the list"]
         else:
             try:
-                services.change_organisation(current_user, organisation, on=form.started_on.data, now=utcnow())
+                services.change_organisation(actor(), organisation, on=form.started_on.data, now=utcnow())
             except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
+                fail(error, form)
             else:
                 db.session.commit()
                 flash(f"Your organisation is now {organisation.name}.", "success")
@@ -354,7 +353,7 @@ def change_organisation():
 def sign_out_everywhere():
     form = forms.ConfirmForm()
     if form.validate_on_submit():
-        services.end_all_sessions(current_user, now=utcnow(), except_token=current_user.get_id())
+        services.end_all_sessions(actor(), now=utcnow(), except_token=current_user.get_id())
         db.session.commit()
         flash("You have been signed out on all your other devices.", "success")
     return redirect(url_for("accounts.profile"))

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.accounts.models import User
 from lms.core.db_types import UTCDateTime
 from lms.extensions import db
+
+if TYPE_CHECKING:
+    from lms.accounts.models import User
 
 
 class AuditEvent(db.Model):
@@ -24,4 +27,4 @@ class AuditEvent(db.Model):
     after: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped["User | None"] = relationship("User")

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Blueprint, Response, redirect, render_template, request, stream_with_context, url_for
-from flask_login import current_user
+from flask import Blueprint, redirect, render_template, request, stream_with_context, url_for
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovTextInput
 from wtforms import HiddenField, SelectField, StringField, ValidationError
 
 from lms.audit import services as audit
-from lms.core.auth import admin_required
+from lms.core.auth import actor, admin_required
 from lms.core.forms import GovDateField
+from lms.core.pagination import paginate
+from lms.core.tables import attachment, csv_lines
 from lms.core.time import london_today, utcnow
 from lms.extensions import db
 
@@ -47,6 +45,15 @@ def audit_target_path(event) -> str | None:
     """The page of the thing an event is about, if it has one."""
     path = TARGET_PAGES.get(event.target_type or "")
     return path.format(id=event.target_id) if path and event.target_id else None
+
+
+@bp.app_template_global("same_page_href")
+def same_page_href():
+    """A function giving the link to page `number` of the page being shown, keeping its
+    query string as it is (the page number where it was, or last), for
+    Page.govuk_pagination."""
+    endpoint, args = request.endpoint, request.args.to_dict(flat=False)
+    return lambda number: url_for(endpoint, **{**args, "page": number})
 
 
 @bp.app_template_global("audit_change_rows")
@@ -102,7 +109,7 @@ def index():
     form, filters, _ = _filter_form()
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and int(page) > 0 else 1
-    pager = db.paginate(audit.filtered_events(filters), page=page, per_page=EVENTS_PER_PAGE, error_out=False)
+    pager = paginate(audit.filtered_events(filters), page=page, per_page=EVENTS_PER_PAGE)
     return render_template(
         "audit/index.html",
         form=form,
@@ -120,26 +127,12 @@ def export():
         return redirect(url_for("audit.index", **_filter_args()))
     now = utcnow()
     rows = audit.count_events(filters)
-    event = audit.record_export(current_user, filters, rows=rows, now=now)
+    event = audit.record_export(actor(), filters, rows=rows, now=now)
     db.session.flush()
     export_id = event.id
     db.session.commit()
 
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
-        for row in audit.csv_rows(filters, before_id=export_id):
-            writer.writerow(row)
-            if buffer.tell() > 64 * 1024:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
+    # csv_rows gives the header first, then rows already safe for spreadsheets.
+    lines = csv_lines(None, audit.csv_rows(filters, before_id=export_id))
     filename = f"audit-log-{london_today(now).isoformat()}.csv"
-    return Response(
-        stream_with_context(generate()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return attachment(stream_with_context(lines), "csv", filename)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lms.compliance.models import Requirement, RequirementRule
 from lms.extensions import db
 from lms.organisations.models import JobRole
-from lms.organisations.reference import EARLY_YEARS_ROLES, SCHOOL_STAFF_ROLES
+from lms.organisations.reference.services import EARLY_YEARS_ROLES, SCHOOL_STAFF_ROLES
 
 DSL_ROLES = ("school-dsl", "deputy-dsl")
 

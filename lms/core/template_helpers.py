@@ -93,23 +93,23 @@ def _items(signed_in: bool, setting_lead: bool, admin: bool, trainer: bool) -> l
     """(text, endpoint, the patterns it is active for) of each item for these roles."""
     items: list[tuple[str, str, tuple[str, ...]]] = []
     if signed_in:
-        items.append(("Home", "home.index", ("home.index",)))
+        items.append(("Home", "pages.index", ("pages.index",)))
         items.append(("Courses", "catalogue.index", ("catalogue.index", "catalogue.register_interest", "courses.")))
         items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
         items.append(("My learning", "elearning.my_learning", ("elearning.", "certificates.mine", "certificates.show", "certificates.download",
                                                                    "evaluations.evaluate", "records.external.mine")))
         items.append(("My training", "compliance.my_training", ("compliance.my_training", "reports.portfolio.mine")))
         if setting_lead:
-            items.append(("My organisation", "organisations.staff", (
-                "organisations.staff", "elearning.staff.", "compliance.matrix", "compliance.person", "compliance.export",
+            items.append(("My organisation", "accounts.staff.index", (
+                "accounts.staff.", "elearning.staff.", "compliance.matrix", "compliance.person", "compliance.export",
                 "records.external.staff", "reports.portfolio.staff", "reports.portfolio.pack",
             )))
         if admin or trainer:
             items.append(("Manage sessions", "sessions_admin.index", ("sessions_admin.", "registers.", "courses.sessions.",
                                                                       "evaluations.summary", "reports.uptake", "reports.sessions")))
         if admin:
-            items.append(("Admin", "admin.index", (
-                "admin.", "organisations.admin", "compliance.overview", "licences.", "compliance.rules.", "records.imports.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
+            items.append(("Admin", "pages.admin", (
+                "pages.admin", "accounts.admin.", "organisations.admin", "organisations.reference.", "organisations.requests.", "compliance.overview", "licences.", "compliance.rules.", "records.imports.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
             )))
             items.append(("Audit log", "audit.index", ("audit.",)))
         items.append(("Your account", "accounts.profile", ("accounts.", "api_tokens.", "notifications.")))

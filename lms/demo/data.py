@@ -22,7 +22,7 @@ from lms.audit import services as audit
 from lms.core.time import london_today
 from lms.extensions import db
 from lms.organisations.models import Area, JobRole, Organisation, OrganisationType, Sector
-from lms.organisations.reference import load_reference_data
+from lms.organisations.reference.services import load_reference_data
 
 from . import names
 

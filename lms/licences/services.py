@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
+from lms.accounts.services import end_all_sessions
 from lms.audit import services as audit
 from lms.core.urls import external_url
 from lms.core.errors import DomainError
@@ -86,6 +88,13 @@ def add_purchase(actor: User, *, quantity: int, starts_on: date, ends_on: date |
     return purchase
 
 
+def list_purchases() -> list[LicencePurchase]:
+    """Every purchase, latest start first, with who recorded it."""
+    return list(db.session.scalars(
+        select(LicencePurchase).options(selectinload(LicencePurchase.created_by)).order_by(LicencePurchase.starts_on.desc())
+    ))
+
+
 def licences_on(day: date) -> int:
     return db.session.scalar(
         select(func.coalesce(func.sum(LicencePurchase.quantity), 0)).where(
@@ -150,6 +159,16 @@ def reactivate(user: User, *, now: datetime) -> None:
     user.dormant_at = None
 
 
+def _on_dormant_account_signing_in(sender, *, user: User, now: datetime, **_) -> None:
+    reactivate(user, now=now)
+
+
+def connect_signals() -> None:
+    from lms.signals import dormant_account_signing_in
+
+    dormant_account_signing_in.connect(_on_dormant_account_signing_in, weak=False)
+
+
 def warn_dormant_accounts(*, now: datetime) -> int:
     """Email people whose accounts become dormant within a month. Each warning is sent once
     for each period of inactivity (the dedupe key carries the last-used date)."""
@@ -200,8 +219,6 @@ def close_dormant_accounts(*, now: datetime) -> int:
     never closes them): as an admin's "close account" does, every browser signed out, each
     in the audit log as done by the service. Admin accounts never become dormant, so are
     never closed here. Returns how many; the caller commits."""
-    from lms.accounts.services import end_all_sessions
-
     policy = get_policy()
     months = policy.close_after_dormant_months
     if months is None:

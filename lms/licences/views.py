@@ -1,15 +1,12 @@
+"""The learner licences page (/admin/licences): licences bought, the dormancy policy."""
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from lms.core.auth import admin_required
+from lms.core.auth import actor, admin_required
 from lms.core.errors import DomainError
-from lms.core.forms import apply_domain_error
+from lms.core.forms import fail
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.licences import forms, services
-from lms.licences.models import LicencePurchase
 
 bp = Blueprint("licences", __name__, url_prefix="/admin/licences", template_folder="templates")
 
@@ -17,9 +14,7 @@ bp = Blueprint("licences", __name__, url_prefix="/admin/licences", template_fold
 def _page(purchase_form=None, policy_form=None):
     now = utcnow()
     policy = services.get_policy()
-    purchases = db.session.scalars(
-        select(LicencePurchase).options(selectinload(LicencePurchase.created_by)).order_by(LicencePurchase.starts_on.desc())
-    ).all()
+    purchases = services.list_purchases()
     if policy_form is None:
         policy_form = forms.PolicyForm(obj=policy, formdata=None)
     return render_template(
@@ -45,12 +40,11 @@ def add_purchase():
     if form.validate_on_submit():
         try:
             services.add_purchase(
-                current_user, quantity=form.quantity.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                actor(), quantity=form.quantity.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                 reference=form.reference.data, now=utcnow(),
             )
         except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
+            fail(error, form)
         else:
             db.session.commit()
             flash(f"{form.quantity.data} learner licences recorded.", "success")
@@ -65,13 +59,12 @@ def update_policy():
     if form.validate_on_submit():
         try:
             services.update_policy(
-                current_user, dormant_after_months=form.dormant_after_months.data,
+                actor(), dormant_after_months=form.dormant_after_months.data,
                 close_after_dormant_months=form.close_after_dormant_months.data,
                 warn_at_percent=form.warn_at_percent.data, now=utcnow(),
             )
         except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
+            fail(error, form)
         else:
             db.session.commit()
             flash("Licence settings saved.", "success")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, render_template, request, send_file, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, render_template, request, send_file
 
-from lms.core.auth import login_required
-from lms.core.errors import NotFound
-from lms.extensions import db
+from lms.core.auth import actor, login_required
+from lms.core.pagination import paginate
+from lms.core.urls import url_for_each
 from lms.notifications import services
 from lms.notifications.backends import PermanentDeliveryError, decode_attachments
 
@@ -24,13 +23,13 @@ def emails():
     page = request.args.get("page", 1, type=int)
     if page < 1:
         abort(404)
-    pagination = db.paginate(services.list_emails_for(current_user), page=page, per_page=PAGE_SIZE, error_out=False)
-    if page > 1 and not pagination.items:
+    pagination = paginate(services.list_emails_for(actor()), page=page, per_page=PAGE_SIZE)
+    if pagination.page != page:  # past the last page
         abort(404)
     return render_template(
         "notifications/emails.html",
         pagination=pagination,
-        pagination_params=_pagination_params(pagination, "notifications.emails"),
+        pagination_params=pagination.govuk_pagination(url_for_each("notifications.emails", "page"), label="Pagination"),
         category_name=services.category_name,
     )
 
@@ -73,26 +72,4 @@ def attachment(email_id: int, number: int):
 
 
 def _own_email(email_id: int):
-    try:
-        return services.get_email_for(current_user, email_id)
-    except NotFound:
-        abort(404)
-
-
-def _pagination_params(pagination, endpoint: str) -> dict | None:
-    """Parameters for the govukPagination macro, or None for a single page."""
-    if pagination.pages <= 1:
-        return None
-    params: dict = {"items": []}
-    if pagination.has_prev:
-        params["previous"] = {"href": url_for(endpoint, page=pagination.prev_num)}
-    if pagination.has_next:
-        params["next"] = {"href": url_for(endpoint, page=pagination.next_num)}
-    for number in pagination.iter_pages(left_edge=1, left_current=1, right_current=2, right_edge=1):
-        if number is None:
-            params["items"].append({"ellipsis": True})
-        else:
-            params["items"].append(
-                {"number": number, "href": url_for(endpoint, page=number), "current": number == pagination.page}
-            )
-    return params
+    return services.get_email_for(actor(), email_id)  # NotFound: the 404 page

@@ -5,11 +5,15 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import Form, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import InputRequired, Length, Optional
+
+from lms.organisations.models import Area, OrganisationType, Sector
+from lms.organisations.services import list_reference
 
 
-class _Select(SelectField):
-    """A select whose value the service checks (so its message, not WTForms', is shown)."""
+class ServiceSelect(SelectField):
+    """A select whose value the service checks (so its message, not WTForms', is shown).
+    The organisation pages' sub-features and the accounts pages use it too."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validate_choice", False)
@@ -23,13 +27,13 @@ class OrganisationForm(FlaskForm):
         widget=GovTextInput(),
         validators=[InputRequired("Enter the organisation's name"), Length(max=200, message="Name must be 200 characters or fewer")],
     )
-    type = _Select("Type of organisation", validators=[InputRequired("Select the type of organisation")])
-    sector = _Select(
+    type = ServiceSelect("Type of organisation", validators=[InputRequired("Select the type of organisation")])
+    sector = ServiceSelect(
         "Sector",
         description="Leave as it is to use the sector of the organisation's type. Change it when an organisation "
         "counts elsewhere, for example a children's centre run by a charity.",
     )
-    area = _Select("Area")
+    area = ServiceSelect("Area")
     urn = StringField(
         "URN or Ofsted number (optional)",
         widget=GovTextInput(),
@@ -60,10 +64,10 @@ class OrganisationFilterForm(Form):
     """The filters above the organisations list (GET, so no CSRF token)."""
 
     q = StringField("Name, URN or postcode", widget=GovTextInput())
-    type = _Select("Type")
-    sector = _Select("Sector")
-    area = _Select("Area")
-    status = _Select(
+    type = ServiceSelect("Type")
+    sector = ServiceSelect("Sector")
+    area = ServiceSelect("Area")
+    status = ServiceSelect(
         "Status",
         choices=[
             SelectChoice("active", "Active"),
@@ -74,64 +78,28 @@ class OrganisationFilterForm(Form):
     )
 
 
-class StaffFilterForm(Form):
-    """The filters above a setting lead's staff list (GET)."""
-
-    q = StringField("Name or email address", widget=GovTextInput())
-    organisation = _Select("Organisation")
-
-
 class ConfirmForm(FlaskForm):
     """A button that changes something: only the CSRF token and the button."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class AddSettingLeadForm(FlaskForm):
-    email = StringField(
-        "Email address of the new setting lead",
-        widget=GovTextInput(),
-        description="They must already have an account",
-        validators=[InputRequired("Enter the email address of the new setting lead")],
-    )
-    submit = SubmitField("Add setting lead", widget=GovSubmitInput())
+# --- filling in choices, and where an error goes ---------------------------------------
+
+def choices(rows, blank: str | None = None) -> list[SelectChoice]:
+    items = [SelectChoice(str(row.id), row.name) for row in rows]
+    return [SelectChoice("", blank), *items] if blank is not None else items
 
 
-class LinkRequestForm(FlaskForm):
-    organisation = _Select("Organisation already listed")
-    submit = SubmitField("Link to this organisation", widget=GovSubmitInput())
+def organisation_form_choices(form: OrganisationForm) -> None:
+    types = list_reference(OrganisationType)
+    form.type.choices = [SelectChoice("", "Select a type")] + [
+        SelectChoice(str(t.id), f"{t.name} ({t.sector.name})") for t in types
+    ]
+    form.sector.choices = choices(list_reference(Sector), blank="Same as the type's sector")
+    form.area.choices = choices(list_reference(Area), blank="No area")
 
 
-class RejectRequestForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason",
-        widget=GovTextArea(),
-        description="We will email this to the person who asked. Say what they can do next.",
-        validators=[InputRequired("Enter the reason, which we will email to the person"),
-                    Length(max=1000, message="Reason must be 1000 characters or fewer")],
-    )
-    submit = SubmitField("Reject request", widget=GovSubmitInput())
-
-
-class ReferenceForm(FlaskForm):
-    """Add or change a sector, organisation type, area or job role. The views remove
-    `code` when editing (codes never change), `sector` unless it is an organisation type
-    and `position` when adding (new items go at the end)."""
-
-    code = StringField(
-        "Code",
-        widget=GovTextInput(),
-        description="Lower-case letters, numbers and hyphens, like early-help. Reports, imports and the API "
-        "use it, so it cannot be changed later.",
-        validators=[InputRequired("Enter a code")],
-    )
-    name = StringField("Name", widget=GovTextInput(), validators=[InputRequired("Enter a name")])
-    sector = _Select("Sector")
-    position = StringField(
-        "Position in lists",
-        widget=GovTextInput(),
-        description="1 puts it first",
-        validators=[InputRequired("Enter the position, as a whole number"),
-                    Regexp(r"^\s*[1-9][0-9]{0,5}\s*$", message="Position must be a whole number, 1 or more, like 3")],
-    )
-    submit = SubmitField("Save", widget=GovSubmitInput())
+def first_field(form) -> str:
+    """The first field a person fills in: where an error that names no field is shown."""
+    return next(f.name for f in form if f.type not in ("CSRFTokenField", "SubmitField", "HiddenField"))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text
@@ -109,3 +109,51 @@ class OrganisationRequest(db.Model):
     requested_by: Mapped["User"] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])
     organisation: Mapped[Organisation | None] = relationship()
+
+
+# --- people and organisations: who works where, in which role, and who leads what ---
+
+class PersonRole(db.Model):
+    """A job role a person holds, from a start date (and until an end date)."""
+
+    __tablename__ = "person_role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    job_role_id: Mapped[int] = mapped_column(ForeignKey("job_role.id"), index=True)
+    started_on: Mapped[date]
+    ended_on: Mapped[date | None]
+
+    user: Mapped["User"] = relationship("User", back_populates="roles")
+    job_role: Mapped[JobRole] = relationship(lazy="joined")
+
+
+class Employment(db.Model):
+    """Which organisation a person worked for, and when. A change of organisation ends the
+    current row and starts a new one, so history (and reports by sector) stay true."""
+
+    __tablename__ = "employment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    started_on: Mapped[date]
+    ended_on: Mapped[date | None]
+
+    user: Mapped["User"] = relationship("User", back_populates="employments")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class SettingLead(db.Model):
+    """A person who leads safeguarding for an organisation and may see its people."""
+
+    __tablename__ = "setting_lead"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped["User"] = relationship("User")
+    organisation: Mapped[Organisation] = relationship()

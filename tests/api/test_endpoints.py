@@ -5,7 +5,7 @@ import pytest
 
 from lms.accounts.models import PersonRole, SettingLead
 from lms.extensions import db
-from lms.organisations.reference import JOB_ROLES, ORGANISATION_TYPES, SECTORS
+from lms.organisations.reference.services import JOB_ROLES, ORGANISATION_TYPES, SECTORS
 from tests import factories
 from tests.api.conftest import assert_matches, bearer, make_token, response_schema
 

@@ -13,7 +13,7 @@ from lms.audit import services as audit
 from lms.audit.models import AuditEvent
 from lms.extensions import db
 from tests import factories as f
-from tests.admin.helpers import error_summary, sign_in_as
+from tests.accounts.admin.helpers import error_summary, sign_in_as
 
 
 def at(*parts) -> datetime:

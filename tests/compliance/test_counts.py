@@ -15,13 +15,13 @@ from sqlalchemy import delete, select
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
-from lms.admin import services as admin_services
+from lms.accounts.admin import services as admin_services
 from lms.compliance import engine, overview, services
 from lms.compliance.baseline import load_baseline
 from lms.compliance.models import ComplianceCount, Requirement, RequirementRule
 from lms.extensions import db
 from lms.organisations.models import Organisation, OrganisationType
-from lms.organisations.reference import load_reference_data
+from lms.organisations.reference.services import load_reference_data
 from tests import factories
 from tests.compliance.test_status_table import COURSES, NOW, ROLE_CODES, TODAY, complete, make_courses
 

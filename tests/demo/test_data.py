@@ -15,7 +15,7 @@ from lms.demo import data as demo
 from lms.demo.names import DEMO_NURSERY, DEMO_PRIMARY_SCHOOL
 from lms.extensions import db
 from lms.organisations.models import Area, JobRole, Organisation, OrganisationType, Sector
-from lms.organisations.reference import ORGANISATION_TYPES, load_reference_data
+from lms.organisations.reference.services import ORGANISATION_TYPES, load_reference_data
 from tests import factories
 
 SCHOOL_TYPES = {"primary-school", "secondary-school", "all-through-school", "special-school",

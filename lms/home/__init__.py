@@ -1,1 +1,0 @@
-"""The start page, the signed-in home page and the service's fixed pages."""

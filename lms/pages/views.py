@@ -1,0 +1,42 @@
+"""Pages that belong to no one feature: the start page and each person's home page, the
+partnership admin's dashboard (figures across features, learner licences and whether the
+scheduler is running), and the fixed pages (accessibility, privacy)."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from lms.core.auth import admin_required
+from lms.core.time import utcnow
+from lms.licences.services import summary as licence_summary
+from lms.pages import services
+
+bp = Blueprint("pages", __name__, template_folder="templates")
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return render_template("pages/dashboard.html")
+    return render_template("pages/start.html")
+
+
+@bp.get("/admin/")
+@admin_required
+def admin():
+    return render_template(
+        "pages/admin.html",
+        figures=services.dashboard_figures(),
+        scheduler=services.scheduler_status(now=utcnow()),
+        licences=licence_summary(now=utcnow()),
+    )
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return render_template("pages/accessibility.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("pages/privacy.html")
