@@ -4,8 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from lms.bookings.queries import upcoming_sessions_for
 from lms.catalogue import services
 from lms.catalogue.forms import LEVEL_CHOICES, MODE_CHOICES, ButtonForm, CatalogueQuery
+from lms.core.auth import actor
 from lms.core.errors import DomainError, NotFound
 from lms.core.pagination import page_href
 from lms.core.time import utcnow
@@ -80,6 +82,7 @@ def course(code: str):
         "catalogue/course.html", course=course, sectors=sectors, roles=roles,
         requirements=[names.get(requirement, requirement) for requirement in course.requirement_codes or []],
         version=version, enrolment_id=found.enrolment_id, interested=bool(found.interested),
+        dates=upcoming_sessions_for(course, actor(), now=utcnow()) if course.delivery_mode != "elearning" else None,
     )
 
 

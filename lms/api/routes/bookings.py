@@ -28,6 +28,7 @@ from lms.api.errors import ApiError, InvalidParameter, error_code
 from lms.api.params import bool_arg, date_arg, paginate
 from lms.api.routes.courses import code_arg, list_arg
 from lms.api.routes.learning import field_error, json_object, person_id_field
+from lms.bookings import offers
 from lms.bookings import services as bookings
 from lms.bookings.models import PLACE_STATUSES, STATUSES, Booking, TrainingSession
 from lms.catalogue.models import Course
@@ -279,7 +280,7 @@ def accept_offer(booking_id: int):
     actor = caller()
     row = visible_booking(actor, booking_id)
     try:
-        bookings.accept_offer(row, actor=actor, now=utcnow())
+        offers.accept_offer(row, actor=actor, now=utcnow())
     except (Forbidden, NotFound):
         raise
     except DomainError as error:
