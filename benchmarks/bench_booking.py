@@ -69,7 +69,7 @@ def prepare_database(url: str, *, people: int, places: int) -> Setup:
     from lms.accounts.models import User
     from lms.accounts.services import hash_password
     from lms.api.services import create_token
-    from lms.bookings.services import SessionDetails, create_session
+    from lms.bookings.sessions.services import SessionDetails, create_session
     from lms.catalogue.models import Course
     from lms.core.time import utcnow
     from lms.extensions import db

@@ -70,6 +70,8 @@ def _fill(app, people: int):
     from lms.accounts.models import PersonRole, User
     from lms.bookings import services as bookings
     from lms.bookings.models import TrainingSession
+    from lms.bookings.registers import services as registers
+    from lms.bookings.sessions import services as sessions
     from lms.catalogue.models import Course
     from lms.compliance.baseline import load_baseline
     from lms.extensions import db
@@ -112,7 +114,7 @@ def _fill(app, people: int):
             starts = now + timedelta(days=day, hours=7)
             session = TrainingSession(
                 course_id=twilight.id, starts_at=starts, ends_at=starts + timedelta(hours=1, minutes=30),
-                capacity=size, signup_closes_at=starts - timedelta(hours=1), checkin_code=bookings.new_checkin_code(),
+                capacity=size, signup_closes_at=starts - timedelta(hours=1), checkin_code=sessions.new_checkin_code(),
                 location_kind="in-person", venue_name="Bench Academy hall", venue_address="1 High Street",
                 venue_postcode="EX1 1AA", minimum=0, cancellation_working_days=2, requires_approval=False,
                 status="scheduled", sequence=0, lock_version=0, created_at=now, updated_at=now,
@@ -124,7 +126,7 @@ def _fill(app, people: int):
                 attendee = person(next(attendees))
                 db.session.flush()
                 booking = bookings.book(session, attendee, actor=attendee, now=now)
-                bookings.mark(booking, "attended", actor=trainer, now=session.ends_at)
+                registers.mark(booking, "attended", actor=trainer, now=session.ends_at)
             session_ids.append(session.id)
 
         holder = person(people + SMALL + 1)

@@ -91,7 +91,7 @@ def approval_requested(booking: Booking, *, now: datetime) -> None:
             session=booking.session,
             when=session_when(booking.session),
             where=session_where(booking.session),
-            requests_link=external_url("bookings.requests"),
+            requests_link=external_url("bookings.staff.requests"),
         )
 
 
@@ -165,7 +165,7 @@ def under_minimum(session: TrainingSession, *, booked: int, now: datetime) -> No
             booked=booked,
             when=session_when(session),
             where=session_where(session),
-            manage_link=external_url("sessions_admin.show", session_id=session.id),
+            manage_link=external_url("bookings.sessions.show", session_id=session.id),
         )
 
 

@@ -1,20 +1,20 @@
-"""Forms for the practitioner's and setting lead's booking pages. They check only what a
-browser could get wrong; the booking rules (places, audience, dates, who may act for
-whom) live in bookings.services, whose DomainErrors the views put on these fields."""
+"""Forms for the practitioner's booking pages (a setting lead's are in staff/forms.py).
+They check only what a browser could get wrong; the booking rules (places, audience,
+dates, who may act for whom) live in bookings.services, whose DomainErrors the views put
+on these fields."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
 from werkzeug.datastructures import MultiDict
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from lms.bookings.services import BOOKABLE_MODES
@@ -105,38 +105,6 @@ class SubstituteForm(FlaskForm):
         description="The email address they use to sign in. They must have an account and work for the same organisation.",
     )
     submit = SubmitField("Pass on the place", widget=GovSubmitInput())
-
-
-class DecideForm(FlaskForm):
-    """Approve or refuse one booking request. Each request on the page has its own form,
-    made with prefix "request-<booking id>" so field ids are unique on the page."""
-
-    note = TextAreaField(
-        "Note to the person (optional)",
-        validators=[Optional(), Length(max=NOTE_MAX_LENGTH, message=f"Note must be {NOTE_MAX_LENGTH} characters or fewer")],
-        widget=GovTextArea(),
-    )
-    approve = SubmitField("Approve", widget=GovSubmitInput())
-    refuse = SubmitField("Refuse", widget=GovSubmitInput())
-
-
-class BookStaffForm(FlaskForm):
-    # The chosen people's ids; the service checks each one.
-    people = SelectMultipleField("Who do you want to book?", widget=GovCheckboxesInput(), validate_choice=False)
-    submit = SubmitField("Book places", widget=GovSubmitInput())
-
-    def person_ids(self) -> list[int] | None:
-        """The chosen people's ids (each once, in the order given); None if any value is
-        not an id at all."""
-        ids: list[int] = []
-        for value in self.people.data or []:
-            try:
-                number = int(value)
-            except (TypeError, ValueError):
-                return None
-            if number not in ids:
-                ids.append(number)
-        return ids
 
 
 class CheckInForm(FlaskForm):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lms.bookings import services
+from lms.bookings import offers, services
+from lms.bookings.sessions import services as sessions
 from lms.extensions import db
 
 
 def expire_offers(*, now: datetime) -> str:
     """End waiting-list offers not taken in time and offer the places on."""
-    expired = services.expire_offers(now=now)
+    expired = offers.expire_offers(now=now)
     db.session.commit()
     return f"{expired} offers ended"
 
@@ -22,6 +23,6 @@ def queue_session_reminders(*, now: datetime) -> str:
 
 
 def alert_under_minimum(*, now: datetime) -> str:
-    count = services.alert_under_minimum(now=now)
+    count = sessions.alert_under_minimum(now=now)
     db.session.commit()
     return f"{count} sessions under their minimum reported"

@@ -55,6 +55,13 @@ def _navigation(active_endpoint: str | None) -> list[dict]:
     return [{"text": text, "href": href, "active": active} for text, href, active in items]
 
 
+# The practitioner's booking pages, a setting lead's staff bookings and the calendar (the
+# other sub-features of bookings are under "Manage sessions" and "Admin").
+SESSIONS_PAGES = ("bookings.index", "bookings.session", "bookings.book", "bookings.mine", "bookings.booking",
+                  "bookings.accept", "bookings.cancel", "bookings.substitute", "bookings.check_in", "bookings.staff.",
+                  "bookings.calendar.")
+
+
 def _navigation_items(
     signed_in: bool, setting_lead: bool, admin: bool, trainer: bool, *, endpoint: str
 ) -> tuple[tuple[str, str, bool], ...]:
@@ -95,7 +102,7 @@ def _items(signed_in: bool, setting_lead: bool, admin: bool, trainer: bool) -> l
     if signed_in:
         items.append(("Home", "pages.index", ("pages.index",)))
         items.append(("Courses", "catalogue.index", ("catalogue.index", "catalogue.register_interest", "courses.")))
-        items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
+        items.append(("Sessions", "bookings.index", SESSIONS_PAGES))
         items.append(("My learning", "elearning.my_learning", ("elearning.", "certificates.mine", "certificates.show", "certificates.download",
                                                                    "evaluations.evaluate", "records.external.mine")))
         items.append(("My training", "compliance.my_training", ("compliance.my_training", "reports.portfolio.mine")))
@@ -105,18 +112,18 @@ def _items(signed_in: bool, setting_lead: bool, admin: bool, trainer: bool) -> l
                 "records.external.staff", "reports.portfolio.staff", "reports.portfolio.pack",
             )))
         if admin or trainer:
-            items.append(("Manage sessions", "sessions_admin.index", ("sessions_admin.", "registers.", "courses.sessions.",
+            items.append(("Manage sessions", "bookings.sessions.index", ("bookings.sessions.", "bookings.registers.", "courses.sessions.",
                                                                       "evaluations.summary", "reports.uptake", "reports.sessions")))
         if admin:
             items.append(("Admin", "pages.admin", (
-                "pages.admin", "accounts.admin.", "organisations.admin", "organisations.reference.", "organisations.requests.", "compliance.overview", "licences.", "compliance.rules.", "records.imports.", "charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
+                "pages.admin", "accounts.admin.", "organisations.admin", "organisations.reference.", "organisations.requests.", "compliance.overview", "licences.", "compliance.rules.", "records.imports.", "bookings.charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
             )))
             items.append(("Audit log", "audit.index", ("audit.",)))
         items.append(("Your account", "accounts.profile", ("accounts.", "api_tokens.", "notifications.")))
         items.append(("Sign out", "accounts.sign_out", ("accounts.sign_out",)))
     else:
         items.append(("Courses", "catalogue.index", ("catalogue.index", "catalogue.register_interest", "courses.")))
-        items.append(("Sessions", "bookings.index", ("bookings.", "session_calendar.")))
+        items.append(("Sessions", "bookings.index", SESSIONS_PAGES))
         items.append(("Check a certificate", "certificates.verify", ("certificates.verify",)))
         items.append(("Sign in", "accounts.sign_in", ("accounts.sign_in",)))
         items.append(("Create an account", "accounts.register", ("accounts.register",)))

@@ -1,14 +1,16 @@
 """A course's public page, composing the catalogue (the course and what it counts
 towards), e-learning (its lessons, and a start or continue button) and bookings (its next
-dates, from the template global upcoming_sessions_for)."""
+dates, from lms.bookings.queries.upcoming_sessions_for)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from sqlalchemy import bindparam, exists, func, literal_column, select, union_all
 
+from lms.bookings.queries import upcoming_sessions_for
 from lms.catalogue import services as catalogue
 from lms.catalogue.models import Course, CourseInterest, CourseVersion, Lesson, course_job_role, course_sector
 from lms.core.auth import actor
+from lms.core.time import utcnow
 from lms.courses.sessions.views import bp as sessions_bp
 from lms.elearning.models import Enrolment
 from lms.extensions import db
@@ -54,6 +56,7 @@ def course(code: str):
         "courses/course.html", course=course, sectors=sectors, roles=roles,
         requirements=[names.get(requirement, requirement) for requirement in course.requirement_codes or []],
         version=version, enrolment_id=found.enrolment_id, interested=bool(found.interested),
+        dates=upcoming_sessions_for(course, viewer, now=utcnow()) if course.delivery_mode != "elearning" else None,
     )
 
 

@@ -2,7 +2,7 @@
 in the four areas, virtual sessions, a DSL network twilight series hosted by schools, an
 outreach session for the demo primary school, and the bookings on them.
 
-Everything goes through bookings.services (create_session, book, decide, cancel, mark), so
+Everything goes through the booking services (create_session, book, decide, cancel, mark), so
 the data keeps the engine's rules: nobody is overbooked, waiting lists are in order, and
 attendance writes the training record. Past sessions are built by running the services
 with earlier `now`s. The demo emails nobody: the booking emails the services queue along
@@ -21,6 +21,8 @@ from sqlalchemy.orm import selectinload
 from lms.accounts.models import SettingLead, User
 from lms.bookings import services
 from lms.bookings.models import TrainingSession
+from lms.bookings.registers import services as registers
+from lms.bookings.sessions import services as sessions
 from lms.bookings.workdays import is_working_day
 from lms.catalogue.models import Course
 from lms.courses.sessions import services as course_sessions
@@ -229,7 +231,7 @@ def add_demo_sessions(now: datetime, rng: random.Random) -> DemoSessions:
         day = _working_day(today + timedelta(days=plan.days))
         starts_at, ends_at = _at(day, plan.starts), _at(day, plan.ends)
         created = min(now, starts_at - timedelta(days=70))
-        details = services.SessionDetails(
+        details = sessions.SessionDetails(
             course=course, starts_at=starts_at, ends_at=ends_at, capacity=plan.capacity, minimum=plan.minimum,
             signup_closes_at=_at(day - timedelta(days=1), time(17, 0)),
             signup_opens_at=_at(today + timedelta(days=plan.opens_in), time(0, 0)) if plan.opens_in else None,
@@ -262,7 +264,7 @@ def add_demo_sessions(now: datetime, rng: random.Random) -> DemoSessions:
                 details.access_notes = "Hosted by the school: park on the street and sign in at the office."
             else:
                 details.venue_name, details.venue_address, details.venue_postcode, details.access_notes = VENUES[area_code]
-        session = services.create_session(details, actor=admin, now=created)
+        session = sessions.create_session(details, actor=admin, now=created)
         result.sessions += 1
         result.session_ids.append(session.id)
         result.bookings += _book(session, plan, people, rng, now=now, created=created, area=area_code,
@@ -369,15 +371,15 @@ def _evaluate(session: TrainingSession, rng: random.Random, *, now: datetime) ->
 def _mark(session: TrainingSession, rng: random.Random, *, actor: User, now: datetime) -> int:
     marked = 0
     half = (session.hours / 2).quantize(Decimal("0.01"))
-    for booking in services.register(session):
+    for booking in registers.register(session):
         if booking.status != "booked":
             continue
         roll = rng.random()
         if roll < 0.86:
-            services.mark(booking, "attended", actor=actor, now=now)
+            registers.mark(booking, "attended", actor=actor, now=now)
         elif roll < 0.93:
-            services.mark(booking, "partly-attended", actor=actor, now=now, hours=half)
+            registers.mark(booking, "partly-attended", actor=actor, now=now, hours=half)
         else:
-            services.mark(booking, "no-show", actor=actor, now=now)
+            registers.mark(booking, "no-show", actor=actor, now=now)
         marked += 1
     return marked

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from lms.bookings import services as bookings
 from lms.bookings.models import Booking
+from lms.bookings.sessions import services as sessions
 from lms.core.time import as_utc, to_london, utcnow
 from lms.extensions import db
 from tests import factories
@@ -71,7 +72,7 @@ def make_session(world, course="F2F", *, starts=None, hours=3, capacity=10, area
     from lms.organisations.models import Sector
 
     starts = starts or utcnow() + timedelta(days=30)
-    details = bookings.SessionDetails(
+    details = sessions.SessionDetails(
         course=world["courses"][course],
         starts_at=starts,
         ends_at=starts + timedelta(hours=hours),
@@ -90,7 +91,7 @@ def make_session(world, course="F2F", *, starts=None, hours=3, capacity=10, area
         trainers=[world[name] for name in (trainers or ["trainer"])],
         sectors=list(db.session.scalars(select(Sector).where(Sector.code.in_(sectors)))),
     )
-    row = bookings.create_session(details, actor=world["admin"], now=utcnow())
+    row = sessions.create_session(details, actor=world["admin"], now=utcnow())
     db.session.commit()
     return row
 
@@ -123,7 +124,7 @@ def test_list_gives_upcoming_sessions_soonest_first_with_places(api, world, spec
     sooner = make_session(world, "VIRT", starts=now + timedelta(days=10), online=True)
     make_session(world, starts=now - timedelta(days=2), closes=now - timedelta(days=3))  # past: not listed
     cancelled = make_session(world, starts=now + timedelta(days=20))
-    bookings.cancel_session(cancelled, reason="Trainer unwell", actor=world["admin"], now=now)
+    sessions.cancel_session(cancelled, reason="Trainer unwell", actor=world["admin"], now=now)
     db.session.commit()
     assert book(api, world["oak_teacher"], later).status_code == 201
 
@@ -285,7 +286,7 @@ def test_detail_of_sessions_not_open(api, world):
     later = make_session(world, opens=now + timedelta(days=2))
     assert api.get(world["oak_teacher"], f"/api/v1/sessions/{later.id}").json["signup_state"] == "not-open"
     cancelled = make_session(world)
-    bookings.cancel_session(cancelled, reason="Venue flooded", actor=world["admin"], now=now)
+    sessions.cancel_session(cancelled, reason="Venue flooded", actor=world["admin"], now=now)
     db.session.commit()
     body = api.get(world["oak_teacher"], f"/api/v1/sessions/{cancelled.id}").json
     assert (body["status"], body["signup_state"]) == ("cancelled", "cancelled")
@@ -459,7 +460,7 @@ def test_closed_sessions_and_other_audiences_are_422_and_change_nothing(api, wor
         expected = "Booking closed on "
     elif kind == "cancelled":
         session = make_session(world)
-        bookings.cancel_session(session, reason="Trainer unwell", actor=world["admin"], now=now)
+        sessions.cancel_session(session, reason="Trainer unwell", actor=world["admin"], now=now)
         db.session.commit()
         expected = "This session has been cancelled"
     else:

@@ -31,7 +31,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.bookings.models import TrainingSession
-from lms.bookings.services import new_checkin_code
+from lms.bookings.sessions.services import new_checkin_code
 from lms.catalogue.models import Course
 from lms.core.time import LONDON, as_utc
 from lms.extensions import db

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 from icalendar import Calendar
 
-from lms.bookings import services
+from lms.bookings import offers, services
+from lms.bookings.sessions import services as sessions
 from lms.extensions import db
 from lms.notifications.jobs import send_outbox
 from tests import factories
@@ -41,11 +42,11 @@ def test_each_step_queues_its_email_with_an_ics_where_there_is_a_place(make_sess
     holder, waiting = make_people(2)
     held = services.book(session, holder, actor=holder, now=now)
     offer = services.book(session, waiting, actor=waiting, now=now)
-    details = services.copy_details(session)
+    details = sessions.copy_details(session)
     details.venue_name = "Library, Room 1"
-    services.update_session(session, details, actor=trainer, now=now + timedelta(hours=1))
+    sessions.update_session(session, details, actor=trainer, now=now + timedelta(hours=1))
     services.cancel(held, actor=holder, now=now + timedelta(hours=2))
-    services.accept_offer(offer, actor=waiting, now=now + timedelta(hours=3))
+    offers.accept_offer(offer, actor=waiting, now=now + timedelta(hours=3))
 
     assert kinds(outbox(holder)) == [("Booked", 1), ("Session changed", 1), ("Booking cancelled", 1)]
     assert kinds(outbox(waiting)) == [
@@ -94,11 +95,11 @@ def test_joining_link_only_to_people_with_a_place(make_session, make_people, lea
     refused = services.book(session, others[3], actor=others[3], now=now)
     services.decide(refused, approve=False, actor=lead, now=now)
     services.cancel(requested, actor=others[0], now=now + timedelta(hours=1))  # offers the place to waiting[0]
-    details = services.copy_details(session)
+    details = sessions.copy_details(session)
     details.joining_notes = "Passcode 9999"
-    services.update_session(session, details, actor=trainer, now=now + timedelta(hours=2))
+    sessions.update_session(session, details, actor=trainer, now=now + timedelta(hours=2))
     assert services.queue_session_reminders(now=session.starts_at - timedelta(days=1)) == 1
-    services.cancel_session(session, reason="Too few people", actor=trainer, now=session.starts_at - timedelta(hours=12))
+    sessions.cancel_session(session, reason="Too few people", actor=trainer, now=session.starts_at - timedelta(hours=12))
 
     with_link = sorted((e.to_address, e.subject.split(":")[0]) for e in outbox() if JOIN in text_of(e))
     assert with_link == sorted([
@@ -142,9 +143,9 @@ def test_under_minimum_alert_once_to_each_admin(make_session, make_people, admin
     services.book(session, person, actor=person, now=now)
     db.session.commit()
     after_cut_off = datetime(2026, 12, 4, 9, 0, tzinfo=timezone.utc)
-    assert services.alert_under_minimum(now=after_cut_off) == 1
+    assert sessions.alert_under_minimum(now=after_cut_off) == 1
     db.session.commit()
-    assert services.alert_under_minimum(now=after_cut_off + timedelta(hours=1)) == 0
+    assert sessions.alert_under_minimum(now=after_cut_off + timedelta(hours=1)) == 0
     alerts = [e for e in outbox() if e.subject.startswith("Under the minimum")]
     assert [e.to_address for e in alerts] == [admin.email]
     assert alerts[0].subject == f"Under the minimum: {session.course.title}, Tuesday 8 December 2026, 9:30am to 12:30pm"

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from icalendar import Calendar
 
-from lms.bookings import formatting, ics, services
+from lms.bookings import formatting, ics, offers, services
+from lms.bookings.sessions import services as sessions
 from lms.core.time import LONDON
 from lms.extensions import db
 
@@ -104,8 +105,8 @@ def test_a_session_moved_across_the_clock_change_updates_the_same_event(make_ses
                            signup_closes_at=datetime(2026, 3, 19, 12, 0, tzinfo=UTC))
     [person] = make_people(1)
     services.book(session, person, actor=person, now=now)
-    details = services.copy_details(session, shift=timedelta(days=14))
-    services.update_session(session, details, actor=trainer, now=now + timedelta(days=1))
+    details = sessions.copy_details(session, shift=timedelta(days=14))
+    sessions.update_session(session, details, actor=trainer, now=now + timedelta(days=1))
 
     (_, booked), (subject, changed) = attachments(outbox, person)
     assert subject == "Session changed"
@@ -143,10 +144,10 @@ def test_booking_again_after_cancelling_is_a_new_event(training_session, person,
 def test_a_cancelled_session_cancels_the_event_after_a_change(training_session, make_people, trainer, now, outbox):
     [person] = make_people(1)
     services.book(training_session, person, actor=person, now=now)
-    details = services.copy_details(training_session)
+    details = sessions.copy_details(training_session)
     details.venue_name = "Council Offices, Room 4"
-    services.update_session(training_session, details, actor=trainer, now=now)
-    services.cancel_session(training_session, reason="Venue closed", actor=trainer, now=now)
+    sessions.update_session(training_session, details, actor=trainer, now=now)
+    sessions.cancel_session(training_session, reason="Venue closed", actor=trainer, now=now)
     events = [(subject, calendar["METHOD"], event_of(calendar)) for subject, calendar in attachments(outbox, person)]
     assert [(s, m, str(e["STATUS"]), e.decoded("SEQUENCE")) for s, m, e in events] == [
         ("Booked", "PUBLISH", "CONFIRMED", 0),
@@ -163,7 +164,7 @@ def test_an_offer_is_tentative_and_declining_it_removes_it(make_session, make_pe
     held = services.book(session, holder, actor=holder, now=now)
     offer = services.book(session, waiting, actor=waiting, now=now)
     services.cancel(held, actor=holder, now=now)
-    services.decline_offer(offer, actor=waiting, now=now)
+    offers.decline_offer(offer, actor=waiting, now=now)
     (subject, offered), (ended, cancelled) = attachments(outbox, waiting)
     assert (subject, ended) == ("A place is free for you", "Booking cancelled")
     assert event_of(offered)["STATUS"] == "TENTATIVE"

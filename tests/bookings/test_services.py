@@ -1,18 +1,19 @@
-"""The booking engine (lms/bookings/services.py) with a fixed `now`: booking and its
-refusals, the waiting list and its offers, approvals, substitution, late cancellation,
-registers and check-in, session changes and the scheduled jobs."""
+"""The booking engine (lms/bookings/services.py and offers.py) with a fixed `now`: booking
+and its refusals, the waiting list and its offers, approvals, substitution, late
+cancellation, and the reminders. Registers and check-in are in tests/bookings/registers,
+sessions in tests/bookings/sessions."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from lms.audit.models import AuditEvent
-from lms.bookings import services
+from lms.bookings import offers, services
 from lms.bookings.models import Booking, TrainingSession
-from lms.core.errors import Conflict, DomainError, Forbidden, NotFound
+from lms.bookings.sessions import services as sessions
+from lms.core.errors import Conflict, DomainError, Forbidden
 from lms.core.time import LONDON
 from lms.extensions import db
 from lms.notifications.models import OutboundEmail
@@ -249,15 +250,15 @@ def test_an_expired_offer_moves_to_the_next_person(make_session, make_people, no
     assert [b.status for b in waiting] == ["offered", "waitlisted", "waitlisted"]
 
     # Not yet: the offer lasts 24 hours.
-    assert services.expire_offers(now=now + timedelta(hours=23, minutes=59)) == 0
-    assert services.expire_offers(now=now + timedelta(hours=24, minutes=5)) == 1
+    assert offers.expire_offers(now=now + timedelta(hours=23, minutes=59)) == 0
+    assert offers.expire_offers(now=now + timedelta(hours=24, minutes=5)) == 1
     assert (waiting[0].status, waiting[0].ended_reason) == ("cancelled", "offer-expired")
     assert [b.status for b in waiting[1:]] == ["offered", "waitlisted"]
     assert waiting[1].offer_expires_at == now + timedelta(hours=48, minutes=5)
     assert subjects(outbox, waiting[0].user)[-1] == "Offer ended"
     assert subjects(outbox, waiting[1].user)[-1] == "A place is free for you"
     # The job runs again: nothing more happens.
-    assert services.expire_offers(now=now + timedelta(hours=24, minutes=10)) == 0
+    assert offers.expire_offers(now=now + timedelta(hours=24, minutes=10)) == 0
     assert [b.status for b in waiting[1:]] == ["offered", "waitlisted"]
 
 
@@ -269,19 +270,19 @@ def test_accept_and_decline_an_offer(make_session, make_people, now, outbox):
     first, second, third = waiting
     assert (first.status, second.status, third.status) == ("offered", "offered", "waitlisted")
 
-    accepted = services.accept_offer(first, actor=first.user, now=now + timedelta(hours=1))
+    accepted = offers.accept_offer(first, actor=first.user, now=now + timedelta(hours=1))
     assert accepted.status == "booked" and accepted.confirmed_at == now + timedelta(hours=1)
     assert accepted.offer_expires_at is None
     assert subjects(outbox, first.user)[-1] == "Booked"
     with pytest.raises(DomainError, match="There is no place on offer"):
-        services.accept_offer(first, actor=first.user, now=now + timedelta(hours=1))
+        offers.accept_offer(first, actor=first.user, now=now + timedelta(hours=1))
 
-    declined = services.decline_offer(second, actor=second.user, now=now + timedelta(hours=2))
+    declined = offers.decline_offer(second, actor=second.user, now=now + timedelta(hours=2))
     assert (declined.status, declined.ended_reason) == ("cancelled", "offer-declined")
     assert third.status == "offered"  # the declined place went on down the list
     assert services.places_taken(session) == 2
     with pytest.raises(DomainError, match="There is no place on offer"):
-        services.decline_offer(first, actor=first.user, now=now)
+        offers.decline_offer(first, actor=first.user, now=now)
 
 
 def test_an_offer_cannot_be_accepted_once_it_has_ended(make_session, make_people, now):
@@ -289,7 +290,7 @@ def test_an_offer_cannot_be_accepted_once_it_has_ended(make_session, make_people
     booked, waiting = fill(session, 1, 1, make_people, now)
     services.cancel(booked[0], actor=booked[0].user, now=now)
     with pytest.raises(DomainError, match="The offer ended on 24 November 2026 at 10am"):
-        services.accept_offer(waiting[0], actor=waiting[0].user, now=now + timedelta(hours=24))
+        offers.accept_offer(waiting[0], actor=waiting[0].user, now=now + timedelta(hours=24))
     assert waiting[0].status == "offered"
 
 
@@ -301,8 +302,8 @@ def test_only_the_person_their_lead_or_an_admin_may_answer_an_offer(make_session
     services.cancel(booked[0], actor=booked[0].user, now=now)
     offer = services.live_booking(session, person)
     with pytest.raises(Forbidden):
-        services.accept_offer(offer, actor=outsider, now=now)
-    assert services.accept_offer(offer, actor=lead, now=now).status == "booked"
+        offers.accept_offer(offer, actor=outsider, now=now)
+    assert offers.accept_offer(offer, actor=lead, now=now).status == "booked"
 
 
 def test_nothing_moves_after_sign_up_closes(make_session, make_people, now, outbox):
@@ -318,7 +319,7 @@ def test_nothing_moves_after_sign_up_closes(make_session, make_people, now, outb
     services.cancel(booked[1], actor=booked[1].user, now=closes + timedelta(minutes=1))
     assert [b.status for b in waiting] == ["offered", "waitlisted", "waitlisted"]
     # The unanswered offer ends at closing; its place is not offered on either.
-    assert services.expire_offers(now=closes + timedelta(hours=1)) == 1
+    assert offers.expire_offers(now=closes + timedelta(hours=1)) == 1
     assert [b.status for b in waiting] == ["cancelled", "waitlisted", "waitlisted"]
     assert services.places_taken(session) == 1
     assert [e.subject.split(":")[0] for e in outbox()[emails_before:]] == ["Booking cancelled", "Offer ended"]
@@ -330,13 +331,13 @@ def test_nothing_moves_after_sign_up_closes(make_session, make_people, now, outb
 def test_more_places_go_to_the_waiting_list(make_session, make_people, trainer, now):
     session = make_session(capacity=2, trainers=[trainer])
     booked, waiting = fill(session, 2, 3, make_people, now)
-    details = services.copy_details(session)
+    details = sessions.copy_details(session)
     details.capacity = 4
-    services.update_session(session, details, actor=trainer, now=now)
+    sessions.update_session(session, details, actor=trainer, now=now)
     assert [b.status for b in waiting] == ["offered", "offered", "waitlisted"]
     details.capacity = 3
     with pytest.raises(DomainError, match="4 places are taken: places cannot go below that"):
-        services.update_session(session, details, actor=trainer, now=now)
+        sessions.update_session(session, details, actor=trainer, now=now)
 
 
 # --- cancelling ---------------------------------------------------------------------------
@@ -510,265 +511,6 @@ def test_a_place_on_offer_can_be_passed_on(make_session, make_people, person, co
     assert outbox(person)[-1].attachments  # the offer's tentative event is taken away
 
 
-# --- registers ----------------------------------------------------------------------------
-
-
-def completions() -> list[Completion]:
-    return list(db.session.scalars(select(Completion).order_by(Completion.id)))
-
-
-def test_only_attendance_writes_the_training_record(make_session, make_people, trainer, now):
-    session = make_session(capacity=3, trainers=[trainer])
-    booked, waiting = fill(session, 3, 2, make_people, now)
-    services.cancel(booked[2], actor=booked[2].user, now=now)
-    services.accept_offer(waiting[0], actor=waiting[0].user, now=now)
-    assert completions() == []  # booking, waiting, offers, cancelling: no record
-
-    during = START + timedelta(hours=1)
-    services.mark(booked[0], "attended", actor=trainer, now=during)
-    services.mark(booked[1], "no-show", actor=trainer, now=during)
-    services.mark(waiting[0], "partly-attended", actor=trainer, now=during, hours="1.5")
-    recorded = completions()
-    assert [(c.user_id, c.cpd_hours, c.source, c.source_ref) for c in recorded] == [
-        (booked[0].user_id, Decimal("3.00"), "attendance", f"booking:{booked[0].id}"),
-        (waiting[0].user_id, Decimal("1.50"), "attendance", f"booking:{waiting[0].id}"),
-    ]
-    first = recorded[0]
-    assert first.completed_on == SESSION_START.date() and first.delivery_mode == "face-to-face"
-    assert first.course_id == session.course_id and first.title == session.course.title
-    assert booked[0].completion_id == first.id and booked[1].completion_id is None
-    assert (booked[0].attendance_hours, waiting[0].attendance_hours) == (Decimal("3"), Decimal("1.50"))
-
-
-def test_re_marking_changes_the_hours_and_a_no_show_removes_the_record(training_session, person, trainer, now):
-    booking = book(training_session, person, now)
-    during = START + timedelta(hours=2)
-    services.mark(booking, "partly-attended", actor=trainer, now=during, hours="2")
-    completion_id = booking.completion_id
-    services.mark(booking, "attended", actor=trainer, now=during)
-    assert [(c.id, c.cpd_hours) for c in completions()] == [(completion_id, Decimal("3.00"))]
-    services.mark(booking, "partly-attended", actor=trainer, now=during, hours=Decimal("0.75"))
-    assert [(c.id, c.cpd_hours) for c in completions()] == [(completion_id, Decimal("0.75"))]
-    services.mark(booking, "no-show", actor=trainer, now=during)
-    assert completions() == [] and booking.completion_id is None and booking.attendance_hours is None
-    services.mark(booking, "attended", actor=trainer, now=during)
-    assert len(completions()) == 1
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action == "register.mark")).all()
-    assert len(actions) == 5
-
-
-@pytest.mark.parametrize("hours", ["0", "3", "3.5", "-1", "lots", None])
-def test_partial_hours_must_be_between_nothing_and_the_whole(training_session, person, trainer, now, hours):
-    booking = book(training_session, person, now)
-    with pytest.raises(DomainError) as raised:
-        services.mark(booking, "partly-attended", actor=trainer, now=START, hours=hours)
-    assert raised.value.field == "hours"
-    assert booking.status == "booked" and completions() == []
-
-
-def test_who_may_mark_and_when(make_session, person, colleague, trainer, admin, now):
-    session = make_session(trainers=[trainer])
-    booking = book(session, person, now)
-    other_trainer = factories.user(trainer=True)
-    for actor in (person, other_trainer):
-        with pytest.raises(Forbidden):
-            services.mark(booking, "attended", actor=actor, now=START)
-    with pytest.raises(DomainError, match="The register opens when the session starts"):
-        services.mark(booking, "attended", actor=trainer, now=START - timedelta(minutes=1))
-    with pytest.raises(DomainError, match="Choose attended, partly attended or did not attend"):
-        services.mark(booking, "booked", actor=trainer, now=START)
-    services.mark(booking, "attended", actor=admin, now=START)
-    assert booking.marked_by_id == admin.id
-    assert services.register(session) == [booking]
-
-
-def test_mark_many_is_all_or_nothing(make_session, make_people, trainer, now):
-    session = make_session(trainers=[trainer])
-    booked, _ = fill(session, 3, 0, make_people, now)
-    marks = {booked[0].id: ("attended", None), booked[1].id: ("no-show", None), booked[2].id: ("partly-attended", "9")}
-    with pytest.raises(DomainError) as raised:
-        services.mark_many(session, marks, actor=trainer, now=START)
-    assert raised.value.field == f"booking-{booked[2].id}"
-    assert raised.value.message.startswith(f"{booked[2].user.full_name}: Hours for partial attendance")
-    assert [b.status for b in booked] == ["booked"] * 3 and completions() == []
-
-    marks[booked[2].id] = ("partly-attended", "1")
-    assert services.mark_many(session, marks, actor=trainer, now=START).marked == 3
-    assert [b.status for b in booked] == ["attended", "no-show", "partly-attended"]
-    # Marking the same again changes nothing but the partial hours.
-    assert services.mark_many(session, marks, actor=trainer, now=START).marked == 1
-    with pytest.raises(DomainError, match="The register has changed"):
-        services.mark_many(session, {123456: ("attended", None)}, actor=trainer, now=START)
-
-
-def test_the_register_lists_people_with_a_place(make_session, make_people, now):
-    session = make_session(capacity=2)
-    booked, waiting = fill(session, 2, 2, make_people, now)
-    services.cancel(booked[1], actor=booked[1].user, now=now)
-    assert waiting[0].status == "offered"
-    assert services.register(session) == [booked[0]]
-    with pytest.raises(DomainError, match="does not have a place"):
-        services.mark(waiting[0], "attended", actor=factories.user(admin=True), now=START)
-
-
-# --- QR check-in --------------------------------------------------------------------------
-
-
-def test_check_in_window_and_record(training_session, person, now):
-    booking = book(training_session, person, now)
-    code = training_session.checkin_code
-    with pytest.raises(DomainError, match="Check-in opens at 8 December 2026 at 9am"):
-        services.check_in(training_session, person, code, now=START - timedelta(minutes=31))
-    checked = services.check_in(training_session, person, code, now=START - timedelta(minutes=30))
-    assert checked is booking and booking.status == "attended" and booking.attendance_hours == Decimal("3")
-    assert booking.checked_in_at == START - timedelta(minutes=30) and booking.marked_by_id == person.id
-    assert len(completions()) == 1
-    # Scanning twice changes nothing.
-    services.check_in(training_session, person, code, now=START + timedelta(minutes=5))
-    assert booking.checked_in_at == START - timedelta(minutes=30) and len(completions()) == 1
-    with pytest.raises(DomainError, match="This session has finished"):
-        services.check_in(training_session, person, code, now=START + timedelta(hours=3, seconds=1))
-
-
-def test_check_in_refusals(make_session, make_people, person, colleague, trainer, now):
-    session = make_session(capacity=1, trainers=[trainer])
-    book(session, person, now)
-    book(session, colleague, now)  # waiting
-    with pytest.raises(NotFound):
-        services.check_in(session, person, "not-the-code", now=START)
-    with pytest.raises(NotFound):
-        services.check_in(session, person, "", now=START)
-    for who in (colleague, make_people(1)[0]):
-        with pytest.raises(DomainError, match="You do not have a place on this session"):
-            services.check_in(session, who, session.checkin_code, now=START)
-    other = make_session(capacity=1)
-    with pytest.raises(NotFound):  # another session's code
-        services.check_in(session, person, other.checkin_code, now=START)
-    assert completions() == []
-
-
-def test_check_in_leaves_the_trainers_mark(training_session, person, trainer, now):
-    booking = book(training_session, person, now)
-    services.mark(booking, "partly-attended", actor=trainer, now=START + timedelta(hours=1), hours="1")
-    services.check_in(training_session, person, training_session.checkin_code, now=START + timedelta(hours=1))
-    assert booking.status == "partly-attended" and booking.checked_in_at is not None
-    assert [c.cpd_hours for c in completions()] == [Decimal("1.00")]
-
-
-# --- sessions -----------------------------------------------------------------------------
-
-
-def details_for(course, **changes) -> services.SessionDetails:
-    values = dict(
-        course=course, starts_at=datetime(2027, 1, 12, 9, 30, tzinfo=LONDON), ends_at=datetime(2027, 1, 12, 12, 30, tzinfo=LONDON),
-        capacity=16, signup_closes_at=datetime(2027, 1, 11, 12, 0, tzinfo=LONDON), venue_name="Library",
-        venue_address="2 Station Road\nExampletown",
-    )
-    values.update(changes)
-    return services.SessionDetails(**values)
-
-
-def test_create_session(course, trainer, person, now):
-    session = services.create_session(details_for(course), actor=trainer, now=now)
-    assert session.trainers == [trainer] and session.status == "scheduled" and session.sequence == 0
-    assert session.starts_at == datetime(2027, 1, 12, 9, 30, tzinfo=timezone.utc) and len(session.checkin_code) >= 20
-    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "session.create"))
-    with pytest.raises(Forbidden):
-        services.create_session(details_for(course), actor=person, now=now)
-
-
-@pytest.mark.parametrize("changes, field", [
-    (dict(ends_at=datetime(2027, 1, 12, 9, 0, tzinfo=LONDON)), "ends_at"),
-    (dict(capacity=0), "capacity"),
-    (dict(minimum=20), "minimum"),
-    (dict(signup_closes_at=datetime(2027, 1, 12, 10, 0, tzinfo=LONDON)), "signup_closes_at"),
-    (dict(signup_opens_at=datetime(2027, 1, 11, 12, 0, tzinfo=LONDON)), "signup_opens_at"),
-    (dict(cancellation_working_days=21), "cancellation_working_days"),
-    (dict(venue_name=" "), "venue_name"),
-    (dict(location_kind="online", joining_url="http://insecure.example"), "joining_url"),
-    (dict(location_kind="elsewhere"), "location_kind"),
-])
-def test_session_details_are_checked(course, admin, now, changes, field):
-    with pytest.raises(DomainError) as raised:
-        services.create_session(details_for(course, **changes), actor=admin, now=now)
-    assert raised.value.field == field
-    assert db.session.scalar(select(func.count()).select_from(TrainingSession)) == 0
-
-
-def test_only_bookable_courses_have_sessions_and_outreach_needs_its_organisation(make_course, admin, now):
-    with pytest.raises(DomainError, match="only courses run on dates have sessions"):
-        services.create_session(details_for(make_course(mode="elearning")), actor=admin, now=now)
-    with pytest.raises(DomainError) as raised:
-        services.create_session(details_for(make_course(mode="outreach")), actor=admin, now=now)
-    assert raised.value.field == "organisation_id"
-
-
-def test_a_change_of_time_tells_people_and_a_change_of_notes_does_not(training_session, make_people, trainer, now, outbox):
-    booked, waiting = fill(training_session, 20, 1, make_people, now)
-    before = len(outbox())
-    details = services.copy_details(training_session)
-    details.notes = "Bring a pen"
-    services.update_session(training_session, details, actor=trainer, now=now)
-    assert training_session.sequence == 0 and len(outbox()) == before
-    # Same instants given in London time are no change either.
-    details.starts_at = training_session.starts_at.astimezone(LONDON)
-    services.update_session(training_session, details, actor=trainer, now=now)
-    assert training_session.sequence == 0 and len(outbox()) == before
-
-    details.starts_at += timedelta(hours=1)
-    details.ends_at += timedelta(hours=1)
-    services.update_session(training_session, details, actor=trainer, now=now)
-    assert training_session.sequence == 1
-    assert subjects(outbox, booked[0].user)[-1] == "Session changed"
-    assert subjects(outbox, waiting[0].user)[-1] == "Session changed"
-    assert len(outbox()) == before + 21
-
-
-def test_only_its_trainers_and_admins_manage_a_session(training_session, trainer, person, now):
-    other = factories.user(trainer=True)
-    for actor in (other, person):
-        with pytest.raises(Forbidden):
-            services.update_session(training_session, services.copy_details(training_session), actor=actor, now=now)
-        with pytest.raises(Forbidden):
-            services.cancel_session(training_session, reason="Ill", actor=actor, now=now)
-    assert services.may_manage(trainer, training_session) and not services.may_manage(other, training_session)
-
-
-def test_cancel_a_session(training_session, make_people, trainer, now, outbox):
-    booked, waiting = fill(training_session, 20, 2, make_people, now)
-    with pytest.raises(DomainError, match="Enter the reason"):
-        services.cancel_session(training_session, reason="  ", actor=trainer, now=now)
-    told = services.cancel_session(training_session, reason="The trainer is ill", actor=trainer, now=now)
-    assert told == 22
-    assert training_session.is_cancelled and training_session.sequence == 1
-    assert {(b.status, b.ended_reason) for b in booked + waiting} == {("cancelled", "session-cancelled")}
-    email = outbox(waiting[1].user)[-1]
-    assert email.subject.startswith("Session cancelled") and "Reason: The trainer is ill" in email.body_text
-    with pytest.raises(DomainError, match="already cancelled"):
-        services.cancel_session(training_session, reason="Again", actor=trainer, now=now)
-    with pytest.raises(DomainError, match="A cancelled session cannot be changed"):
-        services.update_session(training_session, services.copy_details(training_session), actor=trainer, now=now)
-
-
-def test_a_started_session_cannot_be_cancelled(training_session, trainer):
-    with pytest.raises(DomainError, match="already started"):
-        services.cancel_session(training_session, reason="Too late", actor=trainer, now=START)
-
-
-def test_copy_keeps_the_london_clock_across_the_clock_change(make_session):
-    # Tuesday 24 March 2026, 9:30am GMT; a week later is 9:30am BST (8:30 UTC).
-    session = make_session(starts_at=datetime(2026, 3, 24, 9, 30, tzinfo=LONDON),
-                           signup_closes_at=datetime(2026, 3, 23, 17, 0, tzinfo=LONDON),
-                           signup_opens_at=datetime(2026, 3, 1, 9, 0, tzinfo=LONDON))
-    copied = services.copy_details(session, shift=timedelta(days=7))
-    assert copied.starts_at == datetime(2026, 3, 31, 8, 30, tzinfo=timezone.utc)
-    assert copied.ends_at == datetime(2026, 3, 31, 11, 30, tzinfo=timezone.utc)
-    assert copied.signup_closes_at == datetime(2026, 3, 30, 16, 0, tzinfo=timezone.utc)
-    assert copied.signup_opens_at == datetime(2026, 3, 8, 9, 0, tzinfo=timezone.utc)  # still GMT on 8 March
-    same = services.copy_details(session)
-    assert same.starts_at == session.starts_at and same.trainers == session.trainers
-
-
 # --- scheduled jobs -----------------------------------------------------------------------
 
 
@@ -778,7 +520,7 @@ def test_reminders_two_days_before_once(make_session, make_people, now, outbox):
     booked, waiting = fill(soon, 2, 1, make_people, now - timedelta(days=5))
     fill(later, 1, 0, make_people, now - timedelta(days=5))
     services.cancel(booked[1], actor=booked[1].user, now=now - timedelta(days=4))  # before the cut-off
-    services.accept_offer(waiting[0], actor=waiting[0].user, now=now - timedelta(days=4))
+    offers.accept_offer(waiting[0], actor=waiting[0].user, now=now - timedelta(days=4))
 
     assert services.queue_session_reminders(now=now) == 2
     assert services.queue_session_reminders(now=now) == 0
@@ -793,26 +535,9 @@ def test_a_new_date_makes_the_reminder_due_again(make_session, make_people, trai
     session = make_session(starts_at=now + timedelta(hours=40), trainers=[trainer], minimum=0)
     booked, _ = fill(session, 1, 0, make_people, now - timedelta(days=3))
     assert services.queue_session_reminders(now=now) == 1
-    details = services.copy_details(session, shift=timedelta(days=7))
-    services.update_session(session, details, actor=trainer, now=now)
+    details = sessions.copy_details(session, shift=timedelta(days=7))
+    sessions.update_session(session, details, actor=trainer, now=now)
     assert booked[0].reminder_sent_at is None
     assert services.queue_session_reminders(now=now) == 0  # the new date is over a week away
     assert services.queue_session_reminders(now=now + timedelta(days=7)) == 1
     assert [e.subject.split(":")[0] for e in outbox(booked[0].user)] == ["Booked", "Reminder", "Session changed", "Reminder"]
-
-
-def test_under_minimum_alert_once_at_the_cut_off(make_session, make_people, admin, now, outbox):
-    second_admin = factories.user(admin=True)
-    # Tuesday 8 December, cut-off the end of Thursday 3 December.
-    short = make_session(minimum=5)
-    enough = make_session(minimum=2)
-    fill(short, 2, 0, make_people, now)
-    fill(enough, 2, 0, make_people, now)
-    assert services.alert_under_minimum(now=datetime(2026, 12, 3, 23, 0, tzinfo=timezone.utc)) == 0
-    after = datetime(2026, 12, 4, 0, 5, tzinfo=timezone.utc)
-    assert services.alert_under_minimum(now=after) == 1
-    assert services.alert_under_minimum(now=after + timedelta(hours=1)) == 0
-    alerts = [e for e in outbox() if e.subject.startswith("Under the minimum")]
-    assert sorted(e.to_address for e in alerts) == sorted([admin.email, second_admin.email])
-    assert "with 2 of the 5 people it needs" in alerts[0].body_text
-    assert short.minimum_alert_sent_at == after and enough.minimum_alert_sent_at is None

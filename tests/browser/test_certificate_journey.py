@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lms.bookings import services as bookings
+from lms.bookings.registers import services as registers
 from lms.certificates import services
 from lms.core.time import utcnow
 from lms.extensions import db
@@ -32,7 +33,7 @@ def test_list_check_revoke_and_issue_for_a_session(open_as, page, axe):
     session = make_session_row(make_course_row("CP-F2F", title="Child protection in practice"), starts_at=started,
                                signup_closes_at=started - timedelta(days=2), trainers=[tess])
     booking = bookings.book(session, ana, actor=ana, now=started - timedelta(days=3))
-    bookings.mark(booking, "attended", actor=tess, now=started + timedelta(hours=4))
+    registers.mark(booking, "attended", actor=tess, now=started + timedelta(hours=4))
     db.session.commit()
     code, display, session_id = certificate.code, certificate.display_code, session.id
 

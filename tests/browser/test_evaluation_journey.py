@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lms.bookings import services as bookings
+from lms.bookings.registers import services as registers
 from lms.core.time import utcnow
 from lms.extensions import db
 from tests import factories
@@ -24,7 +25,7 @@ def test_evaluate_then_read_the_results(open_as, axe):
     started = utcnow().replace(microsecond=0) - timedelta(days=1)
     session = make_session_row(course, starts_at=started, signup_closes_at=started - timedelta(days=2), trainers=[tess])
     booking = bookings.book(session, ana, actor=ana, now=started - timedelta(days=3))
-    bookings.mark(booking, "attended", actor=tess, now=started + timedelta(hours=4))
+    registers.mark(booking, "attended", actor=tess, now=started + timedelta(hours=4))
     db.session.commit()
     session_id, completion_id = session.id, booking.completion_id
 

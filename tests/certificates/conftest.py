@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lms.bookings import services as bookings
+from lms.bookings.registers import services as registers
 from tests.bookings.conftest import (  # noqa: F401  (fixtures)
     admin,
     colleague,
@@ -43,7 +44,7 @@ def attend(training_session, trainer):
     def mark(person, session=None, *, status="attended", hours=None, at=None):
         session = session or training_session
         booking = bookings.book(session, person, actor=person, now=NOW)
-        bookings.mark(booking, status, hours=hours, actor=trainer, now=at or session.ends_at)
+        registers.mark(booking, status, hours=hours, actor=trainer, now=at or session.ends_at)
         return booking
 
     return mark

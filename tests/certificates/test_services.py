@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from lms.audit.models import AuditEvent
 from lms.bookings import services as bookings
+from lms.bookings.registers import services as registers
 from lms.certificates import services
 from lms.certificates.models import Certificate
 from lms.courses.sessions import services as sessions
@@ -160,7 +161,7 @@ def test_a_corrected_register_reissues_or_revokes_what_was_issued(training_sessi
     [first] = sessions.issue_for_session(training_session, actor=trainer, now=AFTER_SESSION).issued
 
     # Other hours: the certificate is reissued with them, and the old code is revoked.
-    bookings.mark(booking, "partly-attended", hours="2", actor=trainer, now=AFTER_SESSION)
+    registers.mark(booking, "partly-attended", hours="2", actor=trainer, now=AFTER_SESSION)
     db.session.flush()
     db.session.refresh(first)
     assert first.is_revoked and first.revoke_reason == f"Reissued: {services.REISSUED_HOURS}"
@@ -169,7 +170,7 @@ def test_a_corrected_register_reissues_or_revokes_what_was_issued(training_sessi
     assert len(_certificate_emails(outbox(to=person))) == 2
 
     # Attendance taken away: the certificate is revoked, and it still resolves.
-    bookings.mark(booking, "no-show", actor=trainer, now=AFTER_SESSION)
+    registers.mark(booking, "no-show", actor=trainer, now=AFTER_SESSION)
     db.session.commit()
     db.session.expire_all()
     second = services.find_by_code(second.code)
@@ -179,7 +180,7 @@ def test_a_corrected_register_reissues_or_revokes_what_was_issued(training_sessi
     assert _certificates(revoked_at=None) == []
 
     # Marked attended again: a new certificate can be issued.
-    bookings.mark(booking, "attended", actor=trainer, now=AFTER_SESSION)
+    registers.mark(booking, "attended", actor=trainer, now=AFTER_SESSION)
     assert len(sessions.issue_for_session(training_session, actor=trainer, now=AFTER_SESSION).issued) == 1
 
 

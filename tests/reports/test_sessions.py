@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from lms.bookings import services as bookings
 from lms.bookings.models import Booking
+from lms.bookings.registers import services as registers
 from lms.core.errors import DomainError
 from lms.core.time import LONDON
 from lms.extensions import db
@@ -43,7 +44,7 @@ def held():
     late.status, late.ended_reason = "cancelled", "late-cancelled"
     after = start + timedelta(hours=4)
     for booking, status in zip(marked, ("attended", "attended", "partly-attended", "no-show")):
-        bookings.mark(booking, status, hours="1" if status == "partly-attended" else None, actor=trainer, now=after)
+        registers.mark(booking, status, hours="1" if status == "partly-attended" else None, actor=trainer, now=after)
     db.session.flush()
     return course
 

@@ -32,6 +32,7 @@ from lms.api.routes.learning import field_error, json_object, person_id_field
 from lms.api.schemas import (AlreadyBooked, BookingPage, BookSession, MyBookingArgs, SessionArgs, SessionDetail,
                              SessionPage)
 from lms.api.schemas import Booking as BookingShape
+from lms.bookings import offers
 from lms.bookings import services as bookings
 from lms.bookings.models import PLACE_STATUSES, Booking, TrainingSession
 from lms.catalogue.models import Course
@@ -344,7 +345,7 @@ def accept_offer(booking_id: int):
     actor = caller()
     row = visible_booking(actor, booking_id)
     try:
-        bookings.accept_offer(row, actor=actor, now=utcnow())
+        offers.accept_offer(row, actor=actor, now=utcnow())
     except (Forbidden, NotFound):
         raise
     except DomainError as error:
