@@ -18,7 +18,7 @@ from lms.extensions import db
 
 def accept_offer(booking: Booking, *, actor: User, now: datetime) -> Booking:
     check_may_act_for(actor, booking.user, booking.organisation_id)
-    session = lock(booking.session)
+    lock(booking.session)
     db.session.refresh(booking)
     if booking.status != "offered":
         raise DomainError("There is no place on offer for this booking", field="booking")

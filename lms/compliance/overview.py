@@ -18,7 +18,7 @@ from lms.accounts.models import User
 from lms.compliance import engine, services
 from lms.compliance.models import ComplianceCount, ComplianceStatus, Requirement
 from lms.compliance.queries import URGENCY, kept_numbers, window_page
-from lms.core.pagination import Page, clamp_page
+from lms.core.pagination import Page, paginate
 from lms.extensions import db
 from lms.organisations.models import Area, Organisation, OrganisationType, Sector
 
@@ -193,25 +193,20 @@ def overview_organisations(
         .where(*_counted(requirement_id))
         .group_by(Organisation.id, Organisation.name)
     )
-    # Not lms.core.pagination.paginate: db.paginate returns only the first column of each
-    # row (scalars), and these rows are an organisation with its counts. The same two
-    # statements, the count and the page.
-    count = db.session.scalar(select(func.count()).select_from(grouped.subquery())) or 0
-    per_page = max(1, per_page)
-    number = clamp_page(page, count, per_page)
     if sort == "name":
         order = (func.lower(Organisation.name), Organisation.id)
     else:
         share = cast(sums[engine.OVERDUE], Float) / total
         order = (share.desc(), func.lower(Organisation.name), Organisation.id)
-    rows = db.session.execute(grouped.order_by(*order).limit(per_page).offset((number - 1) * per_page))
+    found = paginate(grouped.order_by(*order), page=page, per_page=per_page, rows=True)
     items = []
-    for row in rows:
+    for row in found.items:
         entry = GroupCounts(row.id, row.name)
         for value in URGENCY:
             entry.counts[value] = int(getattr(row, value.replace("-", "_")) or 0)
         items.append(entry)
-    return Page(items=items, total=count, page=number, per_page=per_page)
+    found.items = items
+    return found
 
 
 def overview(

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from math import ceil
 
+from sqlalchemy import func, select
+
 from lms.core.urls import url_for_each
 from lms.extensions import db
 
@@ -79,12 +81,19 @@ def page_href(endpoint: str, args: dict | None = None, *, anchor: str | None = N
     return url_for_each(endpoint, "page", **values)
 
 
-def paginate(query, *, page: int = 1, per_page: int = 25) -> Page:
+def paginate(query, *, page: int = 1, per_page: int = 25, rows: bool = False) -> Page:
     """One page of a select's results, over Flask-SQLAlchemy's db.paginate: two statements
-    whatever the page size (the count and the page of rows, plus one per eager-loaded
-    collection). A page before the first shows the first; a page past the end shows the
-    last (a third statement, only then)."""
+    whatever the page size (the count and the page, plus one per eager-loaded collection).
+    A page before the first shows the first; a page past the end shows the last (a third
+    statement, only then). db.paginate gives the first column of each row (ORM objects);
+    with `rows=True` the page holds whole rows (several columns, aggregates), counted and
+    read the same way."""
     per_page = max(1, per_page)
+    if rows:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        number = clamp_page(page, total, per_page)
+        items = db.session.execute(query.limit(per_page).offset((number - 1) * per_page)).all()
+        return Page(items=list(items), total=total, page=number, per_page=per_page)
     pager = db.paginate(query, page=max(1, page), per_page=per_page, error_out=False)
     if pager.page > 1 and pager.page > page_count(pager.total or 0, per_page):
         pager = db.paginate(query, page=page_count(pager.total or 0, per_page), per_page=per_page, error_out=False)

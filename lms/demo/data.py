@@ -5,6 +5,11 @@ areas, organisations of every type in the reference data, a few hundred people w
 roles and organisation history, setting leads, and five sign-ins (see `demo_sign_ins`).
 The same seed and `now` always give the same data. Rows are written with bulk INSERTs
 (a handful of statements, not one per row) and the shared password is hashed once.
+
+It is longer than the usual module (about 650 lines) on purpose: it is a script that builds
+one partnership from the top down, areas to organisations to people to their history, and
+reads best in that order in one place; its sessions and training history live beside it in
+sessions.py and history.py.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from lms.api.fields import Args, Day, Shape, described
+from lms.api.fields import Args, Day, Shape
 from lms.api.schemas.common import choice, day, page_of, text
 
 REQUIREMENT_STATUSES = ["current", "due-soon", "overdue", "not-yet-due"]

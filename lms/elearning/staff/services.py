@@ -18,7 +18,7 @@ from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.catalogue.models import Course, Lesson
 from lms.core.errors import DomainError, Forbidden, NotFound
-from lms.core.pagination import Page, clamp_page
+from lms.core.pagination import Page, paginate
 from lms.elearning.models import Enrolment
 from lms.elearning.services import BulkResult, enrol_many
 from lms.extensions import db
@@ -319,15 +319,10 @@ def progress_page(
 ) -> ProgressPage:
     """One page of the progress table in two statements, whatever the page size. A page
     past the end shows the last page."""
-    # Not lms.core.pagination.paginate: db.paginate keeps only the first column of each row
-    # (it reads .scalars()), and the table's rows are plain columns from one join, not ORM
-    # objects (a person, an enrolment, its course, completion and lesson count).
     query = progress_query(organisation, course_id=course_id, status=status)
-    per_page = max(1, per_page)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    page = clamp_page(page, total, per_page)
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return ProgressPage(items=[_row(row) for row in rows], total=total, page=page, per_page=per_page)
+    found = paginate(query, page=page, per_page=per_page, rows=True)
+    return ProgressPage(items=[_row(row) for row in found.items], total=found.total, page=found.page,
+                        per_page=found.per_page)
 
 
 def progress_counts(organisation: Organisation, *, course_id: int | None = None) -> ProgressCounts:
