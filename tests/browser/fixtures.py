@@ -86,16 +86,37 @@ def open_as(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
-        page.goto("/sign-in")
-        page.get_by_label("Email address").fill(email)
-        page.locator("#password").fill(factories.PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: url.endswith("/"))
+        sign_in(page, email)
         return page
 
     yield open_page
     for context in contexts:
         context.close()
+
+
+def sign_in(page, email: str) -> None:
+    """Sign in through the real form with the factories' password, landing on the home page."""
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.locator("#password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: url.endswith("/"))
+
+
+def answer_quiz_correctly(page) -> None:
+    """On a quiz page, tick the right answers of the one attempt in the database (in the
+    order it shuffled them) and submit."""
+    from lms.elearning.models import QuizAttempt
+    from lms.extensions import db
+
+    db.session.expire_all()
+    attempt = db.session.query(QuizAttempt).one()
+    questions = {q["id"]: q for q in attempt.enrolment.version.questions}
+    for item in attempt.layout:
+        question = questions[item["question"]]
+        for answer in question["answers"]:
+            page.locator(f'input[name="q-{question["id"]}"][value="{answer}"]').check()
+    page.get_by_role("button", name="Submit answers").click()
 
 
 class AxeViolations(AssertionError):

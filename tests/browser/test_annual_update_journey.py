@@ -9,21 +9,13 @@ from playwright.sync_api import expect
 
 from lms.catalogue import services as catalogue
 from lms.core.time import london_today, utcnow
-from lms.elearning.models import QuizAttempt
 from lms.extensions import db
 from lms.records import services as records
 from tests import factories
+from tests.browser.fixtures import answer_quiz_correctly, sign_in
 from tests.elearning.conftest import COURSES
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, email):
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.locator("#password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: url.endswith("/"))
 
 
 def next_deadline(done_on: date) -> date:
@@ -68,14 +60,7 @@ def test_a_teacher_completes_the_annual_update_and_becomes_current(page, axe):
     page.wait_for_url("**/quiz")
     axe(page)
 
-    db.session.expire_all()
-    attempt = db.session.query(QuizAttempt).one()
-    questions = {q["id"]: q for q in attempt.enrolment.version.questions}
-    for item in attempt.layout:
-        question = questions[item["question"]]
-        for answer in question["answers"]:
-            page.locator(f'input[name="q-{question["id"]}"][value="{answer}"]').check()
-    page.get_by_role("button", name="Submit answers").click()
+    answer_quiz_correctly(page)
     page.wait_for_url("**/attempts/1")
     expect(page.get_by_role("heading", name="You passed")).to_be_visible()
 
