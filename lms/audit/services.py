@@ -198,7 +198,7 @@ def csv_rows(filters: AuditFilter, *, before_id: int | None = None, batch_size: 
         ]
 
 
-def record_export(actor: User, filters: AuditFilter, *, rows: int, now: datetime) -> AuditEvent:
+def record_export(filters: AuditFilter, *, actor: User, rows: int, now: datetime) -> AuditEvent:
     return record(
         actor, "audit.export", now=now,
         summary=f"Exported {rows} audit event{'s' if rows != 1 else ''} as CSV",

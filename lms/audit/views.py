@@ -127,7 +127,7 @@ def export():
         return redirect(url_for("audit.index", **_filter_args()))
     now = utcnow()
     rows = audit.count_events(filters)
-    event = audit.record_export(actor(), filters, rows=rows, now=now)
+    event = audit.record_export(filters, actor=actor(), rows=rows, now=now)
     db.session.flush()
     export_id = event.id
     db.session.commit()

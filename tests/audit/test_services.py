@@ -117,7 +117,7 @@ def test_csv_rows_are_safe_for_spreadsheets(now):
 
 def test_record_export_notes_the_filters_and_row_count(now):
     admin = f.user(admin=True)
-    event = audit.record_export(admin, audit.AuditFilter(action="person.", date_from=date(2026, 4, 1)), rows=3, now=now)
+    event = audit.record_export(audit.AuditFilter(action="person.", date_from=date(2026, 4, 1)), actor=admin, rows=3, now=now)
     assert event.action == "audit.export"
     assert event.after == {"filters": {"action": "person.", "date_from": "2026-04-01"}, "rows": 3}
 

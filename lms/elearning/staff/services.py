@@ -126,7 +126,7 @@ def staff_to_enrol(
 
 # --- enrolling ------------------------------------------------------------------------
 
-def enrol_staff(actor: User, organisation: Organisation, people: list[User], course: Course, *, now: datetime) -> BulkResult:
+def enrol_staff(organisation: Organisation, people: list[User], course: Course, *, actor: User, now: datetime) -> BulkResult:
     """Enrol the people on the course (all or nothing). People already part-way through
     it are left as they are. Each person newly enrolled by someone else gets an email
     saying who enrolled them, with a link to the course; the enrolment service writes an

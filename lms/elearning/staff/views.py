@@ -147,7 +147,7 @@ def enrol():
             problems.append(error)
         if not problems:
             try:
-                result = services.enrol_staff(lead, organisation, people, course, now=utcnow())
+                result = services.enrol_staff(organisation, people, course, actor=lead, now=utcnow())
             except DomainError as error:
                 fail(error)
                 problems.append(error)

@@ -516,9 +516,9 @@ def test_get_organisation_for(world):
 
 def test_enrol_staff_checks_the_organisation(world, now):
     with pytest.raises(Forbidden):
-        staff_services.enrol_staff(world["lead"], world["school"], [world["zed"]], world["ce"], now=now)
+        staff_services.enrol_staff(world["school"], [world["zed"]], world["ce"], actor=world["lead"], now=now)
     with pytest.raises(Forbidden):
-        staff_services.enrol_staff(world["other_lead"], world["school"], [world["amy"]], world["ce"], now=now)
+        staff_services.enrol_staff(world["school"], [world["amy"]], world["ce"], actor=world["other_lead"], now=now)
     assert count(Enrolment) == 4
 
 
