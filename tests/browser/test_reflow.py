@@ -119,7 +119,8 @@ def test_pages_reflow_without_sideways_scrolling(demo, open_at, axe, width):
     axe(lead)
 
     admin = open_at(width, ADMIN[0])
-    visit(admin, "/admin/", axe)
+    for path in ["/admin/", "/manage/sessions", "/admin/certificates", "/evaluations", "/admin/charges"]:
+        visit(admin, path, axe)
     for path in ["/reports/uptake", "/reports/sessions"]:
         admin.goto(path)
         assert_no_sideways_scroll(admin)
