@@ -23,7 +23,7 @@ from lms.core.time import london_today
 from lms.core.urls import external_url
 from lms.extensions import db
 from lms.notifications.services import queue_templated_email
-from lms.organisations.models import JoinRequest, Organisation, SettingLead
+from lms.organisations.models import JoinRequest, SettingLead
 from lms.organisations.services import clean_text
 from lms.signals import person_changed
 
