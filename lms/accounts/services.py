@@ -451,7 +451,16 @@ def change_organisation(user: User, organisation: Organisation, *, on: date, now
     db.session.execute(
         SettingLead.__table__.delete().where(SettingLead.user_id == user.id, SettingLead.organisation_id == before)
     )
+    # Moved there by someone else (an admin): a request to join it is answered.
+    db.session.execute(
+        update(JoinRequest)
+        .where(JoinRequest.user_id == user.id, JoinRequest.organisation_id == organisation.id,
+               JoinRequest.decided_at.is_(None))
+        .values(decided_at=now, decided_by_id=(actor or user).id, outcome="confirmed")
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
+    db.session.expire(user, ["open_join_request"])
     person_changed.send(None, user=user, now=now)
     if actor is not None and actor.id != user.id:
         audit.record(

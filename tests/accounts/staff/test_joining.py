@@ -448,3 +448,16 @@ def test_forms_need_a_csrf_token(csrf_app, schools):
     db.session.expire_all()
     assert person.open_join_request is not None
     assert schools["teacher"].organisation_id == schools["larkrise"].id
+
+
+def test_an_admin_moving_someone_answers_their_request_to_join_there(schools):
+    from lms.accounts.admin import services as admin_services
+
+    person = register("new@larkrise.example", "Nia New", schools["larkrise"], role="teacher")
+    join_request = person.open_join_request
+    admin_services.change_person_organisation(schools["admin"], person, schools["larkrise"], on=NOW.date(), now=NOW)
+    db.session.commit()
+    db.session.refresh(join_request)
+    assert (join_request.outcome, join_request.decided_by_id) == ("confirmed", schools["admin"].id)
+    assert person.open_join_request is None and person.organisation_id == schools["larkrise"].id
+    assert list(db.session.scalars(staff.join_requests_for(schools["lead"]))) == []
