@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.accounts import services as accounts
-from lms.accounts.models import Employment, User
+from lms.accounts.models import User
 from lms.accounts.staff import services as staff
 from lms.audit.models import AuditEvent
 from lms.catalogue.models import Course
