@@ -13,7 +13,7 @@ from lms.extensions import db
 # feature's (its services record who works where, in which role, and who leads what); they
 # are imported here for the User's relationships and for the many modules that read them
 # with the User.
-from lms.organisations.models import Employment, Organisation, PersonRole, SettingLead  # noqa: F401
+from lms.organisations.models import Employment, JoinRequest, Organisation, PersonRole, SettingLead  # noqa: F401
 
 # Where the signed-in person's "leads an organisation" answer is kept for the request,
 # keyed by user id (accounts.session sets it, User.is_setting_lead reads it). Kept in the
@@ -52,6 +52,15 @@ class User(db.Model):
     )
     led_organisations: Mapped[list[Organisation]] = relationship(
         secondary="setting_lead", order_by=Organisation.name, viewonly=True
+    )
+    join_requests: Mapped[list["JoinRequest"]] = relationship(
+        back_populates="user", foreign_keys="JoinRequest.user_id", cascade="all, delete-orphan",
+        order_by="JoinRequest.requested_at",
+    )
+    # The organisation they are asking to join, while a lead has not yet decided.
+    open_join_request: Mapped["JoinRequest | None"] = relationship(
+        primaryjoin="and_(JoinRequest.user_id == User.id, JoinRequest.decided_at.is_(None))",
+        viewonly=True, uselist=False,
     )
 
     # Flask-Login: the id kept in the cookie is the server-side session's token,

@@ -25,7 +25,7 @@ from lms.core.time import london_today
 from lms.core.tokens import hash_token, new_token
 from lms.extensions import db
 from lms.notifications.services import queue_templated_email
-from lms.organisations.models import Employment, JobRole, Organisation, PersonRole, SettingLead
+from lms.organisations.models import Employment, JobRole, JoinRequest, Organisation, PersonRole, SettingLead
 from lms.organisations.requests.services import request_organisation
 from lms.signals import dormant_account_signing_in, person_changed
 
@@ -150,19 +150,21 @@ def register(data: Registration, *, now: datetime) -> User:
         if organisation is None or not organisation.active:
             raise DomainError("Select your organisation from the list", field="organisation")
 
+    # A person registering into an organisation asks to join it: they belong (and are
+    # counted) only once one of its setting leads, or an admin, confirms them.
     user = User(
         email=email,
         full_name=full_name,
         password_hash=hash_password(data.password),
         created_at=now,
-        organisation_id=organisation.id if organisation else None,
+        organisation_id=None,
     )
     db.session.add(user)
     for role, started_on in job_roles.values():
         user.roles.append(PersonRole(job_role=role, started_on=started_on))
-    if organisation is not None:
-        user.employments.append(Employment(organisation_id=organisation.id, started_on=today))
     db.session.flush()
+    if organisation is not None:
+        ask_to_join(user, organisation, on=today, now=now)
     if data.new_organisation is not None:
         request_organisation(user, now=now, **data.new_organisation)
     send_confirmation(user, now=now)
@@ -221,6 +223,9 @@ def confirm_email(token: str, *, now: datetime) -> User:
     user = _use_token(token, "confirm-email", now=now)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
+    # Now that the address is known to be theirs, the organisation's leads hear of their
+    # request to join.
+    _notify_join_request(user.open_join_request, now=now)
     return user
 
 
@@ -446,7 +451,16 @@ def change_organisation(user: User, organisation: Organisation, *, on: date, now
     db.session.execute(
         SettingLead.__table__.delete().where(SettingLead.user_id == user.id, SettingLead.organisation_id == before)
     )
+    # Moved there by someone else (an admin): a request to join it is answered.
+    db.session.execute(
+        update(JoinRequest)
+        .where(JoinRequest.user_id == user.id, JoinRequest.organisation_id == organisation.id,
+               JoinRequest.decided_at.is_(None))
+        .values(decided_at=now, decided_by_id=(actor or user).id, outcome="confirmed")
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
+    db.session.expire(user, ["open_join_request"])
     person_changed.send(None, user=user, now=now)
     if actor is not None and actor.id != user.id:
         audit.record(
@@ -454,6 +468,106 @@ def change_organisation(user: User, organisation: Organisation, *, on: date, now
             summary=f"Moved {user.full_name} to {organisation.name}",
             before={"organisation_id": before}, after={"organisation_id": organisation.id},
         )
+
+
+# --- asking to join an organisation ---------------------------------------------------
+
+def ask_to_join(user: User, organisation: Organisation, *, on: date, now: datetime) -> JoinRequest:
+    """Ask to join `organisation`, having started there on `on`. The person's current
+    organisation (if any) does not change until a setting lead of `organisation` (or an
+    admin, where it has none) confirms them, so until then they are counted nowhere new.
+    A request already open (to another organisation) is withdrawn: one at a time."""
+    if not organisation.active:
+        raise DomainError("Select an organisation from the list", field="organisation")
+    if user.organisation_id == organisation.id:
+        raise DomainError("You are already recorded at this organisation", field="organisation")
+    today = london_today(now)
+    if on > today:
+        raise DomainError("The date must be today or in the past", field="started_on")
+    current = next((row for row in user.employments if row.ended_on is None), None)
+    if current is not None and on < current.started_on:
+        raise DomainError(
+            "The date must be on or after you started at your current organisation", field="started_on"
+        )
+    waiting = db.session.scalar(
+        select(JoinRequest).where(JoinRequest.user_id == user.id, JoinRequest.decided_at.is_(None))
+    )
+    if waiting is not None:
+        if waiting.organisation_id == organisation.id:
+            raise DomainError(
+                f"You have already asked to join {organisation.name}. Its setting lead has not yet confirmed you",
+                field="organisation",
+            )
+        waiting.decided_at = now
+        waiting.decided_by_id = user.id
+        waiting.outcome = "withdrawn"
+        db.session.flush()
+    join_request = JoinRequest(user_id=user.id, organisation_id=organisation.id, started_on=on, requested_at=now)
+    db.session.add(join_request)
+    db.session.flush()
+    db.session.expire(user, ["open_join_request"])
+    if user.email_confirmed_at is not None:
+        _notify_join_request(join_request, now=now)
+    return join_request
+
+
+def withdraw_join_request(user: User, *, now: datetime) -> JoinRequest:
+    """The person no longer wants to join the organisation they asked to."""
+    waiting = user.open_join_request
+    if waiting is None:
+        raise DomainError("You have not asked to join an organisation")
+    waiting.decided_at = now
+    waiting.decided_by_id = user.id
+    waiting.outcome = "withdrawn"
+    db.session.flush()
+    db.session.expire(user, ["open_join_request"])
+    return waiting
+
+
+def setting_leads_of(organisation: Organisation) -> list[User]:
+    """The organisation's setting leads whose accounts are open."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(SettingLead, SettingLead.user_id == User.id)
+            .where(SettingLead.organisation_id == organisation.id, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def deciders_of(organisation: Organisation) -> list[User]:
+    """Who decides requests to join `organisation`: its setting leads (open accounts), or
+    the partnership's admins where it has none."""
+    return setting_leads_of(organisation) or list(
+        db.session.scalars(select(User).where(User.is_admin.is_(True), User.active.is_(True)).order_by(User.id))
+    )
+
+
+def _notify_join_request(join_request: JoinRequest | None, *, now: datetime) -> None:
+    """Tell the organisation's leads (or the admins) that someone is asking to join, once."""
+    if join_request is None or join_request.notified_at is not None or join_request.decided_at is not None:
+        return
+    organisation = join_request.organisation
+    person = join_request.user
+    link = external_url("accounts.staff.index", organisation=organisation.id) + "#asking-to-join"
+    leads_ = setting_leads_of(organisation)
+    for decider in deciders_of(organisation):
+        queue_templated_email(
+            decider.email,
+            "join_requested",
+            now=now,
+            subject=f"{person.full_name} is asking to join {organisation.name}",
+            user=decider,
+            category="general",
+            dedupe_key=f"join-requested:{join_request.id}:{decider.id}",
+            name=decider.full_name,
+            person=person,
+            organisation=organisation,
+            as_admin=not leads_,
+            link=link,
+        )
+    join_request.notified_at = now
 
 
 # --- who may see whom -----------------------------------------------------------------

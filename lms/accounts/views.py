@@ -338,14 +338,33 @@ def change_organisation():
             form.organisation.errors = ["Select your new organisation from the list"]
         else:
             try:
-                services.change_organisation(actor(), organisation, on=form.started_on.data, now=utcnow())
+                services.ask_to_join(actor(), organisation, on=form.started_on.data, now=utcnow())
             except DomainError as error:
                 fail(error, form)
             else:
                 db.session.commit()
-                flash(f"Your organisation is now {organisation.name}.", "success")
+                flash(
+                    f"You have asked to join {organisation.name}. Its safeguarding lead will confirm that you work "
+                    "there; until then your organisation stays as it was.", "success",
+                )
                 return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_organisation.html", form=form)
+
+
+@bp.post("/account/organisation/withdraw")
+@login_required
+def withdraw_join_request():
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            join_request = services.withdraw_join_request(actor(), now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"You are no longer asking to join {join_request.organisation.name}.", "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.post("/account/sign-out-everywhere")

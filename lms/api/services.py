@@ -161,7 +161,9 @@ def organisations_query(
 
 
 def _person_loading(query: Select) -> Select:
-    return query.options(joinedload(User.organisation), selectinload(User.roles))
+    return query.options(
+        joinedload(User.organisation), selectinload(User.roles), selectinload(User.open_join_request),
+    )
 
 
 def people_query(actor: User, *, email: str | None = None, organisation_id: int | None = None) -> Select:

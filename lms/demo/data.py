@@ -26,7 +26,7 @@ from lms.accounts.services import hash_password
 from lms.audit import services as audit
 from lms.core.time import london_today
 from lms.extensions import db
-from lms.organisations.models import Area, JobRole, Organisation, OrganisationType, Sector
+from lms.organisations.models import Area, JobRole, JoinRequest, Organisation, OrganisationType, Sector
 from lms.organisations.reference.services import load_reference_data
 
 from . import names
@@ -283,6 +283,8 @@ class _Person:
     is_trainer: bool = False
     created_at: datetime | None = None
     last_sign_in_at: datetime | None = None
+    # Registered into an organisation whose lead has not yet confirmed them.
+    asking_to_join: _Org | None = None
     id: int | None = None
 
 
@@ -534,6 +536,17 @@ class _Builder:
         self._new_person(None, ("teacher",))
         self._new_person(None, ("other",))
 
+        # People who registered into the demo primary school in the last few days and are
+        # asking to join it, for its DSL to confirm (two new starters) or not (a stranger).
+        for role_codes, school_email in ((("teacher",), True), (("teaching-assistant",), True), (("school-staff",), False)):
+            full_name = self._person_name()
+            email = self._email(full_name, self.demo_primary if school_email else None)
+            person = self._new_person(None, role_codes, full_name=full_name, email=email)
+            person.created_at = self.now - timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 8))
+            person.last_sign_in_at = person.created_at + timedelta(minutes=20)
+            person.roles = [(code, self.today - timedelta(days=rng.randint(2, 40)), None) for code in role_codes]
+            person.asking_to_join = self.demo_primary
+
     def _demo_person(self, sign_in: tuple[str, str, str], org: _Org, role_codes: tuple[str, ...]) -> _Person:
         email, full_name, _ = sign_in
         person = self._new_person(org, role_codes, full_name=full_name, email=email)
@@ -601,8 +614,15 @@ class _Builder:
         lead_rows = [
             {"user_id": p.id, "organisation_id": org.id, "created_at": self.now} for p in self.people for org in p.leads
         ]
-        for model, rows in ((PersonRole, role_rows), (Employment, employment_rows), (SettingLead, lead_rows)):
-            session.execute(insert(model.__table__), rows)
+        join_rows = [
+            {"user_id": p.id, "organisation_id": p.asking_to_join.id, "started_on": p.roles[0][1],
+             "requested_at": p.created_at, "notified_at": p.created_at + timedelta(minutes=12)}
+            for p in self.people if p.asking_to_join is not None
+        ]
+        for model, rows in ((PersonRole, role_rows), (Employment, employment_rows), (SettingLead, lead_rows),
+                            (JoinRequest, join_rows)):
+            if rows:
+                session.execute(insert(model.__table__), rows)
 
         return DemoData(
             partnership=names.PARTNERSHIP_NAME,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.db_types import UTCDateTime
@@ -157,3 +157,43 @@ class SettingLead(db.Model):
 
     user: Mapped["User"] = relationship("User")
     organisation: Mapped[Organisation] = relationship()
+
+
+class JoinRequest(db.Model):
+    """A person asking to join an organisation: held here, with the person's current
+    organisation unchanged, until a setting lead of the organisation (or, where it has
+    none, a partnership admin) confirms or declines it. Because User.organisation_id only
+    changes on confirmation, every list and count by organisation leaves the person out
+    while they ask. At most one open request (decided_at null) per person."""
+
+    __tablename__ = "join_request"
+    __table_args__ = (
+        Index(
+            "ux_join_request_open", "user_id", unique=True,
+            sqlite_where=text("decided_at IS NULL"), postgresql_where=text("decided_at IS NULL"),
+        ),
+        Index("ix_join_request_organisation_open", "organisation_id", "decided_at"),
+    )
+
+    OUTCOMES = ("confirmed", "declined", "withdrawn")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    # The day they say they started there (registration: the day they registered).
+    started_on: Mapped[date]
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set when the leads (or admins) were told; a request made before the person confirmed
+    # their email address waits for that, so a stranger cannot mail a school's leads.
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    outcome: Mapped[str | None] = mapped_column(String(20))  # confirmed | declined | withdrawn
+
+    user: Mapped["User"] = relationship("User", foreign_keys=[user_id], back_populates="join_requests")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    decided_by: Mapped["User | None"] = relationship("User", foreign_keys=[decided_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.decided_at is None

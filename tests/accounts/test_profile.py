@@ -3,6 +3,7 @@ from datetime import date
 from sqlalchemy import select
 
 from lms.accounts.models import Employment, PersonRole, SettingLead, UserSession
+from lms.accounts.staff import services as staff
 from lms.extensions import db
 from tests import factories
 from tests.accounts.helpers import outbox
@@ -96,21 +97,55 @@ def test_cannot_end_someone_elses_role(client):
     assert client.post(f"/account/roles/{someone.roles[0].id}/end", data={"ended_on": ["1", "1", "2026"]}).status_code == 404
 
 
-def test_change_of_organisation_keeps_history_and_drops_lead_rights(client):
+def test_change_of_organisation_asks_to_join_then_keeps_history_and_drops_lead_rights(client, now):
     first = factories.organisation("Brook Lane Primary")
     second = factories.organisation("Hill Top Academy", type_code="secondary-school")
+    second_lead = factories.user("hill@example.org", full_name="Hal Hill", organisation=second, leads=(second,))
     person = signed_in(client, organisation=first, role_start=date(2019, 9, 1), leads=(first,))
     response = client.post(
         "/account/organisation", data={"organisation": str(second.id), "started_on": ["1", "9", "2026"]}
     )
     assert response.status_code == 302
     db.session.refresh(person)
+    # Asking changes nothing yet: they stay at (and lead) their current organisation.
+    assert person.organisation_id == first.id
+    assert person.open_join_request.organisation_id == second.id
+    assert db.session.scalar(select(SettingLead).where(SettingLead.user_id == person.id)) is not None
+    page = client.get("/account").data.decode()
+    assert "You are waiting for Hill Top Academy to confirm that you work there" in page
+    assert "your organisation stays Brook Lane Primary" in page
+    [told] = outbox("hill@example.org")
+    assert told.subject == "Ann Example is asking to join Hill Top Academy"
+
+    staff.confirm_join_request(second_lead, person.open_join_request, now=now)
+    db.session.commit()
+    db.session.refresh(person)
     assert person.organisation_id == second.id
     history = [(e.organisation_id, e.started_on, e.ended_on) for e in db.session.scalars(select(Employment).order_by(Employment.started_on))]
-    assert history == [(first.id, date(2019, 9, 1), date(2026, 9, 1)), (second.id, date(2026, 9, 1), None)]
+    assert (first.id, date(2019, 9, 1), date(2026, 9, 1)) in history
+    assert (second.id, date(2026, 9, 1), None) in history
     assert db.session.scalar(select(SettingLead).where(SettingLead.user_id == person.id)) is None
     page = client.get("/account").data.decode()
     assert "Organisation history" in page
+    assert "You are waiting" not in page
+
+
+def test_asking_again_replaces_the_request_and_it_can_be_withdrawn(client):
+    first = factories.organisation("Brook Lane Primary")
+    second = factories.organisation("Hill Top Academy", type_code="secondary-school")
+    person = signed_in(client)
+    client.post("/account/organisation", data={"organisation": str(first.id), "started_on": ["1", "9", "2026"]})
+    again = client.post("/account/organisation", data={"organisation": str(first.id), "started_on": ["1", "9", "2026"]})
+    assert b"You have already asked to join Brook Lane Primary" in again.data
+    client.post("/account/organisation", data={"organisation": str(second.id), "started_on": ["1", "9", "2026"]})
+    db.session.expire_all()
+    outcomes = [(r.organisation_id, r.outcome) for r in person.join_requests]
+    assert outcomes == [(first.id, "withdrawn"), (second.id, None)]
+    response = client.post("/account/organisation/withdraw")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert person.open_join_request is None and person.organisation_id is None
+    assert "You are no longer asking to join Hill Top Academy" in client.get("/account").get_data(as_text=True)
 
 
 def test_change_of_organisation_errors(client):

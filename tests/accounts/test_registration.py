@@ -39,9 +39,11 @@ def test_register_confirm_and_sign_in(client):
     user = db.session.scalar(select(User).where(User.email == "priya.shah@example.org"))
     assert user.full_name == "Priya Shah"
     assert user.email_confirmed_at is None
-    assert user.organisation_id == school.id
+    # They ask to join the school: it is not their organisation until someone confirms them.
+    assert user.organisation_id is None
+    assert user.open_join_request.organisation_id == school.id
     assert [(r.job_role.code, r.started_on) for r in user.roles] == [("teacher", date(2021, 9, 1))]
-    assert [e.organisation_id for e in user.employments] == [school.id]
+    assert user.employments == []
     assert user.password_hash.startswith("$argon2")
 
     # Unconfirmed accounts cannot sign in yet.

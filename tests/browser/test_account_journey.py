@@ -56,7 +56,9 @@ def test_register_confirm_sign_in_edit_sign_out(page, axe):
     axe(page)
 
     user = db.session.scalar(select(User).where(User.email == "sam.patel@example.org"))
-    assert user.organisation.name == "Brook Lane Primary"
+    # Registering into a school asks to join it: its lead confirms them.
+    assert user.organisation is None
+    assert user.open_join_request.organisation.name == "Brook Lane Primary"
 
     page.goto(confirmation_path("sam.patel@example.org"))
     page.wait_for_url("**/sign-in")
@@ -72,6 +74,7 @@ def test_register_confirm_sign_in_edit_sign_out(page, axe):
 
     page.get_by_role("link", name="Your account").first.click()
     page.wait_for_url("**/account")
+    assert "You are waiting for Brook Lane Primary to confirm that you work there" in page.content()
     axe(page)
     page.get_by_role("link", name="Change full name").click()
     page.wait_for_url("**/account/details")

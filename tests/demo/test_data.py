@@ -9,12 +9,13 @@ from sqlalchemy.orm import aliased
 
 from lms.accounts.models import Employment, PersonRole, SettingLead, User
 from lms.accounts.services import authenticate, check_password_strength
+from lms.accounts.staff import services as staff
 from lms.audit.models import AuditEvent
 from lms.core.time import london_today
 from lms.demo import data as demo
 from lms.demo.names import DEMO_NURSERY, DEMO_PRIMARY_SCHOOL
 from lms.extensions import db
-from lms.organisations.models import Area, JobRole, Organisation, OrganisationType, Sector
+from lms.organisations.models import Area, JobRole, JoinRequest, Organisation, OrganisationType, Sector
 from lms.organisations.reference.services import ORGANISATION_TYPES, load_reference_data
 from tests import factories
 
@@ -236,9 +237,25 @@ def test_people_hold_roles_that_fit_their_organisation_over_the_last_ten_years(n
     assert len({user_id for user_id, _, _ in current}) == len(current)
     with_org = db.session.scalar(select(func.count(User.id)).where(User.organisation_id.is_not(None)))
     assert len(current) == with_org
-    # A few people have no organisation, and some changed organisation.
-    assert 1 <= db.session.scalar(select(func.count(User.id)).where(User.organisation_id.is_(None))) <= 3
+    # A few people have no organisation (besides those asking to join), and some changed organisation.
+    asking = select(JoinRequest.user_id).where(JoinRequest.decided_at.is_(None))
+    assert 1 <= db.session.scalar(
+        select(func.count(User.id)).where(User.organisation_id.is_(None), User.id.not_in(asking))
+    ) <= 3
     assert db.session.scalar(select(func.count(Employment.id)).where(Employment.ended_on.is_not(None))) > 10
+
+
+def test_people_are_asking_to_join_the_demo_primary_school_for_its_dsl(now):
+    load(now)
+    dsl = db.session.scalar(select(User).where(User.email == "dsl@demo.example"))
+    [school] = dsl.led_organisations
+    assert school.name == "Larkrise Primary School"
+    waiting = list(db.session.scalars(select(JoinRequest).where(JoinRequest.decided_at.is_(None))))
+    assert 2 <= len(waiting) <= 3
+    assert {row.organisation_id for row in waiting} == {school.id}
+    assert all(row.user.organisation_id is None and row.user.employments == [] for row in waiting)
+    assert all(row.requested_at <= now and row.started_on <= now.date() for row in waiting)
+    assert staff.join_requests_waiting(dsl) == len(waiting)
 
 
 def test_same_seed_gives_the_same_data_and_another_seed_does_not(now):

@@ -16,19 +16,20 @@ from lms.api.schemas.compliance import (ComplianceArgs, OrganisationCompliance, 
 from lms.api.schemas.learning import (Completion, CompletionPage, Course, CourseArgs, CourseAudience, CourseDetail,
                                       CoursePage, EnrolMe, Enrolment, EnrolmentPage, EnrolPerson, ExternalActivity,
                                       LessonOutline, LogExternalCpd, MyEnrolmentArgs, QuizOutline)
-from lms.api.schemas.people import (JobRole, JobRoleHeld, JobRoleList, Me, Organisation, OrganisationArgs,
+from lms.api.schemas.people import (AskingToJoin, JobRole, JobRoleHeld, JobRoleList, JoinRequest, JoinRequestPage,
+                                    Me, Organisation, OrganisationArgs,
                                     OrganisationPage, OrganisationSummary, OrganisationType, OrganisationTypeList,
-                                    PeopleArgs, Person, PersonPage, ReferenceItem, ReferenceList)
+                                    PeopleArgs, Person, PersonPage, PersonSummary, ReferenceItem, ReferenceList)
 from lms.api.schemas.reports import Uptake, UptakeArgs, UptakeFigures, UptakePeriod, UptakeRow
 
 __all__ = [
-    "AlreadyBooked", "Booking", "BookingPage", "BookingSession", "BookSession", "CertificateStatus", "Completion",
+    "AlreadyBooked", "AskingToJoin", "Booking", "BookingPage", "BookingSession", "BookSession", "CertificateStatus", "Completion",
     "CompletionPage", "ComplianceArgs", "Course", "CourseArgs", "CourseAudience", "CourseDetail", "CoursePage",
     "EnrolMe", "Enrolment", "EnrolmentPage", "EnrolPerson", "Error", "ExternalActivity", "FieldError", "JobRole",
-    "JobRoleHeld", "JobRoleList", "JoiningDetails", "LessonOutline", "LogExternalCpd", "Me", "MyBookingArgs",
+    "JobRoleHeld", "JobRoleList", "JoinRequest", "JoinRequestPage", "JoiningDetails", "LessonOutline", "LogExternalCpd", "Me", "MyBookingArgs",
     "MyCertificate", "MyCertificatePage", "MyEnrolmentArgs", "Organisation", "OrganisationArgs",
     "OrganisationCompliance", "OrganisationComplianceRow", "OrganisationPage", "OrganisationSummary",
-    "OrganisationType", "OrganisationTypeList", "Page", "PeopleArgs", "Person", "PersonCompliance", "PersonPage",
+    "OrganisationType", "OrganisationTypeList", "Page", "PeopleArgs", "Person", "PersonCompliance", "PersonPage", "PersonSummary",
     "QuizOutline", "ReferenceItem", "ReferenceList", "RequirementHours", "RequirementStatus", "Session",
     "SessionArgs", "SessionDetail", "SessionPage", "Uptake", "UptakeArgs", "UptakeFigures", "UptakePeriod",
     "UptakeRow", "Venue", "list_of", "page_of",

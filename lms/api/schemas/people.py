@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields
 from marshmallow.validate import OneOf
 
-from lms.api.fields import Args, Code, Shape, Text, WholeNumber, YesNo, described
+from lms.api.fields import Args, Code, Shape, Text, UtcDateTime, WholeNumber, YesNo, described
 from lms.api.schemas.common import day, list_of, page_of, text
 
 ROLES = ["practitioner", "setting-lead", "trainer", "admin"]
@@ -32,16 +32,63 @@ class JobRoleHeld(Shape):
     ended_on = day("Null while the role is held.", allow_none=True)
 
 
+class AskingToJoin(Shape):
+    class Meta:
+        description = (
+            "An organisation the person has asked to join, which none of its setting leads (nor an admin) "
+            "has yet confirmed or declined. Until then `organisation` is unchanged."
+        )
+
+    request_id = fields.Integer(attribute="id", **described("The join request's id (to confirm or decline it)."))
+    organisation = fields.Nested(OrganisationSummary)
+    since = UtcDateTime(attribute="requested_at", **described("When they asked, in UTC."))
+    started_on = day("The day they say they started there.")
+
+
 class Person(Shape):
     id = fields.Integer()
     email = fields.Email()
     full_name = fields.String()
     active = fields.Boolean(**described("False once the account has been closed."))
-    organisation = fields.Nested(Organisation, allow_none=True)
+    organisation = fields.Nested(
+        Organisation, allow_none=True,
+        **described("The organisation a setting lead (or an admin) has confirmed they work at; null if none."),
+    )
+    asking_to_join = fields.Nested(AskingToJoin, allow_none=True,
+                                   **described("Null unless they are waiting to be confirmed somewhere."))
     job_roles = fields.List(fields.Nested(JobRoleHeld), **described("Every job role, current and past, oldest first."))
 
     def job_roles_of(self, user):
         return user.roles
+
+    def asking_to_join_of(self, user):
+        return user.open_join_request
+
+
+class PersonSummary(Shape):
+    id = fields.Integer()
+    email = fields.Email()
+    full_name = fields.String()
+
+
+class JoinRequest(Shape):
+    class Meta:
+        description = "A person asking to join an organisation, and what became of it."
+
+    id = fields.Integer()
+    person = fields.Nested(PersonSummary, attribute="user")
+    organisation = fields.Nested(OrganisationSummary)
+    job_roles = fields.List(fields.Nested(JobRoleHeld), **described("The person's current job roles."))
+    started_on = day("The day they say they started there.")
+    requested_at = UtcDateTime(**described("When they asked, in UTC."))
+    outcome = fields.String(
+        allow_none=True, validate=OneOf(["confirmed", "declined", "withdrawn"]),
+        **described("Null while waiting; `declined` is \"does not work here\"; `withdrawn` by the person."),
+    )
+    decided_at = UtcDateTime(allow_none=True, **described("Null while waiting."))
+
+    def job_roles_of(self, join_request):
+        return join_request.user.current_roles
 
 
 class Me(Person):
@@ -84,6 +131,7 @@ class JobRole(Shape):
 
 OrganisationPage = page_of(Organisation)
 PersonPage = page_of(Person)
+JoinRequestPage = page_of(JoinRequest)
 ReferenceList = list_of(ReferenceItem, "ReferenceList")
 OrganisationTypeList = list_of(OrganisationType, "OrganisationTypeList")
 JobRoleList = list_of(JobRole, "JobRoleList")
