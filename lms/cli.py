@@ -185,7 +185,9 @@ def courses_sync_command(path):
 @lms_cli.command("import-records")
 @click.argument("csv_file", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file and say what it would add; change nothing.")
-def import_records_command(csv_file, dry_run):
+@click.option("--mapping", "mapping_file", metavar="MAP.csv", type=click.Path(exists=True, dir_okay=False),
+              help="A course mapping (old_code,course_code): old course codes to count as catalogue courses.")
+def import_records_command(csv_file, dry_run, mapping_file):
     """Import training history from a CSV file (see docs/import.md). Imports nothing if any
     row is bad; importing the same file again adds nothing."""
     from pathlib import Path
@@ -196,7 +198,11 @@ def import_records_command(csv_file, dry_run):
 
     path = Path(csv_file)
     try:
-        report = import_bytes(path.read_bytes(), file_name=path.name, actor=None, dry_run=dry_run, now=utcnow())
+        mapping = Path(mapping_file) if mapping_file else None
+        report = import_bytes(
+            path.read_bytes(), file_name=path.name, actor=None, dry_run=dry_run, now=utcnow(),
+            mapping=mapping.read_bytes() if mapping else None, mapping_name=mapping.name if mapping else None,
+        )
     except IntegrityError:
         db.session.rollback()
         raise click.ClickException(
@@ -215,6 +221,15 @@ def import_records_command(csv_file, dry_run):
         click.echo(f"warning: {warning}", err=True)
     for label, number in report.totals():
         click.echo(f"{label}: {number:,}")
+    for item in report.course_codes:
+        if item.mapped:
+            course = f"mapped to {item.course.code}"
+        elif item.course is not None and item.course.active:
+            course = "in the catalogue"
+        else:
+            course = "not in the catalogue, not mapped"
+        meets = ", ".join(item.requirements) if item.requirements else "MEETS NO REQUIREMENT"
+        click.echo(f"course {item.code}: {item.rows:,} row{'s' if item.rows != 1 else ''}, {course}; meets: {meets}")
     if dry_run:
         db.session.rollback()
         click.echo("Dry run: nothing was imported.")

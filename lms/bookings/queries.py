@@ -8,16 +8,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, false, func, or_, select
 from sqlalchemy.orm import lazyload
 
-from lms.accounts.models import SettingLead, User
+from lms.accounts.models import PersonRole, SettingLead, User
 from lms.bookings import services
 from lms.bookings.formatting import session_when, session_where
-from lms.bookings.models import PLACE_STATUSES, Booking, TrainingSession
+from lms.bookings.models import LIVE_STATUSES, PLACE_STATUSES, Booking, TrainingSession, session_job_role, session_sector
 from lms.catalogue.models import Course
 from lms.core.time import as_utc, format_date, format_datetime, to_london
 from lms.extensions import db
+from lms.organisations.models import Organisation
 
 # Dates listed on a course's page before "see all dates".
 COURSE_PAGE_DATES = 6
@@ -113,3 +114,39 @@ def upcoming_sessions_for(course: Course, viewer: User | None, *, now: datetime,
         for s, held in found[:limit]
     ]
     return {"rows": rows, "more": more}
+
+
+def bookable_now(query, person: User | None, *, now: datetime):
+    """Narrow a query of sessions to those `person` could book a place on now, the checks
+    services.book makes, in SQL: sign-up open, a free place with nobody waiting for it,
+    and, for a signed-in person, their account open, the session's audience (its
+    organisation, sectors and job roles) including them and no live booking of theirs
+    on it. A visitor sees the sessions open to everyone with places free."""
+    query = query.where(
+        TrainingSession.status == "scheduled",
+        TrainingSession.starts_at > now,
+        or_(TrainingSession.signup_opens_at.is_(None), TrainingSession.signup_opens_at <= now),
+        TrainingSession.signup_closes_at > now,
+        places_held() < TrainingSession.capacity,
+        ~exists().where(Booking.session_id == TrainingSession.id, Booking.status == "waitlisted"),
+    )
+    if person is None:
+        return query.where(TrainingSession.organisation_id.is_(None))
+    if not person.active:
+        return query.where(false())
+    # The person's sector and current roles as subqueries: no statement of their own.
+    sector = select(Organisation.sector_id).where(Organisation.id == person.organisation_id).scalar_subquery()
+    roles = select(PersonRole.job_role_id).where(PersonRole.user_id == person.id, PersonRole.ended_on.is_(None))
+    return query.where(
+        or_(TrainingSession.organisation_id.is_(None), TrainingSession.organisation_id == person.organisation_id),
+        or_(
+            ~exists().where(session_sector.c.session_id == TrainingSession.id),
+            exists().where(session_sector.c.session_id == TrainingSession.id, session_sector.c.sector_id == sector),
+        ),
+        or_(
+            ~exists().where(session_job_role.c.session_id == TrainingSession.id),
+            exists().where(session_job_role.c.session_id == TrainingSession.id, session_job_role.c.job_role_id.in_(roles)),
+        ),
+        ~exists().where(Booking.session_id == TrainingSession.id, Booking.user_id == person.id,
+                        Booking.status.in_(LIVE_STATUSES)),
+    )

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts import services as accounts
@@ -145,11 +145,7 @@ def index():
     if query.area:
         statement = statement.where(TrainingSession.area_id == query.area)
     if query.has_places:
-        statement = statement.where(
-            queries.places_held() < TrainingSession.capacity,
-            or_(TrainingSession.signup_opens_at.is_(None), TrainingSession.signup_opens_at <= now),
-            TrainingSession.signup_closes_at > now,
-        )
+        statement = queries.bookable_now(statement, person, now=now)
     page = paginate(
         statement.options(selectinload(TrainingSession.area), selectinload(TrainingSession.organisation)),
         page=query.page, per_page=PER_PAGE,

@@ -16,7 +16,7 @@ Kinds of rule (DESIGN.md section 4):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable
@@ -76,6 +76,8 @@ class Fact:
     hours: Decimal
     requirement_codes: frozenset[str]
     delivery_mode: str
+    # False for self-reported external CPD nobody has verified yet.
+    verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ class Timeline:
     last_completed_on: date | None = None
     hours_counted: Decimal | None = None
     hours_required: Decimal | None = None
+    # The answer would be different without unverified self-reported CPD.
+    rests_on_unverified: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ class Result:
     last_completed_on: date | None
     hours_counted: Decimal | None = None
     hours_required: Decimal | None = None
+    rests_on_unverified: bool = False
 
     @property
     def hours_needed(self) -> Decimal | None:
@@ -178,6 +183,28 @@ def _academic_year_start(day: date) -> int:
 
 
 def timeline(rule: Rule, completions: Iterable[Fact], roles: Iterable[RoleSpell], as_of: date) -> Timeline:
+    """Where the person stands. When unverified facts (self-reported CPD nobody has
+    verified) count and the answer without them would differ (another status, date or
+    number of hours), the timeline is marked `rests_on_unverified`."""
+    facts = list(completions)
+    line = _timeline(rule, facts, roles, as_of)
+    if not line.applicable:
+        return line
+    unverified = [f for f in facts if not f.verified and f.completed_on <= as_of and qualifies(rule, f)]
+    if not unverified:
+        return line
+    without = _timeline(rule, [f for f in facts if f.verified], roles, as_of)
+    if _answer(without) != _answer(line):
+        return replace(line, rests_on_unverified=True)
+    return line
+
+
+def _answer(line: Timeline) -> tuple:
+    """What a page shows of a timeline (not which completion was the last)."""
+    return (line.first_status, line.due_on, line.due_soon_from, line.overdue_from, line.hours_counted)
+
+
+def _timeline(rule: Rule, completions: Iterable[Fact], roles: Iterable[RoleSpell], as_of: date) -> Timeline:
     since = _applicable_since(rule, roles, as_of)
     if since is None:
         return Timeline(applicable=False, first_status=NOT_APPLICABLE)
@@ -231,4 +258,5 @@ def evaluate(rule: Rule, completions: Iterable[Fact], roles: Iterable[RoleSpell]
         last_completed_on=line.last_completed_on,
         hours_counted=line.hours_counted,
         hours_required=line.hours_required,
+        rests_on_unverified=line.rests_on_unverified,
     )

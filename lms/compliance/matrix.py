@@ -229,12 +229,12 @@ def _cells(user_ids, requirements: list[Requirement], *, as_of: date, params: di
     else:
         rows = db.session.execute(_cells_query(as_of, ComplianceStatus.user_id.in_(user_ids)), values)
     made: dict[tuple, Cell] = {}
-    for user_id, requirement_id, value, due_on, overdue_from in rows:
+    for user_id, requirement_id, value, due_on, overdue_from, unverified in rows:
         since = overdue_from if value == engine.OVERDUE else None
-        key = (value, due_on, since)
+        key = (value, due_on, since, bool(unverified))
         cell = made.get(key)
         if cell is None:
-            cell = made[key] = Cell(value, due_on, since)
+            cell = made[key] = Cell(value, due_on, since, bool(unverified))
         result.setdefault(user_id, {})[codes[requirement_id]] = cell
     return result
 
@@ -251,7 +251,7 @@ def _cells_query(as_of: date, people):
     `requirement_ids`, with the status on `as_of`."""
     return select(
         ComplianceStatus.user_id, ComplianceStatus.requirement_id, services.status_expression(as_of),
-        ComplianceStatus.due_on, ComplianceStatus.overdue_from,
+        ComplianceStatus.due_on, ComplianceStatus.overdue_from, ComplianceStatus.rests_on_unverified,
     ).where(people, ComplianceStatus.requirement_id.in_(bindparam("requirement_ids", expanding=True)))
 
 

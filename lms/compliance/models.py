@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, false as sa_false, Column, Float, ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -109,6 +109,9 @@ class ComplianceStatus(db.Model):
     hours_counted: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     hours_required: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     computed_on: Mapped[date]
+    # The timeline would differ without self-reported CPD nobody has verified yet
+    # (compliance.engine.Timeline.rests_on_unverified): pages say so beside the status.
+    rests_on_unverified: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     user: Mapped[User] = relationship()
     requirement: Mapped[Requirement] = relationship()
@@ -175,3 +178,19 @@ Index(
     ComplianceCount.overdue_share.desc(), ComplianceCount.sort_name, ComplianceCount.scope_id,
     postgresql_where=_ALL_REQUIREMENTS, sqlite_where=_ALL_REQUIREMENTS,
 )
+
+
+class CompliancePolicy(db.Model):
+    """The partnership's compliance settings (one row, id 1; the defaults apply while there
+    is none). `unverified_cpd_counts`: self-reported external CPD counts towards
+    requirements before a setting lead verifies it (every status that rests on it then
+    says so); when off, it counts only once verified."""
+
+    __tablename__ = "compliance_policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unverified_cpd_counts: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    updated_by: Mapped[User | None] = relationship()

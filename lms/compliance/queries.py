@@ -38,6 +38,9 @@ STATUS_TAG_CLASSES = {
     engine.CURRENT: "govuk-tag--green",
     engine.NOT_APPLICABLE: "govuk-tag--grey",
 }
+# Said beside every status that rests on self-reported CPD nobody has verified yet.
+UNVERIFIED_WORDS = "unverified CPD"
+UNVERIFIED_SENTENCE = "This rests on self-reported CPD that a setting lead has not verified yet."
 # Most urgent first: the order of the practitioner page and of a status sort.
 URGENCY = (engine.OVERDUE, engine.DUE_SOON, engine.NOT_YET_DUE, engine.CURRENT)
 # The statuses the filters and the counts offer (a status row is always applicable).
@@ -76,6 +79,8 @@ class Cell:
     status: str
     due_on: date | None = None
     overdue_since: date | None = None
+    # The status rests on self-reported CPD nobody has verified yet.
+    unverified: bool = False
 
     @property
     def label(self) -> str:
@@ -93,9 +98,15 @@ class Cell:
     def text(self) -> str:
         """'Overdue since 11 Sep 2026', 'Due 10 Sep 2026' (due soon), 'Not yet due (by 30
         Jan 2027)' (a new starter), 'Current to 10 Sep 2026', 'No expiry' or '—' (not
-        applicable): the words alone tell the statuses apart."""
+        applicable): the words alone tell the statuses apart. A status that rests on
+        unverified self-reported CPD ends '(unverified CPD)'."""
         if self.status == engine.NOT_APPLICABLE:
             return "—"
+        if self.unverified:
+            return f"{self._words()} ({UNVERIFIED_WORDS})"
+        return self._words()
+
+    def _words(self) -> str:
         if self.status == engine.OVERDUE:
             if self.overdue_since is not None:
                 return f"Overdue since {short_date(self.overdue_since)}"
@@ -138,6 +149,10 @@ class Need:
     @property
     def strength(self) -> str:
         return strength_label(self.requirement.strength)
+
+    @property
+    def unverified(self) -> bool:
+        return self.result.rests_on_unverified
 
     @property
     def is_hours_rule(self) -> bool:

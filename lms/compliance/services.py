@@ -18,13 +18,13 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Iterable
 
-from sqlalchemy import Float, and_, case, cast, delete, event, func, insert, inspect, literal, or_, select, text
+from sqlalchemy import Float, and_, case, cast, delete, event, func, insert, inspect, literal, or_, select, text, true
 from sqlalchemy.orm import Session, selectinload
 
 from lms.accounts.models import PersonRole, User
 from lms.catalogue.models import Course
 from lms.compliance import engine
-from lms.compliance.models import ComplianceCount, ComplianceStatus, Requirement, RequirementRule
+from lms.compliance.models import ComplianceCount, CompliancePolicy, ComplianceStatus, Requirement, RequirementRule
 from lms.core.time import london_today
 from lms.extensions import db
 from lms.organisations.models import JobRole, Organisation
@@ -113,27 +113,58 @@ def load_rules() -> RuleSet:
 
 # --- the inputs of the calculation -------------------------------------------------------
 
-def facts_for(user_ids: Iterable[int]) -> dict[int, list[engine.Fact]]:
-    """Each person's completions as engine facts, in one query."""
+def get_policy() -> CompliancePolicy:
+    """The partnership's compliance settings: the one row, or (before anyone has saved
+    them) the defaults, unsaved."""
+    return db.session.get(CompliancePolicy, 1) or CompliancePolicy(id=1, unverified_cpd_counts=True)
+
+
+def unverified_cpd_counts() -> bool:
+    """Does self-reported CPD count before a setting lead verifies it?"""
+    return bool(get_policy().unverified_cpd_counts)
+
+
+def people_with_unverified_cpd():
+    """A SELECT of the ids of people who have self-reported CPD nobody has verified."""
+    return (
+        select(Completion.user_id)
+        .join(ExternalActivity, ExternalActivity.completion_id == Completion.id)
+        .where(ExternalActivity.verified_at.is_(None))
+        .distinct()
+    )
+
+
+def facts_for(user_ids: Iterable[int], *, count_unverified: bool | None = None) -> dict[int, list[engine.Fact]]:
+    """Each person's completions as engine facts, in one query. Self-reported CPD nobody
+    has verified is left out when the partnership's setting says it does not count
+    (`count_unverified`, read from the policy when not given), and otherwise included
+    as an unverified fact, so the statuses resting on it are marked."""
     ids = list(user_ids)
     result: dict[int, list[engine.Fact]] = defaultdict(list)
     if not ids:
         return result
-    rows = db.session.execute(
+    unverified = and_(ExternalActivity.id.is_not(None), ExternalActivity.verified_at.is_(None))
+    query = (
         select(
             Completion.user_id, Completion.completed_on, Completion.cpd_hours, Completion.delivery_mode,
-            Course.requirement_codes, ExternalActivity.requirement_codes,
+            Course.requirement_codes, ExternalActivity.requirement_codes, unverified,
         )
         .outerjoin(Course, Course.id == Completion.course_id)
         .outerjoin(ExternalActivity, ExternalActivity.completion_id == Completion.id)
         .where(Completion.user_id.in_(ids))
     )
+    if count_unverified is None:  # the policy, read in the same statement
+        counts = select(CompliancePolicy.unverified_cpd_counts).where(CompliancePolicy.id == 1).scalar_subquery()
+        count_unverified = func.coalesce(counts, true())
+    if count_unverified is not True:
+        query = query.where(or_(ExternalActivity.id.is_(None), ExternalActivity.verified_at.is_not(None), count_unverified))
     # A course's completion counts towards the course's requirements; external CPD
     # (no course) towards the ones its person said it counts towards.
-    for user_id, completed_on, hours, mode, codes, external_codes in rows:
+    for user_id, completed_on, hours, mode, codes, external_codes, is_unverified in db.session.execute(query):
         result[user_id].append(
             engine.Fact(completed_on=completed_on, hours=Decimal(hours or 0),
-                        requirement_codes=frozenset(codes or ()) | frozenset(external_codes or ()), delivery_mode=mode)
+                        requirement_codes=frozenset(codes or ()) | frozenset(external_codes or ()), delivery_mode=mode,
+                        verified=not is_unverified)
         )
     return result
 
@@ -197,6 +228,7 @@ def _rows_for(user_ids: list[int], organisation_of: dict[int, int | None], rules
                 "hours_counted": line.hours_counted,
                 "hours_required": line.hours_required,
                 "computed_on": as_of,
+                "rests_on_unverified": line.rests_on_unverified,
             })
     return rows
 

@@ -18,6 +18,7 @@ from lms.compliance.models import Requirement
 from lms.core.time import add_months, london_today
 from lms.extensions import db
 from lms.organisations.models import JobRole, Organisation
+from lms.records.external import services as external
 from lms.records.models import Completion
 
 # code, title, mode, hours, requirement codes, level, summary
@@ -40,6 +41,10 @@ DEMO_COURSES = [
      ["health-l1", "health-l2", "health-l3", "health-l4"], 2,
      "How agencies work together to safeguard children: roles, thresholds, strategy meetings and reviews."),
 ]
+
+# Whose self-reported CPD awaits verification in the demo, and what it counts towards.
+UNVERIFIED_CPD_PERSON = "teacher@demo.example"
+UNVERIFIED_CPD_REQUIREMENT = "staff-annual-update"
 
 # Which course someone takes to meet each requirement.
 COURSE_FOR = {
@@ -97,12 +102,17 @@ def create_demo_history(*, seed: int, now: datetime) -> HistorySummary:
     held: dict[int, list[tuple[str, date]]] = {}
     for user_id, code, started_on in roles:
         held.setdefault(user_id, []).append((code, started_on))
+    # The demo teacher's annual update is external CPD awaiting their lead's verification
+    # (added below), so the pages show a status resting on unverified CPD.
+    teacher = db.session.scalar(select(User).where(User.email == UNVERIFIED_CPD_PERSON))
     rows = []
     for user_id, organisation_id, sector_id in people:
         wanted = {}
         for code, started_on in held.get(user_id, []):
             for requirement in role_requirements.get(code, []):
                 wanted[requirement] = min(started_on, wanted.get(requirement, started_on))
+        if teacher is not None and user_id == teacher.id:
+            wanted.pop(UNVERIFIED_CPD_REQUIREMENT, None)
         for requirement, since in sorted(wanted.items()):
             course = courses.get(COURSE_FOR.get(requirement, ""))
             if course is None:
@@ -130,4 +140,11 @@ def create_demo_history(*, seed: int, now: datetime) -> HistorySummary:
             })
     if rows:
         db.session.execute(insert(Completion), rows)
+    if teacher is not None and not external.list_own(teacher):
+        external.log_external(teacher, external.ExternalValues(
+            title="Safeguarding update at the trust's INSET day", provider="Larkrise Learning Trust",
+            completed_on=max(date(today.year if today.month >= 9 else today.year - 1, 9, 2), today - timedelta(days=60)),
+            hours="1.5", requirement_codes=[UNVERIFIED_CPD_REQUIREMENT],
+            note="The trust ran its own update this year instead of the partnership's e-learning.",
+        ), now=now)
     return HistorySummary(courses=len(DEMO_COURSES), completions=len(rows))

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
@@ -157,6 +157,26 @@ def update_completion(completion: Completion, *, title: str, on: date, hours: De
     completions_recorded.send(None, user_ids=[completion.user_id], now=now)
     completion_changed.send(None, completion=completion, now=now)
     return completion
+
+
+def move_to_course(source: str, source_refs: list[str], course, *, now: datetime) -> int:
+    """Record these completions (by source and reference) against `course` instead (old
+    history mapped to a catalogue course by a later import). Receivers of
+    completions_recorded recompute the people. Returns how many moved."""
+    if not source_refs:
+        return 0
+    rows = db.session.execute(
+        select(Completion.id, Completion.user_id)
+        .where(Completion.source == source, Completion.source_ref.in_(source_refs), Completion.course_id.is_distinct_from(course.id))
+    ).all()
+    if not rows:
+        return 0
+    db.session.execute(
+        update(Completion).where(Completion.id.in_([row.id for row in rows])).values(course_id=course.id, course_version_id=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    completions_recorded.send(None, user_ids=sorted({row.user_id for row in rows}), now=now)
+    return len(rows)
 
 
 def remove_completion(source: str, source_ref: str, *, now: datetime) -> bool:

@@ -64,7 +64,7 @@ def test_governor_has_no_made_up_date(client, world):
     body = client.get(f"/api/v1/people/{world['governor'].id}/compliance?as_of=2026-11-23", headers=bearer(token)).json
     assert body["requirements"] == [{
         "requirement": "governor-training", "name": "Safeguarding training for governors and trustees",
-        "status": "current", "due_on": None, "overdue_since": None, "last_completed_on": "2019-03-01", "hours": None,
+        "status": "current", "due_on": None, "overdue_since": None, "last_completed_on": "2019-03-01", "hours": None, "rests_on_unverified": False,
     }]
 
 

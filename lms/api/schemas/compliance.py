@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from lms.api.fields import Args, Day, Shape
+from lms.api.fields import Args, Day, Shape, described
 from lms.api.schemas.common import choice, day, page_of, text
 
 REQUIREMENT_STATUSES = ["current", "due-soon", "overdue", "not-yet-due"]
@@ -38,6 +38,11 @@ class RequirementStatus(Shape):
     overdue_since = day("Set when overdue.", allow_none=True)
     last_completed_on = day(allow_none=True)
     hours = fields.Nested(RequirementHours, allow_none=True)
+    rests_on_unverified = fields.Boolean(**described(
+        "True when this status rests on self-reported external CPD that a setting lead has not verified "
+        "yet (the partnership lets it count before verification); without it the status, date or hours "
+        "would be different."
+    ))
 
     def hours_of(self, result):
         return result if result.hours_required is not None else None

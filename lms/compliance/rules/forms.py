@@ -11,11 +11,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovDateInput,
     GovRadioInput,
     GovSelect,
+    GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import Field, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import Field, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from lms.compliance.models import STRENGTHS
 from lms.compliance.rules.layers import KIND_NAMES, RuleValues
@@ -225,3 +226,25 @@ class ChooseKindForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form that carries only a CSRF token (removing a layer)."""
+
+
+YES, NO = "yes", "no"
+
+
+class UnverifiedCpdForm(FlaskForm):
+    """The partnership's setting: does self-reported CPD count before it is verified?"""
+
+    unverified_cpd_counts = RadioField(
+        "Does self-reported CPD count before a setting lead verifies it?",
+        choices=[
+            SelectChoice(YES, "Yes, it counts at once, and every status that rests on it says “unverified CPD”"),
+            SelectChoice(NO, "No, it counts only once a setting lead (or an admin) has verified it"),
+        ],
+        validators=[InputRequired("Select whether self-reported CPD counts before a setting lead verifies it")],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Save setting", widget=GovSubmitInput())
+
+    @property
+    def counts(self) -> bool | None:
+        return {YES: True, NO: False}.get(self.unverified_cpd_counts.data)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from lms.accounts.models import User
 from lms.audit import services as audit
 from lms.compliance import engine, services as compliance
-from lms.compliance.models import Requirement, RequirementRule
+from lms.compliance.models import CompliancePolicy, Requirement, RequirementRule
 from lms.compliance.rules.changes import (
     DetailsChange,
     NewRequirement,
@@ -38,7 +38,7 @@ from lms.compliance.rules.layers import (
     partnership_layer,
 )
 from lms.compliance.rules.wording import describe_rule
-from lms.core.errors import NotFound
+from lms.core.errors import DomainError, NotFound
 from lms.extensions import db
 from lms.organisations.models import JobRole, Organisation
 
@@ -314,3 +314,37 @@ def create_requirement(new: NewRequirement, *, actor: User, now: datetime) -> Re
     )
     _refresh(plan, now=now)
     return requirement
+
+
+# --- the partnership's setting for unverified self-reported CPD -----------------------------
+
+UNVERIFIED_CPD_MESSAGE = "Select whether self-reported CPD counts before a setting lead verifies it"
+
+
+def set_unverified_cpd_counts(counts: bool | None, *, actor: User, now: datetime) -> int | None:
+    """Say whether self-reported external CPD counts towards requirements before a setting
+    lead verifies it. A change is audited and recomputes, in this transaction, the
+    statuses of everyone with unverified self-reported CPD (refresh_status works in
+    chunks). Returns how many people were recomputed, or None when nothing changed."""
+    if not isinstance(counts, bool):
+        raise DomainError(UNVERIFIED_CPD_MESSAGE, field="unverified_cpd_counts")
+    policy = db.session.get(CompliancePolicy, 1)
+    if policy is None:
+        policy = CompliancePolicy(id=1, unverified_cpd_counts=True)
+        db.session.add(policy)
+    before = bool(policy.unverified_cpd_counts)
+    if before == counts:
+        return None
+    policy.unverified_cpd_counts = counts
+    policy.updated_at = now
+    policy.updated_by_id = actor.id
+    db.session.flush()
+    people = list(db.session.scalars(compliance.people_with_unverified_cpd()))
+    compliance.refresh_status(people, now=now)
+    audit.record(
+        actor, "compliance.policy", target=policy, now=now,
+        before={"unverified_cpd_counts": before}, after={"unverified_cpd_counts": counts, "people_recomputed": len(people)},
+        summary=("Self-reported CPD now counts before a setting lead verifies it (marked as unverified)" if counts
+                 else "Self-reported CPD now counts only once a setting lead has verified it"),
+    )
+    return len(people)

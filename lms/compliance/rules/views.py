@@ -27,6 +27,7 @@ from lms.compliance.rules.forms import (
     NewRequirementForm,
     OrganisationRuleForm,
     RuleForm,
+    UnverifiedCpdForm,
 )
 from lms.core.auth import actor, admin_required
 from lms.core.errors import DomainError
@@ -131,8 +132,31 @@ def _int_or_none(value) -> int | None:
 @admin_required
 def index():
     return render_template(
-        "compliance/rules/index.html", summaries=services.list_requirements(), strengths=STRENGTHS
+        "compliance/rules/index.html", summaries=services.list_requirements(), strengths=STRENGTHS,
+        unverified_cpd_counts=compliance.unverified_cpd_counts(),
     )
+
+
+@bp.route("/unverified-cpd", methods=["GET", "POST"])
+@admin_required
+def unverified_cpd():
+    """The partnership's setting for self-reported CPD nobody has verified yet."""
+    form = UnverifiedCpdForm()
+    if request.method == "GET":
+        form.unverified_cpd_counts.data = "yes" if compliance.unverified_cpd_counts() else "no"
+    elif form.validate_on_submit():
+        done, recomputed = _attempt(
+            form, lambda: services.set_unverified_cpd_counts(form.counts, actor=actor(), now=utcnow()),
+            "unverified_cpd_counts",
+        )
+        if done:
+            if recomputed is None:
+                flash("The setting was already saved as this", "info")
+            else:
+                flash(f"Setting saved. Statuses worked out again for {recomputed:,} "
+                      f"{'person' if recomputed == 1 else 'people'} with unverified CPD", "success")
+            return redirect(url_for(".index"))
+    return render_template("compliance/rules/unverified_cpd.html", form=form), 400 if form.errors else 200
 
 
 @bp.get("/id/<int:requirement_id>")

@@ -54,10 +54,19 @@ class ExternalCpdForm(FlaskForm):
     # Set by the view: London today, for the date checks.
     today = None
 
-    def __init__(self, *args, today=None, **kwargs):
+    # Set by the view: whose CPD it is (the requirements offered are those of their roles).
+    person = None
+
+    def __init__(self, *args, today=None, person=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
-        self.requirement_codes.choices = [SelectChoice(code, name) for code, name in requirement_choices()]
+        self.person = person
+        self.requirement_codes.choices = [SelectChoice(code, name) for code, name in requirement_choices(person)]
+        if person is not None and not self.requirement_codes.choices:
+            self.requirement_codes.description = (
+                "None of the training requirements apply to your job roles, so there are none to choose. "
+                "If your job roles are wrong, change them in your account."
+            )
 
     def validate_title(self, field):
         self._check(field, "title")
@@ -112,7 +121,7 @@ class ExternalCpdForm(FlaskForm):
             requirement_codes=list(self.requirement_codes.data or []) if name == "requirement_codes" else [],
         )
         try:
-            check_values(values, today=self.today)
+            check_values(values, today=self.today, person=self.person)
         except DomainError as error:
             if error.field == name:
                 raise ValidationError(error.message) from None
@@ -134,7 +143,8 @@ class ExternalCpdForm(FlaskForm):
         self.completed_on.data = completion.completed_on
         hours = f"{completion.cpd_hours:.2f}".rstrip("0").rstrip(".")
         self.cpd_hours.data = hours
-        self.requirement_codes.data = list(activity.requirement_codes or [])
+        offered = {choice.value for choice in self.requirement_codes.choices}
+        self.requirement_codes.data = [code for code in activity.requirement_codes or [] if code in offered]
         self.note.data = activity.note or ""
 
 

@@ -31,7 +31,7 @@ from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from lms.accounts import services as accounts
-from lms.accounts.models import User
+from lms.accounts.models import PersonRole, User
 from lms.audit import services as audit
 from lms.core.errors import Conflict, DomainError, Forbidden, NotFound
 from lms.core.time import format_date, london_today
@@ -40,6 +40,7 @@ from lms.extensions import db
 from lms.notifications.services import queue_templated_email
 from lms.records import services as records
 from lms.records.models import Completion, ExternalActivity
+from lms.signals import completions_recorded
 
 SOURCE = "external"
 MAX_TEXT = 200
@@ -76,6 +77,7 @@ MESSAGES = {
     "hours_quarter": "Enter the CPD hours in quarter hours, like 1.25, 1.5 or 1.75",
     "hours_range": "The CPD hours must be between 0.25 and 100",
     "requirements": "Select requirements from the list",
+    "requirements_role": "Select only requirements of your own job roles: {names} {verb} not one of them",
     "note_long": f"The note must be {MAX_NOTE:,} characters or fewer",
     "evidence_type": "The selected file must be a PDF, PNG or JPEG",
     "evidence_size": "The selected file must be smaller than 5 MB",
@@ -107,13 +109,18 @@ class Evidence:
 
 # --- checking ----------------------------------------------------------------------------
 
-def requirement_choices() -> list[tuple[str, str]]:
-    """(code, name) of the active requirements, in their order. Read from the table the
-    compliance feature owns, without importing it (records sits below compliance)."""
+def requirement_choices(person: User | None = None) -> list[tuple[str, str]]:
+    """(code, name) of the active requirements, in their order: with `person`, only those
+    of their current job roles (what their roles are measured against). Read from the
+    tables the compliance feature owns, without importing it (records sits below
+    compliance)."""
     table = db.metadata.tables["requirement"]
-    return list(db.session.execute(
-        select(table.c.code, table.c.name).where(table.c.active.is_(True)).order_by(table.c.position, table.c.name)
-    ).all())
+    query = select(table.c.code, table.c.name).where(table.c.active.is_(True)).order_by(table.c.position, table.c.name)
+    if person is not None:
+        link = db.metadata.tables["requirement_job_role"]
+        roles = select(PersonRole.job_role_id).where(PersonRole.user_id == person.id, PersonRole.ended_on.is_(None))
+        query = query.where(table.c.id.in_(select(link.c.requirement_id).where(link.c.job_role_id.in_(roles))))
+    return list(db.session.execute(query).all())
 
 
 def parse_hours(value) -> Decimal:
@@ -146,8 +153,9 @@ def _text(value, *, missing: str, long: str, field_name: str, limit: int = MAX_T
     return text
 
 
-def check_values(values: ExternalValues, *, today: date) -> ExternalValues:
-    """The values cleaned up, or a DomainError naming the first field that is wrong."""
+def check_values(values: ExternalValues, *, today: date, person: User | None = None) -> ExternalValues:
+    """The values cleaned up, or a DomainError naming the first field that is wrong. With
+    `person`, the requirements must be among those of their current job roles."""
     title = _text(values.title, missing=MESSAGES["title_missing"], long=MESSAGES["title_long"], field_name="title")
     provider = _text(values.provider, missing=MESSAGES["provider_missing"], long=MESSAGES["provider_long"],
                      field_name="provider")
@@ -163,6 +171,14 @@ def check_values(values: ExternalValues, *, today: date) -> ExternalValues:
     order = [code for code, _ in requirement_choices()]
     if any(not isinstance(code, str) for code in codes) or set(codes) - set(order):
         raise DomainError(MESSAGES["requirements"], field="requirement_codes")
+    if person is not None and codes:
+        own = {code for code, _ in requirement_choices(person)}
+        others = [code for code in order if code in set(codes) - own]
+        if others:
+            names = dict(requirement_choices())
+            listed = ", ".join(f"“{names[code]}”" for code in others)
+            raise DomainError(MESSAGES["requirements_role"].format(names=listed, verb="is" if len(others) == 1 else "are"),
+                              field="requirement_codes")
     note = values.note
     if note is not None and not isinstance(note, str):
         raise DomainError(MESSAGES["note_long"], field="note")
@@ -278,7 +294,7 @@ def connect_signals() -> None:
 
 def log_external(person: User, values: ExternalValues, *, now: datetime, evidence: Evidence | None = None) -> ExternalActivity:
     """Add external CPD to `person`'s record as a self-reported completion."""
-    values = check_values(values, today=london_today(now))
+    values = check_values(values, today=london_today(now), person=person)
     content_type = check_evidence(evidence) if evidence is not None else None
     activity = ExternalActivity(
         provider=values.provider,
@@ -320,7 +336,7 @@ def update_external(
     _check_own(activity, actor)
     if activity.verified:
         raise Conflict("This training has been verified, so it can no longer be changed", field="title")
-    values = check_values(values, today=london_today(now))
+    values = check_values(values, today=london_today(now), person=actor)
     content_type = check_evidence(evidence) if evidence is not None else None
     activity.provider = values.provider
     activity.note = values.note
@@ -462,6 +478,8 @@ def verify(activity: ExternalActivity, *, actor: User, now: datetime) -> Externa
     activity.rejected_at = activity.rejected_by_id = activity.rejection_reason = None
     db.session.flush()
     person = activity.completion.user
+    # Whether it counts, or is marked as unverified, has changed: compliance recomputes.
+    completions_recorded.send(None, user_ids=[person.id], now=now)
     audit.record(
         actor, "external_cpd.verify", target=activity, now=now,
         summary=f"Verified external CPD “{activity.completion.title}” for {person.full_name}",

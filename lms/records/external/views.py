@@ -46,9 +46,9 @@ def _form(today, **kwargs) -> tuple[ExternalCpdForm, bool]:
     """The form, and whether the request was too large to read (then the form is empty)."""
     request.max_content_length = REQUEST_LIMIT
     try:
-        return ExternalCpdForm(today=today, **kwargs), False
+        return ExternalCpdForm(today=today, person=actor(), **kwargs), False
     except RequestEntityTooLarge:
-        form = ExternalCpdForm(formdata=None, today=today)
+        form = ExternalCpdForm(formdata=None, today=today, person=actor())
         form.evidence.errors = [external.MESSAGES["evidence_size"]]
         return form, True
 

@@ -78,6 +78,11 @@ class ImportReport:
     errors: list[Problem] = field(default_factory=list)
     # The "records.import" audit event of a real import.
     event: AuditEvent | None = None
+    # What each course code in the file will count towards (course_code_summary).
+    course_codes: list["CodeSummary"] = field(default_factory=list)
+    # Completions recorded by an earlier import under an old code now mapped, moved to
+    # the catalogue course the mapping names.
+    completions_remapped: int = 0
 
     @property
     def ok(self) -> bool:
@@ -92,6 +97,7 @@ class ImportReport:
             "completions_created": self.completions_created,
             "completions_already_present": self.completions_already_present,
             "duplicate_rows": self.duplicate_rows,
+            "completions_remapped": self.completions_remapped,
         }
 
     def totals(self) -> list[tuple[str, int]]:
@@ -105,7 +111,12 @@ class ImportReport:
             (f"Completions {verb}added", self.completions_created),
             ("Completions already recorded", self.completions_already_present),
             ("Rows repeating an earlier row", self.duplicate_rows),
+            (f"Completions imported before {verb}moved to the mapped course", self.completions_remapped),
         ]
+
+    @property
+    def rows_meeting_nothing(self) -> int:
+        return sum(code.rows for code in self.course_codes if not code.requirements)
 
     def _error(self, line: int | None, message: str) -> None:
         self.errors.append(Problem(line, message))
@@ -452,3 +463,103 @@ def _parse_hours(raw: str) -> tuple[Decimal | None, str | None]:
     if value > MAX_HOURS:
         return None, f"cpd_hours '{raw}' must be less than 1000"
     return value, None
+
+
+# --- the course mapping ------------------------------------------------------------------------
+
+MAPPING_COLUMNS = ("old_code", "course_code")
+MAPPING = "course mapping"
+
+
+@dataclass(frozen=True)
+class CodeSummary:
+    """One course code of the file: how many rows, the catalogue course its rows will be
+    recorded against (its own, the one the mapping names, or none: a new history course
+    that counts towards nothing) and the names of the requirements it will meet."""
+
+    code: str
+    rows: int
+    course: Course | None
+    mapped: bool
+    requirements: list[str]
+
+    @property
+    def meets_nothing(self) -> bool:
+        return not self.requirements
+
+
+def read_mapping(stream: TextIO, lookups: Lookups, report: ImportReport) -> dict[str, Course]:
+    """{old code: catalogue course} from a course mapping CSV (old_code,course_code).
+    Every problem goes into the report as an error on its line, prefixed "course
+    mapping:", so one bad line imports nothing."""
+    def error(line, message):
+        report._error(line, f"{MAPPING}: {message}")
+
+    mapping: dict[str, Course] = {}
+    reader = csv.reader(stream)
+    try:
+        header = next(reader, None)
+        while header is not None and not any(cell.strip() for cell in header):
+            header = next(reader, None)
+        if header is None:
+            error(None, "the file is empty")
+            return mapping
+        names = [cell.replace("\ufeff", "").strip().lower() for cell in header]
+        if sorted(names) != sorted(MAPPING_COLUMNS):
+            error(reader.line_num, "the header row must name the columns old_code,course_code")
+            return mapping
+        seen: dict[str, int] = {}
+        last_line = reader.line_num
+        for record in reader:
+            line = last_line + 1
+            last_line = reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) != len(names):
+                error(line, f"has {len(record)} values but the header has 2 columns")
+                continue
+            values = dict(zip(names, record))
+            old = values["old_code"].strip().upper()
+            target = values["course_code"].strip().upper()
+            if not old:
+                error(line, "old_code is missing")
+            elif len(old) > COURSE_CODE_MAX or not COURSE_CODE_PATTERN.match(old):
+                error(line, f"old_code '{values['old_code'].strip()}' must be letters, digits and single hyphens, "
+                            f"up to {COURSE_CODE_MAX} characters")
+            elif old in seen:
+                error(line, f"old_code {old} is already mapped on line {seen[old]}")
+            elif old in lookups.courses and lookups.courses[old].active:
+                error(line, f"old_code {old} is a course in the catalogue already; only codes the catalogue "
+                            "does not have can be mapped")
+            course = lookups.courses.get(target) if target else None
+            if not target:
+                error(line, "course_code is missing")
+            elif course is None or not course.active:
+                error(line, f"course_code '{values['course_code'].strip()}' is not a course in the catalogue")
+            if old and old not in seen:
+                seen[old] = line
+            if course is not None and course.active and old and old not in mapping:
+                mapping[old] = course
+    except csv.Error as problem:
+        error(reader.line_num or None, f"cannot be read as CSV ({problem})")
+    if not seen and not report.errors:
+        error(None, "the file has a header row but no mappings")
+    return mapping
+
+
+def course_code_summary(rows: list[Row], lookups: Lookups, mapping: dict[str, Course],
+                        requirement_names: dict[str, str]) -> list[CodeSummary]:
+    """Per course code of the file, in the order of first use: its rows, its course and
+    the requirements it will meet (nothing, for a code neither in the catalogue nor
+    mapped: the import makes a history course for it that counts towards nothing)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.course_code] = counts.get(row.course_code, 0) + 1
+    result = []
+    for code, number in counts.items():
+        mapped = code in mapping
+        course = mapping.get(code) or lookups.courses.get(code)
+        codes = [c for c in (course.requirement_codes or []) if c in requirement_names] if course is not None else []
+        result.append(CodeSummary(code=code, rows=number, course=course, mapped=mapped,
+                                  requirements=[requirement_names[c] for c in codes]))
+    return result

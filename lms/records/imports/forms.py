@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired
 
 from lms.records.imports.checks import MAX_FILE_BYTES
 
+MAPPING_MAX_BYTES = 1024 * 1024
 CHECK = "check"
 IMPORT = "import"
 
@@ -21,6 +22,18 @@ class ImportRecordsForm(FlaskForm):
             FileRequired("Select a CSV file"),
             FileAllowed(["csv"], "The selected file must be a CSV file"),
             FileSize(max_size=MAX_FILE_BYTES, message="The selected file must be smaller than 20 MB"),
+        ],
+        widget=GovFileInput(),
+    )
+    mapping = FileField(
+        "Course mapping (optional)",
+        description=(
+            "A CSV file with the columns old_code,course_code: each course code of your old system, and the code of the "
+            "catalogue course it is the same as. Rows with a mapped code count towards that course’s requirements"
+        ),
+        validators=[
+            FileAllowed(["csv"], "The selected course mapping must be a CSV file"),
+            FileSize(max_size=MAPPING_MAX_BYTES, message="The selected course mapping must be smaller than 1 MB"),
         ],
         widget=GovFileInput(),
     )

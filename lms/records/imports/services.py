@@ -40,6 +40,9 @@ from lms.organisations.models import Organisation
 from lms.records import services as records
 from lms.records.imports.checks import (
     COLUMNS,
+    MAPPING,
+    course_code_summary,
+    read_mapping,
     ImportReport,
     Lookups,
     Row,
@@ -62,20 +65,44 @@ AUDITED_WARNINGS = 100
 # --- entry points -------------------------------------------------------------------------
 
 
-def import_bytes(data: bytes, *, file_name: str | None, actor: User | None, dry_run: bool, now: datetime) -> ImportReport:
+def import_bytes(
+    data: bytes, *, file_name: str | None, actor: User | None, dry_run: bool, now: datetime,
+    mapping: bytes | None = None, mapping_name: str | None = None,
+) -> ImportReport:
     """Import an uploaded or read file as it came, bytes: checks that it is UTF-8 text and
-    not a spreadsheet, then runs import_records."""
+    not a spreadsheet (and the course mapping file too, if there is one), then runs
+    import_records."""
+    report = ImportReport(file_name=file_name, dry_run=dry_run)
     try:
         text = decode_file(data)
     except DomainError as error:
-        report = ImportReport(file_name=file_name, dry_run=dry_run)
         report._error(None, error.message)
         return report
-    return import_records(io.StringIO(text, newline=""), actor=actor, dry_run=dry_run, now=now, file_name=file_name)
+    mapping_text = None
+    if mapping is not None:
+        try:
+            mapping_text = decode_file(mapping)
+        except DomainError as error:
+            report._error(None, f"{MAPPING}: {error.message[0].lower()}{error.message[1:]}")
+            return report
+    return import_records(
+        io.StringIO(text, newline=""), actor=actor, dry_run=dry_run, now=now, file_name=file_name,
+        mapping=io.StringIO(mapping_text, newline="") if mapping_text is not None else None, mapping_name=mapping_name,
+    )
+
+
+def _requirement_names() -> dict[str, str]:
+    """{code: name} of the active requirements, read from the table compliance owns
+    without importing it (records sits below compliance)."""
+    table = db.metadata.tables["requirement"]
+    return dict(db.session.execute(
+        select(table.c.code, table.c.name).where(table.c.active.is_(True)).order_by(table.c.position, table.c.name)
+    ).all())
 
 
 def import_records(
-    stream: TextIO, *, actor: User | None, dry_run: bool, now: datetime, file_name: str | None = None
+    stream: TextIO, *, actor: User | None, dry_run: bool, now: datetime, file_name: str | None = None,
+    mapping: TextIO | None = None, mapping_name: str | None = None,
 ) -> ImportReport:
     """Check every row of a CSV text stream, then (if no row is bad) add what it holds.
 
@@ -87,20 +114,25 @@ def import_records(
     if report.errors:
         return report
     lookups = Lookups.load()
+    courses_for = read_mapping(mapping, lookups, report) if mapping is not None else {}
     rows = check_rows(raw_rows, lookups, report, today=london_today(now))
     if report.errors:
         return report
+    report.course_codes = course_code_summary(rows, lookups, courses_for, _requirement_names())
+    unused = sorted(set(courses_for) - {row.course_code for row in rows})
+    if unused:
+        report._warn(None, f"{MAPPING}: no row of the file has the old code{'s' if len(unused) > 1 else ''} {', '.join(unused)}")
     if dry_run:
         savepoint = db.session.begin_nested()
         try:
-            _apply(rows, lookups, report, now=now)
+            _apply(rows, lookups, report, now=now, mapping=courses_for)
         finally:
             savepoint.rollback()
             # Rows read back inside the savepoint are gone; forget what was loaded, so
             # nothing stale is mistaken for a row later in this transaction.
             db.session.expire_all()
         return report
-    _apply(rows, lookups, report, now=now)
+    _apply(rows, lookups, report, now=now, mapping=courses_for)
     report.event = audit.record(
         actor,
         "records.import",
@@ -111,6 +143,8 @@ def import_records(
         now=now,
         after={
             "file": file_name,
+            "mapping_file": mapping_name if mapping is not None else None,
+            "mapping": {old: course.code for old, course in sorted(courses_for.items())},
             **report.counts(),
             "warnings": len(report.warnings),
             # What was decided about differences, for the result page and the record.
@@ -147,9 +181,11 @@ def _chunks(items: list, size: int = LOOKUP_CHUNK):
         yield items[start:start + size]
 
 
-def _apply(rows: list[Row], lookups: Lookups, report: ImportReport, *, now: datetime) -> None:
+def _apply(rows: list[Row], lookups: Lookups, report: ImportReport, *, now: datetime,
+           mapping: dict[str, Course] | None = None) -> None:
+    mapping = mapping or {}
     organisations = _organisations(rows, lookups, report, now=now)
-    courses = _courses(rows, lookups, report, now=now)
+    courses = _courses(rows, lookups, report, now=now, mapping=mapping)
     db.session.flush()  # new organisations and courses get their ids
     people = _people(rows, lookups, organisations, report, now=now)
 
@@ -175,6 +211,10 @@ def _apply(rows: list[Row], lookups: Lookups, report: ImportReport, *, now: date
             db.session.scalars(select(Completion.source_ref).where(Completion.source == SOURCE, Completion.source_ref.in_(chunk)))
         )
     report.completions_already_present = len(present)
+    report.completions_remapped = _remap_present(
+        [(ref, courses[firsts[ref].course_code]) for ref in refs if ref in present and firsts[ref].course_code in mapping],
+        now=now,
+    )
     pending = []
     for ref in refs:
         if ref in present:
@@ -242,14 +282,31 @@ def _organisations(rows: list[Row], lookups: Lookups, report: ImportReport, *, n
     return found
 
 
-def _courses(rows: list[Row], lookups: Lookups, report: ImportReport, *, now: datetime) -> dict[str, Course]:
-    """The course for each code: the catalogue's, or a new one made from the first row
-    naming it (its hours from the first row that gives hours). New courses are not listed
-    in the catalogue: they hold history."""
+def _remap_present(moves: list[tuple[str, Course]], *, now: datetime) -> int:
+    """Completions an earlier import recorded under an old code that is now mapped: move
+    them to the mapped catalogue course (through records.services), so they count."""
+    by_course: dict[int, tuple[Course, list[str]]] = {}
+    for ref, course in moves:
+        by_course.setdefault(course.id, (course, []))[1].append(ref)
+    moved = 0
+    for course, refs in by_course.values():
+        for chunk in _chunks(refs):
+            moved += records.move_to_course(SOURCE, chunk, course, now=now)
+    return moved
+
+
+def _courses(rows: list[Row], lookups: Lookups, report: ImportReport, *, now: datetime,
+             mapping: dict[str, Course] | None = None) -> dict[str, Course]:
+    """The course for each code: the catalogue course the mapping names for it, the
+    catalogue's own, or a new one made from the first row naming it (its hours from the
+    first row that gives hours). New courses are not listed in the catalogue: they hold
+    history and count towards no requirement."""
     courses: dict[str, Course] = {}
     new_rows: dict[str, list[Row]] = {}
     for row in rows:
-        if row.course_code in lookups.courses:
+        if row.course_code in (mapping or {}):
+            courses[row.course_code] = mapping[row.course_code]
+        elif row.course_code in lookups.courses:
             courses[row.course_code] = lookups.courses[row.course_code]
         else:
             new_rows.setdefault(row.course_code, []).append(row)

@@ -18,7 +18,7 @@ from lms.core.tables import attachment
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.organisations.models import JobRole, OrganisationType
-from lms.records.imports.checks import COLUMNS, MAX_FILE_BYTES
+from lms.records.imports.checks import COLUMNS, MAPPING, MAX_FILE_BYTES
 from lms.records.imports.forms import IMPORT, ImportRecordsForm
 from lms.records.imports.services import import_bytes, template_csv
 from lms.catalogue.models import DELIVERY_MODES
@@ -82,9 +82,12 @@ def upload():
     upload = form.file.data
     file_name = _display_name(upload.filename)
     dry_run = form.action.data != IMPORT
+    mapping = form.mapping.data if getattr(form.mapping.data, "filename", None) else None
     try:
         report = import_bytes(
-            upload.read(), file_name=file_name, actor=actor(), dry_run=dry_run, now=utcnow()
+            upload.read(), file_name=file_name, actor=actor(), dry_run=dry_run, now=utcnow(),
+            mapping=mapping.read() if mapping is not None else None,
+            mapping_name=_display_name(mapping.filename) if mapping is not None else None,
         )
     except IntegrityError:
         db.session.rollback()
@@ -95,11 +98,19 @@ def upload():
 
     if not report.ok:
         db.session.rollback()
-        whole_file = [problem for problem in report.errors if problem.line is None]
+        mapping_problems = [problem for problem in report.errors if problem.message.startswith(MAPPING + ":")]
+        file_problems = [problem for problem in report.errors if problem not in mapping_problems]
+        if mapping_problems:
+            count = len(mapping_problems)
+            form.mapping.errors = [
+                f"The course mapping has {count:,} problem{'s' if count != 1 else ''}. Nothing was imported. "
+                "Fix the lines listed and upload it again"
+            ]
+        whole_file = [problem for problem in file_problems if problem.line is None]
         if whole_file:
             form.file.errors = [whole_file[0].message]
-        else:
-            count = len(report.errors)
+        elif file_problems:
+            count = len(file_problems)
             form.file.errors = [
                 (f"{file_name} has {count:,} problem{'s' if count != 1 else ''}. Nothing was imported. "
                 "Fix the rows listed and upload the file again")

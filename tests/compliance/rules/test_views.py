@@ -57,6 +57,8 @@ ROUTES = [
     ("POST", "/admin/requirements/staff-safeguarding/edit"),
     ("GET", "/admin/requirements/new"),
     ("POST", "/admin/requirements/new?kind=once"),
+    ("GET", "/admin/requirements/unverified-cpd"),
+    ("POST", "/admin/requirements/unverified-cpd"),
 ]
 
 

@@ -222,7 +222,7 @@ def test_evidence_needs_signing_in(app, client, people):
 # --- the lead's page -------------------------------------------------------------------------
 
 def test_a_practitioner_cannot_open_the_leads_pages(app, people):
-    activity = log(people["colleague"])
+    activity = log(people["colleague"], requirement_codes=[])
     client = client_for(app, people["dsl"])
     assert client.get("/organisation/external-cpd").status_code == 403
     assert client.get(f"/organisation/external-cpd/{activity.id}").status_code == 403
@@ -244,7 +244,7 @@ def test_a_lead_of_another_organisation_gets_not_found(app, people):
 
 
 def test_a_lead_cannot_verify_their_own(app, people):
-    own = log(people["lead"])
+    own = log(people["lead"], requirement_codes=[])
     client = client_for(app, people["lead"])
     assert "DSL refresher" not in client.get("/organisation/external-cpd").get_data(as_text=True)
     assert client.get(f"/organisation/external-cpd/{own.id}").status_code == 403
