@@ -83,7 +83,7 @@ class Page:
     label: str
     path: str
     baseline: bool = False
-    who: str | None = None  # whose browser asks for it (HOME_ROLES); None: the learner's
+    signed_in_as: str | None = None  # whose browser asks for it (HOME_ROLES); None: the learner's
 
 
 @dataclass
@@ -307,7 +307,7 @@ def pages_for(enrolment_id: int, position: int) -> list[Page]:
         Page("/courses?mode=elearning&keyword=safe", "/courses?mode=elearning&keyword=safe"),
         Page("/courses/SGE", "/courses/SGE"),
         Page("lesson page", f"/learning/{enrolment_id}/lessons/{position}"),
-        *(Page(f"home ({role})", "/", who=role) for role in HOME_ROLES),
+        *(Page(f"home ({role})", "/", signed_in_as=role) for role in HOME_ROLES),
     ]
 
 
@@ -418,10 +418,13 @@ class InProcess:
         with self.app.app_context():
             self.counter = StatementCounter(db.engine)
         self.counter.watch_templates(self.app)
-        self.clients: dict[str | None, object] = {}  # a test client (cookies) per person
+        # The learner's test client (bench_compliance.py swaps it for its own people), and
+        # one more for each home page's person (Page.signed_in_as).
+        self.client = self.app.test_client()
+        self.others: dict[str, object] = {}
 
     def sign_in(self, email: str, password: str, who: str | None = None) -> None:
-        client = self.clients[who] = self.app.test_client()
+        client = self.client if who is None else self.others.setdefault(who, self.app.test_client())
         page = client.get("/sign-in")
         response = client.post("/sign-in", data={"email": email, "password": password,
                                                  "csrf_token": _csrf(page.get_data(as_text=True))})
@@ -431,7 +434,7 @@ class InProcess:
     def get(self, path: str, who: str | None = None) -> Sample:
         self.counter.reset()
         started = time.perf_counter()
-        response = self.clients[who].get(path)
+        response = (self.client if who is None else self.others[who]).get(path)
         response.get_data()
         seconds = time.perf_counter() - started
         statements, renewed = self.counter.outcome()
@@ -465,12 +468,15 @@ class OverHttp:
             self.server.__enter__()
         except RuntimeError as error:
             raise RunError(str(error)) from None
-        self.sessions: dict[str | None, object] = {}  # a requests.Session (cookies) per person
+        # The learner's session (bench_compliance.py swaps it for its own people), and one
+        # more for each home page's person (Page.signed_in_as).
+        self.session = requests.Session()
+        self.others: dict[str, object] = {}
 
     def sign_in(self, email: str, password: str, who: str | None = None) -> None:
         import requests
 
-        session = self.sessions[who] = requests.Session()
+        session = self.session if who is None else self.others.setdefault(who, requests.Session())
         page = session.get(self.server.base + "/sign-in", timeout=30)
         response = session.post(self.server.base + "/sign-in", allow_redirects=False, timeout=60,
                                 data={"email": email, "password": password, "csrf_token": _csrf(page.text)})
@@ -479,7 +485,8 @@ class OverHttp:
 
     def get(self, path: str, who: str | None = None) -> Sample:
         started = time.perf_counter()
-        response = self.sessions[who].get(self.server.base + path, allow_redirects=False, timeout=60)
+        session = self.session if who is None else self.others[who]
+        response = session.get(self.server.base + path, allow_redirects=False, timeout=60)
         seconds = time.perf_counter() - started
         statements, renewed, sql, render = response.headers.get(STATEMENTS_HEADER, "-1 0 0 0").split()
         return Sample(response.status_code, seconds, int(statements), renewed == "1", float(sql), float(render))
@@ -488,24 +495,31 @@ class OverHttp:
         return []  # counted in the worker; --show-sql and --explain use the in-process run
 
     def close(self) -> None:
-        for session in self.sessions.values():
+        for session in (self.session, *self.others.values()):
             session.close()
         self.server.stop()
 
 
 # --- the run ----------------------------------------------------------------------------
 
+def _get(client, page: Page) -> Sample:
+    """The page, asked for by its person's browser (bench_compliance.py's client takes the
+    path alone: it has no home pages)."""
+    who = getattr(page, "signed_in_as", None)
+    return client.get(page.path) if who is None else client.get(page.path, who)
+
+
 def measure(client, pages: list[Page], *, requests: int, warm_up: int) -> list[Result]:
     """Warm up, then request the pages in turn (so a slow moment hits them all alike)."""
     results = [Result(page) for page in pages]
     for _ in range(warm_up):
         for page in pages:
-            sample = client.get(page.path, page.who)
+            sample = _get(client, page)
             if sample.status != 200:
                 raise RunError(f"GET {page.path} answered {sample.status} ({client.mode})")
     for _ in range(requests):
         for result in results:
-            sample = client.get(result.page.path, result.page.who)
+            sample = _get(client, result.page)
             if sample.status != 200:
                 raise RunError(f"GET {result.page.path} answered {sample.status} ({client.mode})")
             result.seconds.append(sample.seconds)
