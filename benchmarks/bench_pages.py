@@ -1,8 +1,11 @@
-"""Page benchmark: the catalogue and a lesson page against a large data set.
+"""Page benchmark: the catalogue, a lesson page and each role's home page against a large
+data set.
 
 The catalogue's "must show": at size M (100k people, 1M completions) the catalogue page
 and a lesson page answer within 3x the median time of /health measured in the same run,
-with a fixed number of SQL statements.
+with a fixed number of SQL statements. The home page ("/", what to do next) is measured
+signed in as a practitioner, a setting lead, a trainer and a partnership admin of the
+generated data, each in a browser session of their own.
 
     python benchmarks/bench_pages.py                        # size M SQLite file, generated if missing
     python benchmarks/bench_pages.py --size S --size M      # both sizes: statement counts must agree
@@ -15,7 +18,9 @@ sqlite:///benchmarks/output/{size}.sqlite). A database that is missing or has no
 generated first (benchmarks/generate.py) at that size; --regenerate makes it again.
 
 For each size the app runs in this process and the Flask test client signs in one learner
-who has an e-learning course under way. After a warm-up it requests every page in turn,
+who has an e-learning course under way, and four more people for the home pages (see
+find_home_people: the same mix of roles at every size, so the statement counts compare;
+a size with no trainer, such as XXS, has its first plain practitioner made one). After a warm-up it requests every page in turn,
 --requests times, and reports per page: the median and p95 milliseconds, the median as a
 multiple of /health's median, the median milliseconds spent in SQL and in templates, and
 the number of SQL statements per request (counted by a before_cursor_execute listener).
@@ -78,6 +83,7 @@ class Page:
     label: str
     path: str
     baseline: bool = False
+    signed_in_as: str | None = None  # whose browser asks for it (HOME_ROLES); None: the learner's
 
 
 @dataclass
@@ -139,6 +145,7 @@ class Run:
     data: dict
     learner: str
     results: list[Result]
+    home_people: dict[str, str] = field(default_factory=dict)  # role -> email, for the home pages
 
     def by_label(self) -> dict[str, Result]:
         return {r.page.label: r for r in self.results}
@@ -243,6 +250,55 @@ def find_learner(app) -> tuple[str, int, int]:
     return row.email, row.id, max(1, min(row.last_position, lessons))
 
 
+# The home page is measured for each of these, signed in as one generated person each.
+HOME_ROLES = ("practitioner", "setting lead", "trainer", "admin")
+
+
+def find_home_people(app) -> dict[str, str]:
+    """{role: email} of the people whose home pages are measured: open accounts at an
+    organisation with a job role, holding exactly that role besides practitioner (a plain
+    practitioner; a setting lead who is neither trainer nor admin; a trainer who leads
+    nowhere and is no admin; an admin who leads nowhere and is no trainer), the first by
+    id. A size with no such trainer (the generator makes every 2,000th person one) has its
+    first plain practitioner after the one measured made a trainer, so every size measures
+    the same mix of sections."""
+    from sqlalchemy import exists, update
+
+    from lms.accounts.models import PersonRole, SettingLead, User
+    from lms.extensions import db
+
+    leads = exists().where(SettingLead.user_id == User.id)
+    plain = (User.active.is_(True), User.organisation_id.is_not(None), User.email.like("%bench.example"),
+             exists().where(PersonRole.user_id == User.id, PersonRole.ended_on.is_(None)))
+    kinds = {
+        "practitioner": (~leads, User.is_admin.is_(False), User.is_trainer.is_(False)),
+        "setting lead": (leads, User.is_admin.is_(False), User.is_trainer.is_(False)),
+        "trainer": (~leads, User.is_admin.is_(False), User.is_trainer.is_(True)),
+        "admin": (~leads, User.is_admin.is_(True), User.is_trainer.is_(False)),
+    }
+
+    def first(conditions, offset: int = 0):
+        return db.session.execute(
+            select(User.id, User.email).where(*plain, *conditions).order_by(User.id).offset(offset).limit(1)
+        ).first()
+
+    people = {}
+    with app.app_context():
+        for role, conditions in kinds.items():
+            row = first(conditions)
+            if row is None and role == "trainer":
+                row = first(kinds["practitioner"], offset=1)
+                if row is not None:
+                    db.session.execute(update(User).where(User.id == row.id).values(is_trainer=True))
+                    db.session.commit()
+                    print(f"Note: no trainer in the data; made {row.email} one")
+            if row is None:
+                raise RunError(f"No generated person to sign in as for the {role}'s home page")
+            people[role] = row.email
+        db.session.remove()
+    return people
+
+
 def pages_for(enrolment_id: int, position: int) -> list[Page]:
     return [
         Page("/health", "/health", baseline=True),
@@ -251,6 +307,7 @@ def pages_for(enrolment_id: int, position: int) -> list[Page]:
         Page("/courses?mode=elearning&keyword=safe", "/courses?mode=elearning&keyword=safe"),
         Page("/courses/SGE", "/courses/SGE"),
         Page("lesson page", f"/learning/{enrolment_id}/lessons/{position}"),
+        *(Page(f"home ({role})", "/", signed_in_as=role) for role in HOME_ROLES),
     ]
 
 
@@ -361,19 +418,23 @@ class InProcess:
         with self.app.app_context():
             self.counter = StatementCounter(db.engine)
         self.counter.watch_templates(self.app)
+        # The learner's test client (bench_compliance.py swaps it for its own people), and
+        # one more for each home page's person (Page.signed_in_as).
         self.client = self.app.test_client()
+        self.others: dict[str, object] = {}
 
-    def sign_in(self, email: str, password: str) -> None:
-        page = self.client.get("/sign-in")
-        response = self.client.post("/sign-in", data={"email": email, "password": password,
-                                                      "csrf_token": _csrf(page.get_data(as_text=True))})
+    def sign_in(self, email: str, password: str, who: str | None = None) -> None:
+        client = self.client if who is None else self.others.setdefault(who, self.app.test_client())
+        page = client.get("/sign-in")
+        response = client.post("/sign-in", data={"email": email, "password": password,
+                                                 "csrf_token": _csrf(page.get_data(as_text=True))})
         if response.status_code != 302:
             raise RunError(f"Signing in as {email} answered {response.status_code}, not a redirect")
 
-    def get(self, path: str) -> Sample:
+    def get(self, path: str, who: str | None = None) -> Sample:
         self.counter.reset()
         started = time.perf_counter()
-        response = self.client.get(path)
+        response = (self.client if who is None else self.others[who]).get(path)
         response.get_data()
         seconds = time.perf_counter() - started
         statements, renewed = self.counter.outcome()
@@ -407,18 +468,25 @@ class OverHttp:
             self.server.__enter__()
         except RuntimeError as error:
             raise RunError(str(error)) from None
+        # The learner's session (bench_compliance.py swaps it for its own people), and one
+        # more for each home page's person (Page.signed_in_as).
         self.session = requests.Session()
+        self.others: dict[str, object] = {}
 
-    def sign_in(self, email: str, password: str) -> None:
-        page = self.session.get(self.server.base + "/sign-in", timeout=30)
-        response = self.session.post(self.server.base + "/sign-in", allow_redirects=False, timeout=60,
-                                     data={"email": email, "password": password, "csrf_token": _csrf(page.text)})
+    def sign_in(self, email: str, password: str, who: str | None = None) -> None:
+        import requests
+
+        session = self.session if who is None else self.others.setdefault(who, requests.Session())
+        page = session.get(self.server.base + "/sign-in", timeout=30)
+        response = session.post(self.server.base + "/sign-in", allow_redirects=False, timeout=60,
+                                data={"email": email, "password": password, "csrf_token": _csrf(page.text)})
         if response.status_code != 302:
             raise RunError(f"Signing in as {email} over HTTP answered {response.status_code}, not a redirect")
 
-    def get(self, path: str) -> Sample:
+    def get(self, path: str, who: str | None = None) -> Sample:
         started = time.perf_counter()
-        response = self.session.get(self.server.base + path, allow_redirects=False, timeout=60)
+        session = self.session if who is None else self.others[who]
+        response = session.get(self.server.base + path, allow_redirects=False, timeout=60)
         seconds = time.perf_counter() - started
         statements, renewed, sql, render = response.headers.get(STATEMENTS_HEADER, "-1 0 0 0").split()
         return Sample(response.status_code, seconds, int(statements), renewed == "1", float(sql), float(render))
@@ -427,23 +495,31 @@ class OverHttp:
         return []  # counted in the worker; --show-sql and --explain use the in-process run
 
     def close(self) -> None:
-        self.session.close()
+        for session in (self.session, *self.others.values()):
+            session.close()
         self.server.stop()
 
 
 # --- the run ----------------------------------------------------------------------------
+
+def _get(client, page: Page) -> Sample:
+    """The page, asked for by its person's browser (bench_compliance.py's client takes the
+    path alone: it has no home pages)."""
+    who = getattr(page, "signed_in_as", None)
+    return client.get(page.path) if who is None else client.get(page.path, who)
+
 
 def measure(client, pages: list[Page], *, requests: int, warm_up: int) -> list[Result]:
     """Warm up, then request the pages in turn (so a slow moment hits them all alike)."""
     results = [Result(page) for page in pages]
     for _ in range(warm_up):
         for page in pages:
-            sample = client.get(page.path)
+            sample = _get(client, page)
             if sample.status != 200:
                 raise RunError(f"GET {page.path} answered {sample.status} ({client.mode})")
     for _ in range(requests):
         for result in results:
-            sample = client.get(result.page.path)
+            sample = _get(client, result.page)
             if sample.status != 200:
                 raise RunError(f"GET {result.page.path} answered {sample.status} ({client.mode})")
             result.seconds.append(sample.seconds)
@@ -465,6 +541,7 @@ def run_size(size: str, url: str, *, modes: list[str], requests: int, warm_up: i
     data = prepare_database(size, url, regenerate=regenerate, seed=seed)
     app = make_app(url)
     email, enrolment_id, position = find_learner(app)
+    home_people = find_home_people(app)
     with app.app_context():
         from lms.extensions import db
 
@@ -475,10 +552,13 @@ def run_size(size: str, url: str, *, modes: list[str], requests: int, warm_up: i
         client = InProcess(url) if mode == "in-process" else OverHttp(url, workers=workers, log_dir=log_dir)
         try:
             client.sign_in(email, BENCH_PASSWORD)
+            for role, person in home_people.items():
+                client.sign_in(person, BENCH_PASSWORD, who=role)
             results = measure(client, pages, requests=requests, warm_up=warm_up)
         finally:
             client.close()
-        runs.append(Run(size, url, mode, data, f"{email}, enrolment {enrolment_id}, lesson {position}", results))
+        runs.append(Run(size, url, mode, data, f"{email}, enrolment {enrolment_id}, lesson {position}", results,
+                        home_people))
     return runs
 
 
@@ -490,6 +570,8 @@ def report(run: Run, *, limit: float, requests: int) -> list[str]:
           f"{data['in progress']:,} enrolments in progress, {data['courses']} active courses "
           f"({backend}, {run.mode}, {requests} requests a page)")
     print(f"Signed in as {run.learner}")
+    for role, email in run.home_people.items():
+        print(f"Home page ({role}) signed in as {email}")
     baseline = next(r for r in run.results if r.page.baseline)
     base_ms = baseline.median_ms
     problems = []

@@ -154,8 +154,19 @@ def list_job_runs() -> list[JobRun]:
     return list(db.session.scalars(select(JobRun).order_by(JobRun.name)))
 
 
+def last_heartbeat() -> datetime | None:
+    """When the scheduler's heartbeat last finished, or None if it never has."""
+    row = db.session.get(JobRun, HEARTBEAT)
+    return row.last_finished_at if row is not None else None
+
+
+def heartbeat_is_recent(last: datetime | None, *, now: datetime) -> bool:
+    """Whether a heartbeat that finished at `last` means the scheduler is running now:
+    the one rule behind every "scheduler is not running" warning."""
+    return last is not None and now - last <= HEARTBEAT_STALE_AFTER
+
+
 def scheduler_is_running(*, now: datetime) -> bool:
     """True if the scheduler's heartbeat has beaten in the last few minutes (admin pages
     use this to warn that reminders and email are not going out)."""
-    row = db.session.get(JobRun, HEARTBEAT)
-    return row is not None and row.last_finished_at is not None and now - row.last_finished_at <= HEARTBEAT_STALE_AFTER
+    return heartbeat_is_recent(last_heartbeat(), now=now)

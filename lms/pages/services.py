@@ -1,20 +1,39 @@
-"""What the home dashboards show: the figures on the partnership admin's dashboard, across
-features, and whether the scheduler is running. Queries only."""
+"""What the home pages show: the figures on the partnership admin's dashboard, whether the
+scheduler is running, and each person's home page, one section for each role they hold
+(practitioner, setting lead, trainer, partnership admin), saying what to do next.
+
+Queries only, read through the owning features' services where they have one. Each
+section runs a fixed number of SQL statements whatever the data size (counted in
+tests/pages/test_home.py), and nothing here reads the request or the signed-in person:
+the person and `now` are arguments."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import case, distinct, exists, func, or_, select
+from sqlalchemy.orm import contains_eager
 
-from lms.accounts.models import User
+from lms.accounts.models import SettingLead, User
+from lms.bookings import queries as booking_queries
+from lms.bookings import services as bookings
+from lms.bookings.models import Booking, TrainingSession, session_trainer
+from lms.catalogue.models import Course
+from lms.certificates.models import Certificate
+from lms.compliance import engine as compliance_engine
+from lms.compliance import queries as compliance_queries
+from lms.compliance import services as compliance
+from lms.compliance.models import ComplianceStatus, Requirement
+from lms.core.time import as_utc, london_today
+from lms.evaluations import services as evaluations
 from lms.extensions import db
+from lms.licences import services as licences
+from lms.licences.services import LicenceSummary
+from lms.notifications import services as notifications
 from lms.notifications.models import JobRun, OutboundEmail
-from lms.organisations.models import Organisation, OrganisationRequest, SettingLead
-
-HEARTBEAT_JOB = "heartbeat"
-HEARTBEAT_MAX_AGE = timedelta(minutes=10)
-
+from lms.organisations.models import Organisation, OrganisationRequest
+from lms.records.external import services as external
+from lms.records.models import Completion
 
 @dataclass(frozen=True)
 class DashboardFigures:
@@ -71,7 +90,388 @@ class SchedulerStatus:
 
 
 def scheduler_status(*, now: datetime) -> SchedulerStatus:
-    """Whether the scheduler has sent a heartbeat in the last ten minutes."""
-    heartbeat = db.session.get(JobRun, HEARTBEAT_JOB)
-    last = heartbeat.last_finished_at if heartbeat is not None else None
-    return SchedulerStatus(running=last is not None and now - last <= HEARTBEAT_MAX_AGE, last_heartbeat=last)
+    """Whether the scheduler is running, by notifications' one rule (a heartbeat within
+    notifications.HEARTBEAT_STALE_AFTER), and when it last reported in."""
+    last = notifications.last_heartbeat()
+    return SchedulerStatus(running=notifications.heartbeat_is_recent(last, now=now), last_heartbeat=last)
+
+
+# --- each person's home page ------------------------------------------------------------------
+
+# How much each list shows before "see all" (the counts are always of everything).
+SHOWN = 5
+# Certificates issued this many days ago or less are "new".
+RECENT_CERTIFICATE_DAYS = 30
+# Sessions starting within this many days and still short of their minimum are flagged.
+UNDER_MINIMUM_DAYS = 28
+
+PRACTITIONER, SETTING_LEAD, TRAINER, ADMIN = "practitioner", "setting-lead", "trainer", "admin"
+ROLE_ORDER = (PRACTITIONER, SETTING_LEAD, TRAINER, ADMIN)
+
+
+@dataclass(frozen=True)
+class CourseOption:
+    """A course that meets a need: e-learning to start now, or its next bookable date."""
+
+    course: Course
+    next_session: TrainingSession | None = None
+
+    @property
+    def is_elearning(self) -> bool:
+        return self.course.delivery_mode == "elearning"
+
+
+@dataclass(frozen=True)
+class NeedToDo:
+    need: compliance_queries.Need
+    options: list[CourseOption]
+
+    @property
+    def overdue(self) -> bool:
+        return self.need.status == compliance_engine.OVERDUE
+
+
+@dataclass
+class PractitionerSection:
+    role = PRACTITIONER
+    needs: list[NeedToDo]  # overdue, then due soon
+    offers: list[Booking]  # waiting-list places offered: accept or decline before they expire
+    requests: list[Booking]  # bookings waiting for a setting lead's approval
+    upcoming: list[Booking]  # booked places on sessions still to come, soonest first
+    evaluations: list[Completion]  # courses waiting for the person's evaluation
+    certificates: list[Certificate]  # issued in the last RECENT_CERTIFICATE_DAYS days
+
+    @property
+    def urgent(self) -> int:
+        return sum(1 for item in self.needs if item.overdue) + len(self.offers)
+
+    @property
+    def to_do(self) -> int:
+        return len(self.needs) + len(self.offers) + len(self.evaluations)
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not (self.to_do or self.requests or self.upcoming or self.certificates)
+
+
+@dataclass(frozen=True)
+class StaffCounts:
+    """How many of an organisation's staff have any requirement overdue, or due soon."""
+
+    organisation: Organisation
+    overdue: int
+    due_soon: int
+
+
+@dataclass
+class SettingLeadSection:
+    role = SETTING_LEAD
+    organisations: list[StaffCounts]  # every organisation the person leads, by name
+    bookings_to_approve: int  # staff booking requests waiting for a decision (bookings.staff)
+    cpd_to_verify: int  # staff's external CPD nobody has checked (records.external)
+    # People who registered into one of these organisations and wait for a lead to confirm
+    # them. None until that feature exists; the page shows the line only when it is a number.
+    join_requests: int | None = None
+
+    @property
+    def staff_overdue(self) -> int:
+        return sum(item.overdue for item in self.organisations)
+
+    @property
+    def staff_due_soon(self) -> int:
+        return sum(item.due_soon for item in self.organisations)
+
+    @property
+    def urgent(self) -> int:
+        return self.staff_overdue + self.bookings_to_approve + (self.join_requests or 0)
+
+    @property
+    def to_do(self) -> int:
+        return self.urgent + self.staff_due_soon + self.cpd_to_verify
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return self.to_do == 0
+
+
+@dataclass(frozen=True)
+class SessionPlaces:
+    session: TrainingSession
+    places: int  # places taken (booked, offered or attended)
+
+
+@dataclass(frozen=True)
+class RegisterToMark:
+    session: TrainingSession
+    unmarked: int  # bookings still "booked" on a session that has ended
+
+
+@dataclass
+class TrainerSection:
+    role = TRAINER
+    next_sessions: list[SessionPlaces]  # the trainer's next SHOWN sessions
+    sessions_total: int  # all the trainer's sessions still to come
+    registers: list[RegisterToMark]  # the oldest SHOWN
+    registers_total: int
+
+    @property
+    def urgent(self) -> int:
+        return self.registers_total
+
+    @property
+    def to_do(self) -> int:
+        return self.registers_total
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not (self.registers_total or self.sessions_total)
+
+
+@dataclass
+class AdminSection:
+    role = ADMIN
+    organisation_requests: int  # "my organisation is not listed" requests waiting
+    scheduler: SchedulerStatus
+    licences: LicenceSummary
+    emails_failed: int
+    under_minimum: list[SessionPlaces]  # the soonest SHOWN
+    under_minimum_total: int
+
+    @property
+    def licences_over(self) -> bool:
+        return self.licences.licences > 0 and self.licences.active > self.licences.licences
+
+    @property
+    def urgent(self) -> int:
+        return (not self.scheduler.running) + (self.emails_failed > 0) + self.licences.warning
+
+    @property
+    def to_do(self) -> int:
+        return self.urgent + self.organisation_requests + self.under_minimum_total
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return self.to_do == 0
+
+
+Section = PractitionerSection | SettingLeadSection | TrainerSection | AdminSection
+
+
+@dataclass
+class Home:
+    sections: list[Section] = field(default_factory=list)  # most urgent first
+
+    def section(self, role: str) -> Section | None:
+        return next((s for s in self.sections if s.role == role), None)
+
+
+def roles_of(person: User) -> list[str]:
+    """The home page sections that apply to `person`: a practitioner section for anyone
+    with a job role or an organisation (and for anyone with no other role), then setting
+    lead, trainer and admin as they hold those roles."""
+    lead = person.is_setting_lead
+    roles = []
+    if person.current_roles or person.organisation_id is not None or not (lead or person.is_trainer or person.is_admin):
+        roles.append(PRACTITIONER)
+    if lead:
+        roles.append(SETTING_LEAD)
+    if person.is_trainer:
+        roles.append(TRAINER)
+    if person.is_admin:
+        roles.append(ADMIN)
+    return roles
+
+
+def home(person: User, *, now: datetime) -> Home:
+    """Each section that applies to `person`, most urgent first: sections with something
+    overdue or failing, then those with something to do, then the quiet ones, each group
+    in the order practitioner, setting lead, trainer, admin."""
+    builders = {
+        PRACTITIONER: practitioner_section,
+        SETTING_LEAD: setting_lead_section,
+        TRAINER: trainer_section,
+        ADMIN: admin_section,
+    }
+    sections = [builders[role](person, now=now) for role in roles_of(person)]
+    sections.sort(key=lambda s: (s.urgent == 0, s.to_do == 0, ROLE_ORDER.index(s.role)))
+    return Home(sections)
+
+
+def _next_sessions(course_ids: list[int], person: User, *, now: datetime) -> dict[int, TrainingSession]:
+    """{course id: the soonest session of it `person` may see and book now}, one statement
+    for every course."""
+    bookable = bookings.visible_to(
+        select(
+            TrainingSession.id.label("id"),
+            func.row_number().over(
+                partition_by=TrainingSession.course_id, order_by=(TrainingSession.starts_at, TrainingSession.id)
+            ).label("rank"),
+        ).where(
+            TrainingSession.course_id.in_(course_ids),
+            TrainingSession.status == "scheduled",
+            TrainingSession.starts_at > now,
+            TrainingSession.signup_closes_at > now,
+            or_(TrainingSession.signup_opens_at.is_(None), TrainingSession.signup_opens_at <= now),
+        ),
+        person,
+    ).subquery()
+    found = db.session.scalars(
+        select(TrainingSession).join(bookable, bookable.c.id == TrainingSession.id).where(bookable.c.rank == 1)
+    )
+    return {session.course_id: session for session in found}
+
+
+def practitioner_section(person: User, *, now: datetime) -> PractitionerSection:
+    """The person's overdue and due-soon needs (compliance: My training's), each with the
+    courses that meet it and their next bookable dates; their bookings waiting for an
+    answer and coming up; the evaluations they owe; certificates issued lately."""
+    today = london_today(now)
+    wanted = (compliance_engine.OVERDUE, compliance_engine.DUE_SOON)
+    needs = [need for need in compliance_queries.training_needs(person, as_of=today) if need.status in wanted]
+    course_ids = sorted({c.id for need in needs for c in need.courses if c.delivery_mode != "elearning"})
+    next_dates = _next_sessions(course_ids, person, now=now)
+    to_do = [
+        NeedToDo(need, [CourseOption(c, next_dates.get(c.id)) for c in need.courses]) for need in needs
+    ]
+
+    live = list(db.session.scalars(
+        select(Booking)
+        .join(Booking.session)
+        .options(contains_eager(Booking.session))
+        .where(
+            Booking.user_id == person.id,
+            Booking.status.in_(("offered", "requested", "booked")),
+            TrainingSession.ends_at > now,
+            TrainingSession.status == "scheduled",
+        )
+        .order_by(TrainingSession.starts_at, Booking.id)
+    ))
+    offers = sorted((b for b in live if b.status == "offered"),
+                    key=lambda b: (b.offer_expires_at is None, b.offer_expires_at or now, b.id))
+    certificates = list(db.session.scalars(
+        select(Certificate)
+        .where(Certificate.user_id == person.id, Certificate.revoked_at.is_(None),
+               Certificate.issued_at >= now - timedelta(days=RECENT_CERTIFICATE_DAYS))
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .limit(SHOWN)
+    ))
+    return PractitionerSection(
+        needs=to_do,
+        offers=offers,
+        requests=[b for b in live if b.status == "requested"],
+        upcoming=[b for b in live if b.status == "booked"],
+        evaluations=evaluations.waiting_for(person),
+        certificates=certificates,
+    )
+
+
+def setting_lead_section(person: User, *, now: datetime) -> SettingLeadSection:
+    """For the organisations `person` leads: how many staff (open accounts recorded there,
+    the people the staff matrix lists) have any requirement overdue or due soon today,
+    read from the compliance status table as the matrix does; booking requests to decide
+    (bookings.services.requests_for) and external CPD to verify (records.external)."""
+    organisations = list(person.led_organisations)
+    ids = [o.id for o in organisations]
+    status = compliance.status_expression(london_today(now))
+    counts = {
+        organisation_id: (overdue, due_soon)
+        for organisation_id, overdue, due_soon in db.session.execute(
+            select(
+                User.organisation_id,
+                func.count(distinct(case((status == compliance_engine.OVERDUE, User.id)))),
+                func.count(distinct(case((status == compliance_engine.DUE_SOON, User.id)))),
+            )
+            .select_from(ComplianceStatus)
+            .join(User, User.id == ComplianceStatus.user_id)
+            .join(Requirement, Requirement.id == ComplianceStatus.requirement_id)
+            .where(User.organisation_id.in_(ids), User.active.is_(True), ComplianceStatus.applicable.is_(True),
+                   Requirement.active.is_(True))
+            .group_by(User.organisation_id)
+        )
+    }
+    # requests_for and count_awaiting_query each look up the organisations led: the same
+    # statement each time, so a fixed number.
+    approvals = (
+        bookings.requests_for(person).with_only_columns(func.count(Booking.id)).order_by(None).scalar_subquery()
+    )
+    verify = external.count_awaiting_query(person).scalar_subquery()
+    bookings_to_approve, cpd_to_verify = db.session.execute(select(approvals, verify)).one()
+    return SettingLeadSection(
+        organisations=[StaffCounts(o, *counts.get(o.id, (0, 0))) for o in organisations],
+        bookings_to_approve=bookings_to_approve or 0,
+        cpd_to_verify=cpd_to_verify or 0,
+    )
+
+
+def _trainer_of(person: User):
+    return exists().where(session_trainer.c.session_id == TrainingSession.id, session_trainer.c.user_id == person.id)
+
+
+def trainer_section(person: User, *, now: datetime) -> TrainerSection:
+    """The trainer's next sessions with places taken, and the registers of their ended
+    sessions that still have bookings marked "booked" (neither attended nor absent)."""
+    places = booking_queries.places_held().label("places")
+    upcoming = db.session.execute(
+        select(TrainingSession, places, func.count().over().label("total"))
+        .where(_trainer_of(person), TrainingSession.status == "scheduled", TrainingSession.starts_at > now)
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+        .limit(SHOWN)
+    ).all()
+    unmarked = (
+        select(func.count(Booking.id))
+        .where(Booking.session_id == TrainingSession.id, Booking.status == "booked")
+        .correlate(TrainingSession)
+        .scalar_subquery()
+    )
+    registers = db.session.execute(
+        select(TrainingSession, unmarked.label("unmarked"), func.count().over().label("total"))
+        .where(
+            _trainer_of(person),
+            TrainingSession.status == "scheduled",
+            TrainingSession.ends_at <= now,
+            exists().where(Booking.session_id == TrainingSession.id, Booking.status == "booked"),
+        )
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+        .limit(SHOWN)
+    ).all()
+    return TrainerSection(
+        next_sessions=[SessionPlaces(s, n or 0) for s, n, _ in upcoming],
+        sessions_total=upcoming[0].total if upcoming else 0,
+        registers=[RegisterToMark(s, n or 0) for s, n, _ in registers],
+        registers_total=registers[0].total if registers else 0,
+    )
+
+
+def admin_section(person: User, *, now: datetime) -> AdminSection:
+    """The partnership's queues: organisation requests waiting, failed emails and the
+    scheduler's heartbeat in one statement; the learner licences (licences.summary); and
+    sessions starting within UNDER_MINIMUM_DAYS with fewer places taken than their minimum."""
+    requests_waiting = (
+        select(func.count(OrganisationRequest.id)).where(OrganisationRequest.status == "pending").scalar_subquery()
+    )
+    failed = select(func.count(OutboundEmail.id)).where(OutboundEmail.failed_at.is_not(None)).scalar_subquery()
+    heartbeat = select(JobRun.last_finished_at).where(JobRun.name == notifications.HEARTBEAT).scalar_subquery()
+    organisation_requests, emails_failed, last = db.session.execute(select(requests_waiting, failed, heartbeat)).one()
+    if last is not None:
+        last = as_utc(last)
+    places = booking_queries.places_held()
+    short = db.session.execute(
+        select(TrainingSession, places.label("places"), func.count().over().label("total"))
+        .where(
+            TrainingSession.status == "scheduled",
+            TrainingSession.minimum > 0,
+            TrainingSession.starts_at > now,
+            TrainingSession.starts_at <= now + timedelta(days=UNDER_MINIMUM_DAYS),
+            places < TrainingSession.minimum,
+        )
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+        .limit(SHOWN)
+    ).all()
+    return AdminSection(
+        organisation_requests=organisation_requests or 0,
+        scheduler=SchedulerStatus(running=notifications.heartbeat_is_recent(last, now=now), last_heartbeat=last),
+        licences=licences.summary(now=now),
+        emails_failed=emails_failed or 0,
+        under_minimum=[SessionPlaces(s, n or 0) for s, n, _ in short],
+        under_minimum_total=short[0].total if short else 0,
+    )

@@ -1,12 +1,14 @@
-"""Pages that belong to no one feature: the start page and each person's home page, the
-partnership admin's dashboard (figures across features, learner licences and whether the
-scheduler is running), and the fixed pages (accessibility, privacy)."""
+"""Pages that belong to no one feature: the start page and each person's home page (what
+to do next, a section for each role they hold), the partnership admin's dashboard (figures
+across features, learner licences and whether the scheduler is running), and the fixed
+pages (accessibility, privacy)."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from lms.core.auth import admin_required
+from lms.bookings.formatting import session_where
+from lms.core.auth import actor, admin_required
 from lms.core.time import utcnow
 from lms.licences.services import summary as licence_summary
 from lms.pages import services
@@ -17,7 +19,7 @@ bp = Blueprint("pages", __name__, template_folder="templates")
 @bp.get("/")
 def index():
     if current_user.is_authenticated:
-        return render_template("pages/dashboard.html")
+        return render_template("pages/dashboard.html", home=services.home(actor(), now=utcnow()), where=session_where)
     return render_template("pages/start.html")
 
 

@@ -14,8 +14,9 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "bench_pages.py"
+HOMES = ["home (practitioner)", "home (setting lead)", "home (trainer)", "home (admin)"]
 PAGES = ["/health", "/courses", "/courses?page=2", "/courses?mode=elearning&keyword=safe", "/courses/SGE",
-         "lesson page"]
+         "lesson page", *HOMES]
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +70,10 @@ def test_generates_two_sizes_and_prints_figures_and_verdict(database):
     assert "Size XXS: 300 people, 3,000 completions, 30 enrolments in progress" in out
     assert "Size XS: 1,000 people, 10,000 completions, 100 enrolments in progress" in out
     assert "Signed in as p" in out and "bench.example, enrolment" in out
+    for role in ("practitioner", "setting lead", "trainer", "admin"):
+        assert f"Home page ({role}) signed in as p" in out
+    # XXS and XS have no trainer (every 2,000th person is one): one is made in each.
+    assert out.count("Note: no trainer in the data; made p") == 2
 
     rows = _page_rows(out)
     assert [row[0] for row in rows] == PAGES * 2, out
@@ -85,7 +90,12 @@ def test_generates_two_sizes_and_prints_figures_and_verdict(database):
     # The catalogue runs more statements than the bare /health check.
     assert int(rows[1][7]) > int(rows[0][7])
     # The second page of the catalogue runs the same statements as the first.
-    assert rows[2][7] == rows[1][7] and rows[8][7] == rows[7][7]
+    n = len(PAGES)
+    assert rows[2][7] == rows[1][7] and rows[n + 2][7] == rows[n + 1][7]
+    # Each role's home page runs statements of its own sections: an admin's or a lead's
+    # more than a plain practitioner's.
+    homes = {row[0]: int(row[7]) for row in rows[:n] if row[0] in HOMES}
+    assert homes["home (admin)"] > homes["home (practitioner)"] < homes["home (setting lead)"], homes
 
     # The statement counts are compared between the sizes, and agree.
     heading = "SQL statements per request, and median x /health, by size (in-process)"
@@ -94,7 +104,7 @@ def test_generates_two_sizes_and_prints_figures_and_verdict(database):
     # page, XXS statements, XS statements, same, XXS ratio, XS ratio
     assert [" ".join(parts[:-5]) for parts in comparison] == PAGES, out
     assert all(parts[-4] == parts[-5] and parts[-3] == "yes" for parts in comparison), out
-    assert out.rstrip().splitlines()[-1].startswith("PASS: 5 pages each within 1000 x /health")
+    assert out.rstrip().splitlines()[-1].startswith("PASS: 9 pages each within 1000 x /health")
 
 
 def test_fails_when_a_page_is_over_the_limit(database):
@@ -102,7 +112,8 @@ def test_fails_when_a_page_is_over_the_limit(database):
     result = _run(database, "--size", "XXS", "--limit", "0.5")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "lesson page took" in result.stdout and "x /health at size XXS (in-process; limit 0.5)" in result.stdout
-    assert result.stdout.rstrip().splitlines()[-1].startswith("FAIL: 5 problems")
+    assert "home (admin) took" in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1].startswith("FAIL: 9 problems")
 
 
 def test_a_varying_statement_count_is_a_problem():
@@ -125,7 +136,7 @@ def test_a_varying_statement_count_is_a_problem():
     problems = bench_pages.report(varying, limit=3.0, requests=3)
     assert problems == ["lesson page ran a varying number of SQL statements at size S: 7 (2x), 8 (1x)"]
     # Within the limit at 2x /health; over it at 1.5.
-    assert len(bench_pages.report(steady, limit=1.5, requests=3)) == 5
+    assert len(bench_pages.report(steady, limit=1.5, requests=3)) == 9
     problems = bench_pages.compare_sizes([steady, grown])
     assert problems == ["lesson page: SQL statements per request differ between sizes S, M: [7, 9]"]
     assert bench_pages.compare_sizes([steady, run("M", Counter({7: 3}))]) == []

@@ -61,14 +61,14 @@ def test_dashboard_figures_count_each_kind(now):
 def test_scheduler_is_not_running_without_a_recent_heartbeat(now):
     assert pages.scheduler_status(now=now).running is False
     heartbeat = JobRun(
-        name="heartbeat", last_started_at=now - timedelta(minutes=11), last_finished_at=now - timedelta(minutes=11)
+        name="heartbeat", last_started_at=now - timedelta(minutes=6), last_finished_at=now - timedelta(minutes=6)
     )
     db.session.add(heartbeat)
     db.session.flush()
     status = pages.scheduler_status(now=now)
     assert status.running is False
-    assert status.last_heartbeat == now - timedelta(minutes=11)
-    heartbeat.last_finished_at = now - timedelta(minutes=9)
+    assert status.last_heartbeat == now - timedelta(minutes=6)
+    heartbeat.last_finished_at = now - timedelta(minutes=4)
     db.session.flush()
     assert pages.scheduler_status(now=now).running is True
 

@@ -26,7 +26,7 @@ def test_dashboard_shows_figures_and_links(signed_in, person):
     assert "The scheduler is not running" not in html
 
 
-@pytest.mark.parametrize("age", [None, timedelta(minutes=11)])
+@pytest.mark.parametrize("age", [None, timedelta(minutes=6)])
 def test_dashboard_warns_when_the_scheduler_is_not_running(signed_in, age):
     if age is not None:
         then = utcnow() - age

@@ -437,11 +437,20 @@ def _for_checking(actor: User, *, loaded: bool = True):
     return query
 
 
+_AWAITING = (ExternalActivity.verified_at.is_(None), ExternalActivity.rejected_at.is_(None))
+
+
+def count_awaiting_query(actor: User):
+    """A SELECT of how many of the external CPD entries `actor` may check nobody has
+    checked yet (to run alone, or as a scalar subquery of a bigger statement)."""
+    return _for_checking(actor, loaded=False).where(*_AWAITING).with_only_columns(func.count(ExternalActivity.id))
+
+
 def list_awaiting(actor: User) -> tuple[list[ExternalActivity], int]:
     """Staff's external CPD nobody has checked yet (oldest first, up to AWAITING_SHOWN),
     and how many there are in all."""
-    awaiting = (ExternalActivity.verified_at.is_(None), ExternalActivity.rejected_at.is_(None))
-    total = db.session.scalar(_for_checking(actor, loaded=False).where(*awaiting).with_only_columns(func.count(ExternalActivity.id)))
+    awaiting = _AWAITING
+    total = db.session.scalar(count_awaiting_query(actor))
     query = _for_checking(actor).where(*awaiting)
     rows = list(db.session.scalars(query.order_by(Completion.created_at, Completion.id).limit(AWAITING_SHOWN)).unique())
     return rows, total or 0
