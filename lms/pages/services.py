@@ -15,6 +15,7 @@ from sqlalchemy import case, distinct, exists, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from lms.accounts.models import SettingLead, User
+from lms.accounts.staff import services as staff
 from lms.bookings import queries as booking_queries
 from lms.bookings import services as bookings
 from lms.bookings.models import Booking, TrainingSession, session_trainer
@@ -170,8 +171,8 @@ class SettingLeadSection:
     bookings_to_approve: int  # staff booking requests waiting for a decision (bookings.staff)
     cpd_to_verify: int  # staff's external CPD nobody has checked (records.external)
     # People who registered into one of these organisations and wait for a lead to confirm
-    # them. None until that feature exists; the page shows the line only when it is a number.
-    join_requests: int | None = None
+    # them (accounts.staff).
+    join_requests: int = 0
 
     @property
     def staff_overdue(self) -> int:
@@ -183,7 +184,7 @@ class SettingLeadSection:
 
     @property
     def urgent(self) -> int:
-        return self.staff_overdue + self.bookings_to_approve + (self.join_requests or 0)
+        return self.staff_overdue + self.bookings_to_approve + self.join_requests
 
     @property
     def to_do(self) -> int:
@@ -231,6 +232,7 @@ class TrainerSection:
 class AdminSection:
     role = ADMIN
     organisation_requests: int  # "my organisation is not listed" requests waiting
+    join_requests: int  # people asking to join organisations with no setting lead (admins decide)
     scheduler: SchedulerStatus
     licences: LicenceSummary
     emails_failed: int
@@ -247,7 +249,7 @@ class AdminSection:
 
     @property
     def to_do(self) -> int:
-        return self.urgent + self.organisation_requests + self.under_minimum_total
+        return self.urgent + self.organisation_requests + self.join_requests + self.under_minimum_total
 
     @property
     def nothing_to_do(self) -> bool:
@@ -395,11 +397,13 @@ def setting_lead_section(person: User, *, now: datetime) -> SettingLeadSection:
         bookings.requests_for(person).with_only_columns(func.count(Booking.id)).order_by(None).scalar_subquery()
     )
     verify = external.count_awaiting_query(person).scalar_subquery()
-    bookings_to_approve, cpd_to_verify = db.session.execute(select(approvals, verify)).one()
+    asking = staff.join_requests_waiting_query(person).scalar_subquery()
+    bookings_to_approve, cpd_to_verify, join_requests = db.session.execute(select(approvals, verify, asking)).one()
     return SettingLeadSection(
         organisations=[StaffCounts(o, *counts.get(o.id, (0, 0))) for o in organisations],
         bookings_to_approve=bookings_to_approve or 0,
         cpd_to_verify=cpd_to_verify or 0,
+        join_requests=join_requests or 0,
     )
 
 
@@ -451,7 +455,10 @@ def admin_section(person: User, *, now: datetime) -> AdminSection:
     )
     failed = select(func.count(OutboundEmail.id)).where(OutboundEmail.failed_at.is_not(None)).scalar_subquery()
     heartbeat = select(JobRun.last_finished_at).where(JobRun.name == notifications.HEARTBEAT).scalar_subquery()
-    organisation_requests, emails_failed, last = db.session.execute(select(requests_waiting, failed, heartbeat)).one()
+    asking = staff.join_requests_without_lead_query().scalar_subquery()
+    organisation_requests, emails_failed, last, join_requests = db.session.execute(
+        select(requests_waiting, failed, heartbeat, asking)
+    ).one()
     if last is not None:
         last = as_utc(last)
     places = booking_queries.places_held()
@@ -469,6 +476,7 @@ def admin_section(person: User, *, now: datetime) -> AdminSection:
     ).all()
     return AdminSection(
         organisation_requests=organisation_requests or 0,
+        join_requests=join_requests or 0,
         scheduler=SchedulerStatus(running=notifications.heartbeat_is_recent(last, now=now), last_heartbeat=last),
         licences=licences.summary(now=now),
         emails_failed=emails_failed or 0,

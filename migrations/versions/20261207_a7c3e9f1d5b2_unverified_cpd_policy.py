@@ -2,7 +2,7 @@
 status rows that rest on it
 
 Revision ID: a7c3e9f1d5b2
-Revises: e5f7a9c1b3d4
+Revises: 9b4d2f6e1a37
 Created: 2026-12-07 09:00:00.000000
 """
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import lms.core.db_types
 
 
 revision = 'a7c3e9f1d5b2'
-down_revision = 'e5f7a9c1b3d4'
+down_revision = '9b4d2f6e1a37'
 branch_labels = None
 depends_on = None
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from lms.accounts import services as accounts
 from lms.bookings.models import Booking
 from lms.core.time import utcnow
 from lms.extensions import db
@@ -59,11 +60,16 @@ def test_a_setting_lead_sees_their_staff_and_queues_but_not_another_organisation
     ]
     assert section.bookings_to_approve == 2
     assert section.cpd_to_verify == 1
-    assert section.join_requests is None  # not built yet: the page leaves the line out
+    assert section.join_requests == 0
+
+    stranger = f.user("stranger@example.org", full_name="Sid Stranger")
+    accounts.ask_to_join(stranger, scene.lead.led_organisations[0], on=now.date(), now=now)
+    db.session.flush()
+    assert pages.setting_lead_section(scene.lead, now=now).join_requests == 1
 
     other = pages.setting_lead_section(scene.other_lead, now=now)
     assert [c.organisation.name for c in other.organisations] == ["Hill Top Primary"]
-    assert other.bookings_to_approve == 0 and other.cpd_to_verify == 0
+    assert other.bookings_to_approve == 0 and other.cpd_to_verify == 0 and other.join_requests == 0
 
 
 def test_a_trainer_sees_next_sessions_and_registers_to_mark(now):

@@ -98,10 +98,11 @@ def join_requests_for(actor: User, organisation_ids: list[int] | None = None) ->
     ).order_by(JoinRequest.requested_at, JoinRequest.id)
 
 
-def join_requests_waiting(lead: User) -> int:
-    """How many people are asking to join the organisations `lead` leads (for a lead's
-    home page). Only the organisations they lead, even for an admin."""
-    return db.session.scalar(
+def join_requests_waiting_query(lead: User) -> Select:
+    """The count of people asking to join the organisations `lead` leads, as a statement
+    (a home page folds it into one of its own). Only the organisations they lead, even for
+    an admin."""
+    return (
         select(func.count(JoinRequest.id))
         .join(User, User.id == JoinRequest.user_id)
         .where(
@@ -109,18 +110,28 @@ def join_requests_waiting(lead: User) -> int:
             User.active.is_(True),
             JoinRequest.organisation_id.in_(select(SettingLead.organisation_id).where(SettingLead.user_id == lead.id)),
         )
-    ) or 0
+    )
 
 
-def join_requests_without_lead() -> int:
-    """How many people are asking to join organisations that have no setting lead, which
-    the partnership's admins decide (for an admin's home page)."""
+def join_requests_waiting(lead: User) -> int:
+    """How many people are asking to join the organisations `lead` leads."""
+    return db.session.scalar(join_requests_waiting_query(lead)) or 0
+
+
+def join_requests_without_lead_query() -> Select:
+    """The count of people asking to join organisations that have no setting lead, which
+    the partnership's admins decide, as a statement."""
     has_lead = exists().where(SettingLead.organisation_id == JoinRequest.organisation_id)
-    return db.session.scalar(
+    return (
         select(func.count(JoinRequest.id))
         .join(User, User.id == JoinRequest.user_id)
         .where(JoinRequest.decided_at.is_(None), User.active.is_(True), ~has_lead)
-    ) or 0
+    )
+
+
+def join_requests_without_lead() -> int:
+    """How many people are asking to join organisations that have no setting lead."""
+    return db.session.scalar(join_requests_without_lead_query()) or 0
 
 
 def get_join_request(actor: User, request_id: int) -> JoinRequest:
