@@ -16,8 +16,9 @@ completions_recorded = _signals.signal("completions-recorded")
 history import), instead of completion_recorded for each, and after a completion's hours
 are corrected or a completion is removed (a register marked again), when a lead verifies
 external CPD (records.external.services.verify), and when history imported under an old
-course code moves to the catalogue course it maps to (records.services.move_to_course). Receivers get `sender=None,
-user_ids=<list of int>, now=<datetime>` and must only add to the same transaction."""
+course code moves to the catalogue course it maps to (records.services.move_to_course).
+Receivers get `sender=None, user_ids=<list of int>, now=<datetime>` and must only add to
+the same transaction."""
 
 person_changed = _signals.signal("person-changed")
 """Sent by accounts services when a person's job roles or organisation change. Receivers
