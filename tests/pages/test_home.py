@@ -224,6 +224,9 @@ def test_the_trainers_page(app, scene):
     assert 'id="home-trainer"' in html and "Your sessions" in html
     assert f'href="/manage/sessions/{scene.ended.id}/register"' in html and "1 person not marked" in html
     assert f'href="/manage/sessions/{scene.next_date.id}"' in html and "0 of 20 places taken" in html
+    # The session's details are markup, not escaped text shown to the trainer.
+    assert '<p class="govuk-body govuk-!-margin-bottom-0">0 of 20 places taken</p>' in html
+    assert "&lt;p" not in html
     assert 'id="home-practitioner"' not in html and 'id="home-admin"' not in html
 
 
