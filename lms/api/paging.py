@@ -10,7 +10,7 @@ from functools import cache
 
 from flask import current_app, request, url_for
 from marshmallow import Schema
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 
 from lms.api.fields import WholeNumber, parse
 from lms.extensions import db
@@ -37,12 +37,13 @@ def paginate(query: Select) -> dict:
     """One page of `query` (a select of one entity) in the list envelope, the page's rows
     as `items` for a Page schema (lms.api.schemas.page_of) to shape.
 
-    Two statements whatever the page size (a count and the page), plus any eager loads
-    the query asks for."""
+    Flask-SQLAlchemy's db.paginate: two statements whatever the page size (a count and
+    the page), plus any eager loads the query asks for. Unlike the pages
+    (lms.core.pagination), a page past the end is empty, not the last one."""
     args = parse(page_args_schema(current_app.config))
     page, per_page = args["page"], args["per_page"]
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    pager = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    rows, total = pager.items, pager.total
     next_url = None
     if page * per_page < total:
         query_args = request.args.to_dict()
