@@ -21,6 +21,19 @@ def apply_domain_error(form, error: DomainError, default_field: str | None = Non
     field.errors = list(field.errors or []) + [error.message]
 
 
+def attempt(form, action, *, default_field: str | None = None) -> tuple[bool, object]:
+    """Run a service call (`action()`): commit and return (True, its result), or, when it
+    refuses, go through fail() (roll back; 404/403; the error on the form) and return
+    (False, None)."""
+    try:
+        result = action()
+    except DomainError as error:
+        fail(error, form, default_field)
+        return False, None
+    db.session.commit()
+    return True, result
+
+
 def fail(error: DomainError, form=None, default_field: str | None = None) -> None:
     """A service refused: roll back whatever it flushed, then let NotFound and Forbidden
     go on to the one error handler (404 and 403 pages, lms.security), and show any other

@@ -19,7 +19,7 @@ from lms.accounts.models import User
 from lms.audit import services as audit
 from lms.core.auth import actor, admin_required
 from lms.core.errors import DomainError
-from lms.core.forms import fail
+from lms.core.forms import attempt, fail
 from lms.core.pagination import paginate
 from lms.core.time import utcnow
 from lms.extensions import db
@@ -130,18 +130,6 @@ def person(person_id: int):
     )
 
 
-def _attempt(form, action, *, default_field: str | None = None):
-    """Run a service call; commit and return (True, result), or roll back, put the error
-    on the form and return (False, None)."""
-    try:
-        result = action()
-    except DomainError as error:
-        fail(error, form, default_field)
-        return False, None
-    db.session.commit()
-    return True, result
-
-
 @bp.route("/people/new", methods=["GET", "POST"])
 @admin_required
 def create_person():
@@ -160,7 +148,7 @@ def create_person():
             is_trainer="trainer" in access,
             leads_organisation="setting-lead" in access,
         )
-        ok, person = _attempt(
+        ok, person = attempt(
             form, lambda: services.create_person(actor(), data, now=utcnow()), default_field="full_name"
         )
         if ok:
@@ -178,7 +166,7 @@ def edit_person(person_id: int):
     person = _person_or_404(person_id)
     form = forms.EditPersonForm(obj=person)
     if form.validate_on_submit():
-        ok, email_changed = _attempt(
+        ok, email_changed = attempt(
             form,
             lambda: services.edit_person(
                 actor(), person, full_name=form.full_name.data, email=form.email.data, now=utcnow()
@@ -203,7 +191,7 @@ def access(person_id: int):
         form.access.data = [name for name, flag in (("admin", person.is_admin), ("trainer", person.is_trainer)) if flag]
     if form.validate_on_submit():
         chosen = set(form.access.data or [])
-        ok, _ = _attempt(
+        ok, _ = attempt(
             form,
             lambda: services.set_access(
                 actor(), person, is_admin="admin" in chosen, is_trainer="trainer" in chosen, now=utcnow()
@@ -223,7 +211,7 @@ def close_account(person_id: int):
     form = forms.ConfirmForm()
     form.submit.label.text = "Close account"
     if form.validate_on_submit():
-        ok, sessions = _attempt(
+        ok, sessions = attempt(
             form, lambda: services.close_account(actor(), person, now=utcnow()), default_field="submit"
         )
         if ok:
@@ -285,7 +273,7 @@ def change_organisation(person_id: int):
     form.organisation.choices = _organisation_choices("Select an organisation")
     if form.validate_on_submit():
         organisation = db.session.get(Organisation, _int_or_none(form.organisation.data) or 0)
-        ok, _ = _attempt(
+        ok, _ = attempt(
             form,
             lambda: services.change_person_organisation(
                 actor(), person, organisation, on=form.started_on.data, now=utcnow()
@@ -306,7 +294,7 @@ def add_role(person_id: int):
     form.job_role.choices = _job_role_choices("Select a job role")
     if form.validate_on_submit():
         job_role = db.session.get(JobRole, _int_or_none(form.job_role.data) or 0)
-        ok, role = _attempt(
+        ok, role = attempt(
             form,
             lambda: services.add_job_role(
                 actor(), person, job_role, started_on=form.started_on.data, now=utcnow()
@@ -328,7 +316,7 @@ def end_role(person_id: int, role_id: int):
         abort(404)
     form = forms.EndRoleForm()
     if form.validate_on_submit():
-        ok, _ = _attempt(
+        ok, _ = attempt(
             form,
             lambda: services.end_job_role(actor(), person, role, ended_on=form.ended_on.data, now=utcnow()),
             default_field="ended_on",

@@ -31,7 +31,7 @@ from lms.compliance.rules.forms import (
 )
 from lms.core.auth import actor, admin_required
 from lms.core.errors import DomainError
-from lms.core.forms import fail
+from lms.core.forms import attempt, fail
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.organisations.models import JobRole, Organisation
@@ -45,17 +45,6 @@ NOT_CARRIED = {"csrf_token", "action"}
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-def _attempt(form, action, default_field: str | None = None) -> tuple[bool, object]:
-    """Run a service; commit, or roll back and show its error on the form."""
-    try:
-        result = action()
-    except DomainError as error:
-        fail(error, form, default_field)
-        return False, None
-    db.session.commit()
-    return True, result
-
 
 def _carried() -> list[tuple[str, str]]:
     """The posted values, to send again from the preview page."""
@@ -145,9 +134,9 @@ def unverified_cpd():
     if request.method == "GET":
         form.unverified_cpd_counts.data = "yes" if compliance.unverified_cpd_counts() else "no"
     elif form.validate_on_submit():
-        done, recomputed = _attempt(
+        done, recomputed = attempt(
             form, lambda: services.set_unverified_cpd_counts(form.counts, actor=actor(), now=utcnow()),
-            "unverified_cpd_counts",
+            default_field="unverified_cpd_counts",
         )
         if done:
             if recomputed is None:
@@ -209,7 +198,7 @@ def partnership_rule(code: str):
     if action in ("preview", "save") and form.validate_on_submit():
         values = form.values(fields=fields, inherited=inherited)
         if action == "save":
-            ok, _ = _attempt(
+            ok, _ = attempt(
                 form,
                 lambda: services.set_partnership_rule(requirement, values, actor=actor(), now=utcnow()),
                 default_field=fields[0],
@@ -304,7 +293,7 @@ def organisation_rule(code: str):
         else:
             values = form.values(fields=fields, inherited=inherited)
             if action == "save":
-                ok, _ = _attempt(
+                ok, _ = attempt(
                     form,
                     lambda: services.set_organisation_rule(requirement, chosen, values, actor=actor(), now=utcnow()),
                     default_field="organisation",
@@ -409,7 +398,7 @@ def edit(code: str):
         if not any(field.errors for field in form):
             details = _details_from(form)
             if action == "save":
-                ok, changed = _attempt(
+                ok, changed = attempt(
                     form, lambda: services.update_requirement(requirement, details, actor=actor(), now=utcnow()),
                     default_field="name",
                 )
@@ -463,7 +452,7 @@ def new():
             strength=form.strength.data or "",
         )
         if action == "save":
-            ok, created = _attempt(
+            ok, created = attempt(
                 form, lambda: services.create_requirement(new_requirement, actor=actor(), now=utcnow()),
                 default_field="code",
             )
