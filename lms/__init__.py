@@ -74,6 +74,7 @@ FEATURES = [
     "lms.compliance.views",
     "lms.records.views",
     "lms.bookings.views",
+    "lms.programmes.views",
     "lms.certificates.views",
     "lms.evaluations.views",
     "lms.reports.views",
