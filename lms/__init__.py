@@ -41,6 +41,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from lms.compliance.services import connect_signals as connect_compliance
     from lms.courses.sessions.services import connect_signals as connect_course_sessions
     from lms.licences.services import connect_signals as connect_licences
+    from lms.programmes.twilights.services import connect_signals as connect_twilights
     from lms.records.external.services import connect_signals as connect_external_cpd
 
     connect_compliance()
@@ -50,6 +51,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     connect_external_cpd()
     connect_licences()
     connect_accounts_admin()
+    connect_twilights()
 
     from lms.cli import register_cli
 

@@ -86,3 +86,19 @@ organisation_admin_page = _signals.signal("organisation-admin-page")
 receivers get `sender=None, organisation=<Organisation>, lead_form=<form or None>` and
 return HTML shown below the organisation's details (accounts.admin: its setting leads and
 the form to add one, showing `lead_form` with its errors when given); they only read."""
+
+completion_title = _signals.signal("completion-title")
+"""Asked by the register (bookings.registers.services, which may not import programmes)
+for the title a completion of attendance at a session should carry. Receivers get
+`sender=None, session=<TrainingSession>` and return a title, or None when the session is
+not theirs; programmes.twilights answers for a twilight series' sessions ("DSL network
+twilight, autumn 2026: Online extremism: the school response"). Ask with
+title_for_session(session); nobody answering means the course's title."""
+
+
+def title_for_session(session) -> str | None:
+    """The title a completion of attendance at `session` carries, or None (the course's)."""
+    for _receiver, answer in completion_title.send(None, session=session):
+        if answer:
+            return answer
+    return None

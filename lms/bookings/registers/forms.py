@@ -1,8 +1,9 @@
 """The register form: one row per person with a place, made for the session's register.
 
-Each row has a radio group `status_<booking id>` (attended, partly attended, did not attend;
-left empty, the person stays unmarked) and a text input `hours_<booking id>` for partial
-attendance. The form only checks what was typed (a choice, a number where hours are
+Each row has a select `status_<booking id>` (not marked, attended, partly attended, did not
+attend; "not marked" leaves the person as they are) and a text input `hours_<booking id>`
+for partial attendance: one compact row a person, so a register of a hundred fits on a
+phone. The form only checks what was typed (a choice, a number where hours are
 needed); the rules (the hours must be less than the session's, the register opens at the
 start...) are the engine's, and its errors come back on the row they name.
 """
@@ -11,13 +12,14 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
-from wtforms import RadioField, SelectChoice, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Optional
 
 from lms.bookings.models import ATTENDANCE_STATUSES, Booking
 
 CHOICES = [
+    SelectChoice("", "Not marked"),
     SelectChoice("attended", "Attended"),
     SelectChoice("partly-attended", "Partly attended"),
     SelectChoice("no-show", "Did not attend"),
@@ -30,6 +32,12 @@ def status_field(booking_id: int) -> str:
 
 def hours_field(booking_id: int) -> str:
     return f"hours_{booking_id}"
+
+
+class MarkAllForm(FlaskForm):
+    """The one button that marks everyone still booked (not yet marked) as attended."""
+
+    submit = SubmitField("Mark everyone booked as attended", widget=GovSubmitInput())
 
 
 class RegisterFormBase(FlaskForm):
@@ -81,12 +89,12 @@ def register_form(bookings: list[Booking], *, formdata=None) -> RegisterFormBase
 
     for booking in bookings:
         name = booking.user.full_name
-        setattr(RegisterForm, status_field(booking.id), RadioField(
+        setattr(RegisterForm, status_field(booking.id), SelectField(
             f"Attendance for {name}",
             choices=CHOICES,
             validators=[Optional()],
-            widget=GovRadioInput(),
-            default=booking.status if booking.status in ATTENDANCE_STATUSES else None,
+            widget=GovSelect(),
+            default=booking.status if booking.status in ATTENDANCE_STATUSES else "",
         ))
         hours = booking.attendance_hours if booking.status == "partly-attended" else None
         setattr(RegisterForm, hours_field(booking.id), StringField(

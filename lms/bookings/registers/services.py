@@ -20,6 +20,7 @@ from lms.core.errors import DomainError, NotFound
 from lms.core.time import as_utc, format_datetime, to_london
 from lms.extensions import db
 from lms.records import services as records
+from lms.signals import title_for_session
 
 # Self check-in by QR is open from this long before the start until the end.
 CHECKIN_OPENS_BEFORE = timedelta(minutes=30)
@@ -88,7 +89,7 @@ def _write_record(booking: Booking, *, now: datetime) -> None:
     if booking.status in ("attended", "partly-attended"):
         completion, created = records.record_completion(
             booking.user,
-            title=session.course.title,
+            title=title_for_session(session) or session.course.title,
             delivery_mode=session.course.delivery_mode if session.course.delivery_mode in BOOKABLE_MODES else "face-to-face",
             on=to_london(session.starts_at).date(),
             hours=booking.attendance_hours,
@@ -140,6 +141,31 @@ def mark_many(session: TrainingSession, marks: dict[int, tuple[str, object]], *,
             raise DomainError(f"{booking.user.full_name}: {error.message}", field=f"booking-{booking_id}") from None
         result.marked += 1
     return result
+
+
+def mark_all_attended(session: TrainingSession, *, actor: User, now: datetime) -> int:
+    """Mark everyone still booked (not yet marked, not checked in) as attended, with the
+    full hours: the first step of a big register, before the trainer changes the
+    exceptions. Returns how many were marked."""
+    check_may_manage(actor, session)
+    marked = 0
+    for booking in register(session):
+        if booking.status == "booked":
+            mark(booking, "attended", actor=actor, now=now)
+            marked += 1
+    return marked
+
+
+def matches(booking: Booking, text: str) -> bool:
+    """Whether a register row matches what was typed in the register's search: part of the
+    person's name, email or organisation, ignoring case."""
+    wanted = " ".join(text.lower().split())
+    if not wanted:
+        return True
+    organisation = booking.organisation or booking.user.organisation
+    haystack = " ".join(filter(None, (booking.user.full_name, booking.user.email,
+                                      organisation.name if organisation else None))).lower()
+    return all(word in haystack for word in wanted.split())
 
 
 def checkin_window(session: TrainingSession) -> tuple[datetime, datetime]:

@@ -16,7 +16,7 @@ from lms.bookings import formatting
 from lms.bookings.access import managed_session
 from lms.bookings.models import ATTENDANCE_STATUSES, TrainingSession
 from lms.bookings.registers import services
-from lms.bookings.registers.forms import hours_field, register_form, status_field
+from lms.bookings.registers.forms import MarkAllForm, hours_field, register_form, status_field
 from lms.core import auth
 from lms.core.auth import trainer_required
 from lms.core.errors import DomainError
@@ -58,12 +58,22 @@ def _counts(bookings) -> dict[str, int]:
     return counts
 
 
+def _search_text() -> str:
+    return " ".join(request.args.get("q", "").split())[:100]
+
+
 def _render_register(session, bookings, form, state, now, status_code=200):
+    query = _search_text()
+    shown = {booking.id for booking in bookings if services.matches(booking, query)}
     return render_template(
         "bookings/registers/register.html",
         training_session=session,
         bookings=bookings,
         form=form,
+        query=query,
+        shown=shown,
+        unmarked=sum(1 for booking in bookings if booking.status == "booked"),
+        mark_all_form=MarkAllForm(),
         state=state,
         counts=_counts(bookings),
         when=formatting.session_when(session),
@@ -107,7 +117,7 @@ def register(session_id: int):
     if posted - known:
         flash("The register changed while you were marking it: someone’s place has ended. "
               "Check the register and save it again.")
-        return redirect(url_for("bookings.registers.register", session_id=session.id))
+        return redirect(url_for("bookings.registers.register", session_id=session.id, **_keep_search()))
     if not form.validate():
         return _render_register(session, bookings, form, state, now, 400)
     marks = form.marks()
@@ -131,7 +141,43 @@ def register(session_id: int):
         flash(f"Register saved: {result.marked} {'person' if result.marked == 1 else 'people'} marked", "success")
     else:
         flash("Register saved: nothing had changed", "success")
-    return redirect(url_for("bookings.registers.register", session_id=session.id))
+    return redirect(url_for("bookings.registers.register", session_id=session.id, **_keep_search()))
+
+
+def _keep_search() -> dict:
+    query = _search_text()
+    return {"q": query} if query else {}
+
+
+@bp.post("/<int:session_id>/register/mark-all")
+@trainer_required
+def mark_all(session_id: int):
+    """Mark everyone still booked as attended; the trainer then changes the exceptions."""
+    session = _managed_session(session_id)
+    now = utcnow()
+    state = _register_state(session, now)
+    back = redirect(url_for("bookings.registers.register", session_id=session.id))
+    if state != "open":
+        flash("This session was cancelled: there is no register to mark" if state == "cancelled" else
+              f"The register opens when the session starts, at {formatting.clock(session.starts_at)} "
+              f"on {formatting.day(session.starts_at)}")
+        return back
+    if not MarkAllForm().validate_on_submit():
+        flash("The form expired: mark everyone again")
+        return back
+    try:
+        marked = services.mark_all_attended(session, actor=auth.actor(), now=now)
+    except DomainError as error:
+        fail(error)
+        flash(error.message)
+        return back
+    db.session.commit()
+    if marked:
+        flash(f"{marked} {'person' if marked == 1 else 'people'} marked as attended: now change anyone who did not come "
+              "or left early, and save the register", "success")
+    else:
+        flash("Everyone on the register was already marked", "success")
+    return back
 
 
 @bp.get("/<int:session_id>/sign-in-sheet.pdf")
