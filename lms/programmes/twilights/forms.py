@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from lms.bookings.sessions.forms import TimeField, WholeNumberField, coerce_int_or_none
@@ -73,7 +73,7 @@ def term_sessions_form(areas_and_hosts, *, formdata=None) -> TermSessionsBase:
     for area, hosts in areas_and_hosts:
         setattr(TermSessionsForm, host_field(area.id), SelectField(
             f"Host school in {area.name}", widget=GovSelect(), coerce=coerce_int_or_none, validate_choice=False,
-            choices=[("", "No twilight in this area")] + [(str(h.id), h.name) for h in hosts],
+            choices=[SelectChoice("", "No twilight in this area")] + [SelectChoice(str(h.id), h.name) for h in hosts],
         ))
     TermSessionsForm.areas = [area for area, _ in areas_and_hosts]
     return TermSessionsForm() if formdata is None else TermSessionsForm(formdata=formdata)

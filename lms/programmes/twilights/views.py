@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from lms.accounts.models import User
 from lms.bookings import formatting
@@ -171,7 +172,8 @@ def term_sessions(term_id: int):
     form = term_sessions_form([(area, hosts[area.id]) for area in areas],
                               formdata=request.form if request.method == "POST" else None)
     trainers = _trainers()
-    form.trainer.choices = [("", "Partnership admins only")] + [(str(t.id), t.full_name) for t in trainers]
+    form.trainer.choices = [SelectChoice("", "Partnership admins only")] + [SelectChoice(str(t.id), t.full_name)
+                                                                             for t in trainers]
     if request.method == "GET":
         form.capacity.data = services.DEFAULT_CAPACITY
     if request.method == "POST" and form.validate():
