@@ -1,5 +1,5 @@
 """Sessions for the demo partnership: a believable term of face-to-face courses at venues
-in the four areas, virtual sessions, a DSL network twilight series hosted by schools, an
+in the four areas, virtual sessions, the DSL network twilight series (demo/twilights.py), an
 outreach session for the demo primary school, and the bookings on them.
 
 Everything goes through the booking services (create_session, book, decide, cancel, mark), so
@@ -92,10 +92,6 @@ def _plans() -> list[_Plan]:
     return [
         # Last term and the weeks since.
         _Plan("DSL-NEW", -63, t(9, 30), t(16, 0), "north", 16, 14, minimum=8, marked=True),
-        _Plan("TWILIGHT", -56, t(16, 0), t(18, 0), "school:north", 40, 16, marked=True),
-        _Plan("TWILIGHT", -55, t(16, 0), t(18, 0), "school:south", 40, 12, marked=True),
-        _Plan("TWILIGHT", -54, t(16, 0), t(18, 0), "school:east", 40, 10, marked=True),
-        _Plan("TWILIGHT", -53, t(16, 0), t(18, 0), "school:west", 40, 9, marked=True),
         _Plan("WT", -49, t(9, 30), t(16, 0), "east", 24, 16, minimum=10, marked=True),
         _Plan("EY-ANNEXC", -42, t(9, 30), t(15, 30), "south", 18, 18, minimum=8, marked=True, late_cancel=True),
         _Plan("DSL-REFRESH", -35, t(9, 30), t(15, 30), "online", 30, 16, marked=True),
@@ -106,10 +102,6 @@ def _plans() -> list[_Plan]:
         _Plan("DSL-REFRESH", 12, t(9, 30), t(15, 30), "online", 30, 18, minimum=10),
         _Plan("EY-ANNEXC", 17, t(9, 30), t(15, 30), "south", 16, 18, minimum=8),
         _Plan("GOV", 19, t(18, 30), t(20, 30), "online", 40, 12),
-        _Plan("TWILIGHT", 21, t(16, 0), t(18, 0), "school:north", 40, 20),
-        _Plan("TWILIGHT", 22, t(16, 0), t(18, 0), "school:south", 40, 14),
-        _Plan("TWILIGHT", 23, t(16, 0), t(18, 0), "school:east", 40, 11),
-        _Plan("TWILIGHT", 24, t(16, 0), t(18, 0), "school:west", 40, 9),
         _Plan("SR", 24, t(9, 30), t(15, 30), "west", 16, 12, minimum=6, approval=True),
         _Plan("OUTREACH", 26, t(15, 45), t(17, 45), "outreach", 25, 6),
         _Plan("WT", 31, t(9, 30), t(16, 0), "east", 24, 9, minimum=12),
@@ -277,6 +269,13 @@ def add_demo_sessions(now: datetime, rng: random.Random) -> DemoSessions:
                 result.evaluations += evaluated
                 result.certificates += evaluated  # each evaluation issues its certificate
             result.certificates += len(course_sessions.issue_for_session(session, actor=lead_trainer, now=marked_at).issued)
+
+    # The DSL network twilights: last year's series, held, and this year's (lms/demo/twilights.py).
+    from lms.demo.twilights import add_demo_twilights
+
+    held = add_demo_twilights(now, rng, admin=admin, trainer=lead_trainer)
+    result.sessions, result.bookings, result.marked = (result.sessions + held.sessions, result.bookings + held.bookings,
+                                                       result.marked + held.marked)
 
     # The demo emails nobody.
     db.session.execute(
