@@ -63,6 +63,6 @@ def test_demo_has_last_years_series_held_and_this_years_booked():
     spring = twilights.terms_of(this_year)[1]
     assert all(bookings.place_counts([r.session_id])[r.session_id]["places"] > 0 for r in twilights.term_sessions(spring))
     # The report has schools to follow up.
-        admin = db.session.scalar(select(User).where(User.email == "admin@demo.example"))
+    admin = db.session.scalar(select(User).where(User.email == "admin@demo.example"))
     report = twilights.term_report(autumn, actor=admin)
     assert 0 < report.represented < report.schools and report.not_represented

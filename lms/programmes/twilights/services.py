@@ -36,7 +36,7 @@ from lms.core.time import add_months, as_utc, format_date, london_today, to_lond
 from lms.extensions import db
 from lms.organisations.models import Area, JobRole, Organisation, OrganisationType
 from lms.programmes.models import Programme
-from lms.programmes.twilights.models import TERM_ORDER, TERMS, TwilightSession, TwilightTerm
+from lms.programmes.twilights.models import TERM_ORDER, TwilightSession, TwilightTerm
 from lms.signals import completion_title
 
 KIND = "twilight-series"

@@ -2,7 +2,7 @@
 one a term or the year, the completion's title and the per-term report."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest

@@ -3,14 +3,13 @@ report (page, CSV, XLSX), who may see what, CSRF, and the record a twilight leav
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from lms.audit.models import AuditEvent
-from lms.bookings.models import Booking, TrainingSession
+from lms.bookings.models import Booking
 from lms.bookings.registers import services as registers
 from lms.extensions import db
 from lms.programmes.models import Programme
