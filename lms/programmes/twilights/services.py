@@ -34,6 +34,8 @@ from lms.catalogue.models import Course
 from lms.core.errors import DomainError, Forbidden, NotFound
 from lms.core.time import add_months, as_utc, format_date, london_today, to_london
 from lms.extensions import db
+from lms.records import services as records
+from lms.records.models import Completion
 from lms.organisations.models import Area, JobRole, Organisation, OrganisationType
 from lms.programmes.models import Programme
 from lms.programmes.twilights.models import TERM_ORDER, TwilightSession, TwilightTerm
@@ -327,7 +329,27 @@ def update_topic(term: TwilightTerm, values: TopicValues, *, actor: User, now: d
     if changed_after:
         audit.record(actor, "twilights.topic", target=term, now=now,
                      summary=f"Changed the {term.label} twilight topic", before=changed_before, after=changed_after)
+    if "topic_title" in changed_after:
+        _retitle_completions(term, now=now)
     return term
+
+
+def _retitle_completions(term: TwilightTerm, *, now: datetime) -> int:
+    """Give the completions already recorded at the term's twilights the new topic (a topic
+    corrected after the registers were marked), through the record's own update."""
+    found = db.session.execute(
+        select(Completion, TrainingSession)
+        .join(Booking, Booking.completion_id == Completion.id)
+        .join(TrainingSession, TrainingSession.id == Booking.session_id)
+        .join(TwilightSession, TwilightSession.session_id == Booking.session_id)
+        .where(TwilightSession.term_id == term.id)
+    ).all()
+    for completion, session in found:
+        title = completion_title_for(session)
+        if title and completion.title != title:
+            records.update_completion(completion, title=title, on=completion.completed_on,
+                                      hours=completion.cpd_hours, now=now)
+    return len(found)
 
 
 # --- a term's sessions --------------------------------------------------------------------

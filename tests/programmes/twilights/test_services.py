@@ -251,3 +251,14 @@ def test_series_detail(series):
     assert first["starts_at"] == "2026-12-08T15:45:00Z"
     assert first["places_left"] == 100
     assert "materials" not in str(detail)
+
+
+def test_a_corrected_topic_retitles_the_completions_already_recorded(series, dsl, trainer, admin):
+    booking = _attend(series, dsl, trainer)
+    autumn = term(series, "autumn")
+    services.update_topic(autumn, services.TopicValues(title="Online extremism and the Prevent duty"),
+                          actor=admin, now=NOW)
+    db.session.commit()
+    completion = db.session.get(Completion, booking.completion_id)
+    assert completion.title == "DSL network twilight, autumn 2026: Online extremism and the Prevent duty"
+    assert completion.cpd_hours == Decimal("2.00")
