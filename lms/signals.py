@@ -102,3 +102,19 @@ def title_for_session(session) -> str | None:
         if answer:
             return answer
     return None
+
+booking_problem = _signals.signal("booking-problem")
+"""A hook the booking engine (bookings.services.book) asks before it books someone, before it
+takes the session's lock (a receiver may take a lock of its own first, as the twilight
+series takes its term's, so locks are always taken in the same order): receivers get `sender=None, session=<TrainingSession>, person=<User>,
+now=<datetime>` and return why the person may not book it, or None. programmes.twilights
+answers for a series' sessions: one live booking per person per term. Ask with
+booking_problem_for(session, person, now=now)."""
+
+
+def booking_problem_for(session, person, *, now) -> str | None:
+    """The first reason a higher feature gives for refusing this booking, or None."""
+    for _receiver, answer in booking_problem.send(None, session=session, person=person, now=now):
+        if answer:
+            return answer
+    return None

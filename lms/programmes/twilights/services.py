@@ -39,7 +39,7 @@ from lms.records.models import Completion
 from lms.organisations.models import Area, JobRole, Organisation, OrganisationType
 from lms.programmes.models import Programme
 from lms.programmes.twilights.models import TERM_ORDER, TwilightSession, TwilightTerm
-from lms.signals import completion_title
+from lms.signals import booking_problem, completion_title
 
 KIND = "twilight-series"
 # Who the twilights are for (DESIGN.md sections 3 and 8a): school DSLs, their deputies and
@@ -248,8 +248,19 @@ def _answer_title(sender, session=None, **_):
     return completion_title_for(session) if session is not None else None
 
 
+def _answer_booking_problem(sender, session=None, person=None, now=None, **_):
+    """One live twilight booking per person per term, whichever page or API books it."""
+    if session is None or person is None:
+        return None
+    row = twilight_of(session)
+    if row is None:
+        return None
+    return term_conflict(row, person)
+
+
 def connect_signals() -> None:
     completion_title.connect(_answer_title, weak=False)
+    booking_problem.connect(_answer_booking_problem, weak=False)
 
 
 # --- making a series ----------------------------------------------------------------------
@@ -584,14 +595,22 @@ def book_session(session: TrainingSession, person: User, *, now: datetime) -> Bo
     problem = eligibility_problem(person)
     if problem:
         raise DomainError(problem, field="session")
+    conflict = term_conflict(row, person)
+    if conflict:
+        raise DomainError(conflict, field="session")
+    return bookings.book(session, person, actor=person, now=now)
+
+
+def term_conflict(row: TwilightSession, person: User) -> str | None:
+    """Why the person may not book this twilight because they hold another in its term, or
+    None. Takes the term's row lock first, so two requests for the same person queue."""
     _lock_term(row.term)
     existing = live_booking_in_term(row.term, person)
-    if existing is not None and existing.session_id != session.id:
-        other = twilight_of(existing.session)
-        raise DomainError(
-            f"You already have a twilight in {row.term.label}: {_where(other)} ({existing.status_name.lower()}). "
-            "Cancel it first to change to another area.", field="session")
-    return bookings.book(session, person, actor=person, now=now)
+    if existing is None or existing.session_id == row.session_id:
+        return None
+    other = twilight_of(existing.session)
+    return (f"You already have a twilight in {row.term.label}: {_where(other)} ({existing.status_name.lower()}). "
+            "Cancel it first to change to another area.")
 
 
 @dataclass

@@ -262,3 +262,18 @@ def test_a_corrected_topic_retitles_the_completions_already_recorded(series, dsl
     completion = db.session.get(Completion, booking.completion_id)
     assert completion.title == "DSL network twilight, autumn 2026: Online extremism and the Prevent duty"
     assert completion.cpd_hours == Decimal("2.00")
+
+
+def test_the_booking_engine_can_ask_for_the_one_a_term_rule(series, deputy):
+    """bookings.services.book asks booking_problem under the session's lock; the series
+    answers for its own sessions only."""
+    from lms.signals import booking_problem_for
+    from tests.bookings.conftest import make_session_row
+
+    rows = services.term_sessions(term(series, "autumn"))
+    assert booking_problem_for(rows[1].session, deputy, now=NOW) is None
+    services.book_session(rows[0].session, deputy, now=NOW)
+    assert "already have a twilight in Autumn 2026: North" in booking_problem_for(rows[1].session, deputy, now=NOW)
+    assert booking_problem_for(rows[0].session, deputy, now=NOW) is None  # the engine says "already booked"
+    other = make_session_row(rows[0].session.course)
+    assert booking_problem_for(other, deputy, now=NOW) is None
