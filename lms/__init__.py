@@ -50,6 +50,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     connect_external_cpd()
     connect_licences()
     connect_accounts_admin()
+    __import__("lms.programmes.week.services", fromlist=["connect_signals"]).connect_signals()  # public registrations hold places
 
     from lms.cli import register_cli
 

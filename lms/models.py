@@ -23,3 +23,4 @@ from lms.organisations.models import (  # noqa: F401
 from lms.bookings.models import Booking, ChargeRate, TrainingSession  # noqa: F401
 from lms.certificates.models import Certificate  # noqa: F401
 from lms.evaluations.models import Evaluation  # noqa: F401
+from lms.programmes.week.models import EventEngagement, PublicRegistration, RegistrationAttempt, RegistrationLink, WeekDetails, WeekEvent  # noqa: F401

@@ -1,0 +1,48 @@
+"""Safeguarding Week's scheduled work: each job polls for what is due and commits, so a
+missed run catches up and running one twice does nothing twice."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from lms.core.jobs import Job
+from lms.core.time import LONDON
+from lms.extensions import db
+from lms.programmes.week import services
+
+
+def lapse_unconfirmed(*, now: datetime) -> dict[str, int]:
+    """Free places held for public registrants who did not follow their link in time."""
+    lapsed = services.lapse_unconfirmed(now=now)
+    db.session.commit()
+    return {"lapsed": lapsed}
+
+
+def queue_reminders(*, now: datetime) -> dict[str, int]:
+    """Remind registrants with a confirmed place the day before (once each)."""
+    sent = services.queue_reminders(now=now)
+    db.session.commit()
+    return {"reminded": sent}
+
+
+def erase_registrants(*, now: datetime) -> dict[str, int]:
+    """The retention rule for public registrants: erase their names and emails
+    PUBLIC_REGISTRATION_RETENTION_DAYS after their week ends; prune old attempts."""
+    erased = services.erase_registrants(now=now)
+    pruned = services.prune_attempts(now=now)
+    db.session.commit()
+    return {"erased": erased, "attempts pruned": pruned}
+
+
+# The week's rows in lms.scheduler.JOBS.
+JOBS = [
+    Job("lapse-public-registrations", lapse_unconfirmed, IntervalTrigger(minutes=5, timezone=LONDON),
+        "free Safeguarding Week places held for members of the public who did not confirm in time"),
+    Job("remind-public-registrants", queue_reminders, IntervalTrigger(minutes=30, timezone=LONDON),
+        "remind members of the public with a Safeguarding Week place the day before (once each)"),
+    Job("erase-public-registrants", erase_registrants, CronTrigger(hour=5, minute=0, timezone=LONDON),
+        "erase public registrants' names and emails a set time after their Safeguarding Week "
+        "(the retention rule for public registrations)"),
+]
