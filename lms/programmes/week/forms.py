@@ -14,7 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from lms.bookings.sessions.forms import TimeField, WholeNumberField, coerce_int_or_none
@@ -58,9 +58,9 @@ class EventForm(FlaskForm):
     title = StringField("Title", widget=GovTextInput(), validators=[InputRequired("Enter the event's title"), Length(max=200)])
     description = TextAreaField("What it is about", widget=GovTextArea(),
                                 validators=[InputRequired("Enter what the event is about"), Length(max=5000)])
-    kind = RadioField("Kind of event", widget=GovRadioInput(), choices=list(EVENT_KINDS.items()),
+    kind = RadioField("Kind of event", widget=GovRadioInput(), choices=[SelectChoice(code, name) for code, name in EVENT_KINDS.items()],
                       validators=[InputRequired("Choose what kind of event it is")])
-    audience = RadioField("Who it is for", widget=GovRadioInput(), choices=list(AUDIENCES.items()),
+    audience = RadioField("Who it is for", widget=GovRadioInput(), choices=[SelectChoice(code, name) for code, name in AUDIENCES.items()],
                           validators=[InputRequired("Choose who the event is for")])
     organiser_id = SelectField("Run by", widget=GovSelect(), coerce=coerce_int_or_none, validate_choice=False,
                                description="The partner organisation named as the event's organiser")
@@ -73,7 +73,7 @@ class EventForm(FlaskForm):
     capacity = WholeNumberField("Places", noun="the number of places", example="40",
                                 description="Leave blank for a drop-in")
     location_kind = RadioField("Where", widget=GovRadioInput(), default="in-person",
-                               choices=[("in-person", "In person"), ("online", "Online")])
+                               choices=[SelectChoice("in-person", "In person"), SelectChoice("online", "Online")])
     venue_name = StringField("Venue", widget=GovTextInput(), validators=[Length(max=200)])
     venue_address = TextAreaField("Venue address", widget=GovTextArea(), validators=[Length(max=1000)])
     venue_postcode = StringField("Postcode", widget=GovTextInput(), validators=[Length(max=10)])

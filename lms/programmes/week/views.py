@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 
+from wtforms import SelectChoice
+
 from lms.bookings import ics
 from lms.bookings.formatting import clock, day as spoken_day, session_when, session_where
 from lms.bookings.sessions.forms import ClockChangeError, london_to_utc
@@ -209,7 +211,7 @@ def admin_week(programme_id: int):
 
 def _organisation_choices():
     rows = db.session.execute(db.select(Organisation.id, Organisation.name).order_by(Organisation.name))
-    return [("", "Choose the organisation")] + [(str(row.id), row.name) for row in rows]
+    return [SelectChoice("", "Choose the organisation")] + [SelectChoice(row.id, row.name) for row in rows]
 
 
 @bp.route("/admin/safeguarding-weeks/<int:programme_id>/events/new", methods=["GET", "POST"])
