@@ -91,3 +91,29 @@ def test_a_full_event_offers_the_waiting_list(page, axe, week):
     page.get_by_role("button", name="Join the waiting list").click()
     expect(page.get_by_role("heading", name="You are on the waiting list")).to_be_visible()
     axe(page)
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_the_admin_pages_and_the_report(browser, live_server, axe, week, width):
+    from tests.browser.fixtures import sign_in
+
+    context = browser.new_context(base_url=live_server, bypass_csp=True, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, "admin@partnership.example")
+        for path in ("/admin/safeguarding-weeks", f"/admin/safeguarding-weeks/{week.programme.id}",
+                     f"/admin/safeguarding-weeks/{week.programme.id}/events/new",
+                     f"/admin/safeguarding-weeks/events/{week.stall.id}/engagement",
+                     f"/reports/safeguarding-week/{week.programme.id}"):
+            page.goto(path)
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            assert_no_sideways_scroll(page)
+            axe(page)
+        page.goto(f"/admin/safeguarding-weeks/events/{week.stall.id}/engagement")
+        page.get_by_label("Conversations at the stall").fill("many")
+        page.get_by_role("button", name="Save the counts").click()
+        expect(page.locator(".govuk-error-summary")).to_contain_text("as a whole number")
+        axe(page)
+    finally:
+        context.close()

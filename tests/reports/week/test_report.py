@@ -10,7 +10,9 @@ import pytest
 
 from lms.bookings import services as bookings
 from lms.bookings.registers.services import mark
+from lms.evaluations import services as evaluations
 from lms.extensions import db
+from lms.records.models import Completion
 from lms.programmes.week import services
 from lms.reports.week.services import week_report
 from tests import factories
@@ -26,6 +28,7 @@ def held_week(admin, week):
     nursery = factories.organisation("Little Acorns Day Nursery", type_code="day-nursery")
     people = [factories.user(f"t{n}@brook.example", organisation=school) for n in range(2)]
     people.append(factories.user("n@acorns.example", organisation=nursery))
+    week.professionals.session.course.asks_for_evaluation = True
     booked = [bookings.book(week.professionals.session, person, actor=person, now=NOW) for person in people]
     services.register(week.public, "Ann One", "ann@example.org", now=NOW)
     services.register(week.public, "Bob Two", "bob@example.org", now=NOW)
@@ -36,6 +39,15 @@ def held_week(admin, week):
     for booking in booked[:2]:
         mark(booking, "attended", actor=admin, now=AFTER)
     mark(booked[2], "no-show", actor=admin, now=AFTER)
+    db.session.flush()
+    # The two who came evaluate the event.
+    for booking, (satisfaction, before, after, quote) in zip(booked[:2], [(5, 2, 4, "I will ask about home life"),
+                                                                         (3, 3, 3, "")]):
+        db.session.refresh(booking)
+        evaluations.submit(db.session.get(Completion, booking.completion_id), evaluations.Answers(
+            satisfaction=satisfaction, skills="a-lot" if satisfaction == 5 else "no", confidence_before=before,
+            confidence_after=after, will_do_differently=quote, may_quote=bool(quote),
+        ), actor=booking.user, now=AFTER + timedelta(hours=1))
     db.session.commit()
     return week
 
@@ -57,6 +69,9 @@ def test_the_figures(held_week):
     assert organisers["Calder Domestic Abuse Service"].engagement == 850
     assert report.engagement == {"public-attended": 60, "conversations": 500, "leaflets": 350}
     assert report.totals.registered == 4
+    summary = report.evaluations
+    assert (summary.responses, summary.satisfaction_percent, summary.skills_percent) == (2, 50, 50)
+    assert summary.quotes == ["I will ask about home life"]
 
 
 def test_the_page_csv_and_xlsx(app, admin, held_week):
