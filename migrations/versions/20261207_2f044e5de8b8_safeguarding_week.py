@@ -73,6 +73,7 @@ def upgrade():
     sa.Column('cancelled_at', lms.core.db_types.UTCDateTime(), nullable=True),
     sa.Column('lapsed_at', lms.core.db_types.UTCDateTime(), nullable=True),
     sa.Column('reminder_sent_at', lms.core.db_types.UTCDateTime(), nullable=True),
+    sa.Column('sequence_seen', sa.Integer(), nullable=False),
     sa.Column('erased_at', lms.core.db_types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['event_id'], ['week_event.id'], name=op.f('fk_public_registration_event_id_week_event'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['session_id'], ['training_session.id'], name=op.f('fk_public_registration_session_id_training_session'), ondelete='CASCADE'),

@@ -30,6 +30,8 @@ SUBJECTS = {
     "cancelled": "Registration cancelled",
     "lapsed": "Your place was not confirmed in time",
     "reminder": "Reminder: tomorrow",
+    "changed": "Changed: new details",
+    "event-cancelled": "Cancelled",
 }
 
 
@@ -43,9 +45,9 @@ def new_link(registration: PublicRegistration, *, now: datetime) -> str:
 def _send(registration: PublicRegistration, kind: str, *, now: datetime, key: str) -> None:
     event = registration.event
     session = event.session
-    link = new_link(registration, now=now) if kind not in ("cancelled", "lapsed") else None
+    link = new_link(registration, now=now) if kind not in ("cancelled", "lapsed", "event-cancelled") else None
     attachments = None
-    if kind in ("confirmed", "given-confirmed", "reminder"):
+    if kind in ("confirmed", "given-confirmed", "reminder", "changed") and registration.status == "confirmed":
         content = ics.booking_ics(session, base_url=current_app.config["BASE_URL"].rstrip("/"), now=now)
         attachments = [{"filename": f"event-{event.id}.ics", "content_type": "text/calendar",
                         "content": base64.b64encode(content).decode("ascii")}]
@@ -104,3 +106,11 @@ def registration_lapsed(registration: PublicRegistration, *, now: datetime) -> N
 
 def reminder(registration: PublicRegistration, *, now: datetime) -> None:
     _send(registration, "reminder", now=now, key="reminder")
+
+
+def event_changed(registration: PublicRegistration, *, now: datetime) -> None:
+    _send(registration, "changed", now=now, key=f"changed:{registration.sequence_seen}")
+
+
+def event_cancelled(registration: PublicRegistration, *, now: datetime) -> None:
+    _send(registration, "event-cancelled", now=now, key="event-cancelled")

@@ -27,6 +27,13 @@ def queue_reminders(*, now: datetime) -> dict[str, int]:
     return {"reminded": sent}
 
 
+def tell_of_changes(*, now: datetime) -> dict[str, int]:
+    """Tell registrants their event changed time or place, or was cancelled (once each)."""
+    told = services.tell_of_changes(now=now)
+    db.session.commit()
+    return told
+
+
 def erase_registrants(*, now: datetime) -> dict[str, int]:
     """The retention rule for public registrants: erase their names and emails
     PUBLIC_REGISTRATION_RETENTION_DAYS after their week ends; prune old attempts."""
@@ -42,6 +49,9 @@ JOBS = [
         "free Safeguarding Week places held for members of the public who did not confirm in time"),
     Job("remind-public-registrants", queue_reminders, IntervalTrigger(minutes=30, timezone=LONDON),
         "remind members of the public with a Safeguarding Week place the day before (once each)"),
+    Job("tell-public-registrants-of-changes", tell_of_changes, IntervalTrigger(minutes=5, timezone=LONDON),
+        "email members of the public registered for a Safeguarding Week event whose time or place changed, or "
+        "which was cancelled (once each)"),
     Job("erase-public-registrants", erase_registrants, CronTrigger(hour=5, minute=0, timezone=LONDON),
         "erase public registrants' names and emails a set time after their Safeguarding Week "
         "(the retention rule for public registrations)"),

@@ -151,6 +151,9 @@ class PublicRegistration(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lapsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The event's session.sequence the registrant was last told about (a change of time or
+    # place, or the event's cancellation, raises it: they are then told again).
+    sequence_seen: Mapped[int] = mapped_column(default=0)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[WeekEvent] = relationship()

@@ -469,7 +469,7 @@ def register(event: WeekEvent, name: str | None, email: str | None, *, now: date
     registration = PublicRegistration(
         event_id=event.id, session_id=session.id, name=name, email=address, email_key=address,
         status="awaiting-confirmation" if free else "waitlisted", created_at=now, queued_at=now,
-        placed_at=now if free else None,
+        placed_at=now if free else None, sequence_seen=session.sequence,
         hold_expires_at=as_utc(now) + timedelta(hours=confirm_hours()) if free else None,
     )
     if not free:
@@ -689,6 +689,41 @@ def queue_reminders(*, now: datetime) -> int:
             emails.reminder(registration, now=now)
             sent += 1
     return sent
+
+
+def tell_of_changes(*, now: datetime) -> dict[str, int]:
+    """Tell registrants of a change to their event they have not heard of (the session's
+    sequence rose past theirs): a new time or place, or the event's cancellation, which
+    ends their registration. Each once: sequence_seen is claimed with a conditional UPDATE."""
+    rows = list(db.session.execute(
+        select(PublicRegistration.id, PublicRegistration.sequence_seen, TrainingSession.sequence,
+               TrainingSession.status)
+        .join(TrainingSession, TrainingSession.id == PublicRegistration.session_id)
+        .where(PublicRegistration.status.in_(LIVE_REGISTRATION_STATUSES),
+               TrainingSession.sequence > PublicRegistration.sequence_seen, TrainingSession.starts_at > now)
+    ))
+    told = {"changed": 0, "cancelled": 0}
+    for row in rows:
+        claimed = db.session.execute(
+            update(PublicRegistration)
+            .where(PublicRegistration.id == row.id, PublicRegistration.sequence_seen == row.sequence_seen)
+            .values(sequence_seen=row.sequence).execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            continue
+        registration = db.session.get(PublicRegistration, row.id)
+        db.session.refresh(registration)
+        if row.status == "cancelled":
+            registration.status = "cancelled"
+            registration.cancelled_at = now
+            registration.hold_expires_at = None
+            emails.event_cancelled(registration, now=now)
+            told["cancelled"] += 1
+        else:
+            emails.event_changed(registration, now=now)
+            told["changed"] += 1
+    db.session.flush()
+    return told
 
 
 def erase_registrants(*, now: datetime) -> int:

@@ -80,3 +80,33 @@ def test_a_professional_books_a_both_event_as_usual_and_it_counts_as_an_event(we
     other = factories.user("sam@brook.example", organisation=school)
     # Two places: one public, one professional, so the next professional waits.
     assert bookings.book(week.both.session, other, actor=other, now=NOW).status == "waitlisted"
+
+
+def test_registrants_hear_once_of_a_new_time_and_of_a_cancellation(admin, week):
+    from lms.bookings.sessions import services as sessions
+    from lms.notifications.models import OutboundEmail
+    from lms.programmes.week.models import PublicRegistration
+    from sqlalchemy import select
+
+    moved, _ = services.register(week.public, "Ann One", "ann@example.org", now=NOW)
+    dropped, _ = services.register(week.both, "Bob Two", "bob@example.org", now=NOW)
+    db.session.commit()
+    assert services.tell_of_changes(now=NOW) == {"changed": 0, "cancelled": 0}
+
+    details = sessions.copy_details(week.public.session)
+    details.starts_at += timedelta(hours=1)
+    details.ends_at += timedelta(hours=1)
+    sessions.update_session(week.public.session, details, actor=admin, now=NOW + timedelta(hours=1))
+    sessions.cancel_session(week.both.session, reason="The speaker is ill", actor=admin, now=NOW + timedelta(hours=1))
+    db.session.commit()
+    assert services.tell_of_changes(now=NOW + timedelta(hours=2)) == {"changed": 1, "cancelled": 1}
+    assert services.tell_of_changes(now=NOW + timedelta(hours=3)) == {"changed": 0, "cancelled": 0}
+    db.session.refresh(moved)
+    db.session.refresh(dropped)
+    assert (moved.status, dropped.status) == ("awaiting-confirmation", "cancelled")
+    subjects = list(db.session.scalars(select(OutboundEmail.subject).order_by(OutboundEmail.id)))
+    assert "Changed: new details: Staying safe online: for parents" in subjects
+    assert "Cancelled: Recognising domestic abuse" in subjects
+    body = db.session.scalar(select(OutboundEmail.body_text).where(OutboundEmail.subject.startswith("Cancelled")))
+    assert "The speaker is ill" in body
+    assert services.held_places(None, session_ids=[week.both.session_id]) == {}
