@@ -39,10 +39,11 @@ MESSAGES = {
           description="No token needed. Events for the public or for both, with places left (null for drop-ins).")
 @public
 def public_events():
-    programme = week.current_week(london_today(utcnow()))
+    now = utcnow()
+    programme = week.current_week(london_today(now))
     if programme is None:
         return jsonify(dump(PublicEventList, {"week": None, "events": []}))
-    detail = week.week_detail(programme)
+    detail = week.week_detail(programme, now=now)
     events = [event for day in detail["days"] for event in day["events"] if event["audience"] in ("public", "both")]
     return jsonify(dump(PublicEventList, {"week": detail, "events": events}))
 

@@ -15,8 +15,10 @@ from lms.programmes.week import services
 
 def lapse_unconfirmed(*, now: datetime) -> dict[str, int]:
     """Free places held for public registrants who did not follow their link in time."""
-    lapsed = services.lapse_unconfirmed(now=now)
-    db.session.commit()
+    lapsed = 0
+    for session_id in services.sessions_with_lapsed_holds(now=now):
+        lapsed += services.lapse_unconfirmed(session_id, now=now)
+        db.session.commit()  # one session's lock at a time
     return {"lapsed": lapsed}
 
 

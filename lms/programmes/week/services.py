@@ -30,7 +30,7 @@ from lms.bookings.models import TrainingSession
 from lms.bookings.sessions.services import SessionDetails, create_session
 from lms.catalogue.models import Course
 from lms.core.errors import DomainError, Forbidden, NotFound
-from lms.core.time import as_utc, to_london
+from lms.core.time import as_utc, to_london, utcnow
 from lms.core.tokens import hash_token
 from lms.extensions import db
 from lms.notifications.models import OutboundEmail
@@ -306,15 +306,14 @@ def by_day(events: list[WeekEvent]) -> list[tuple[date, list[WeekEvent]]]:
     return sorted(days.items())
 
 
-def week_detail(programme: Programme) -> dict:
+def week_detail(programme: Programme, *, now: datetime | None = None) -> dict:
     """The week as plain data (the API's GET /api/v1/programmes/{id}): its days, each with
-    its events' kind, organiser, audience, times (UTC, ISO 8601) and places left, or
-    drop-in (places_left null)."""
-    from lms.core.time import utcnow  # the places left are as of now, like the page
-
+    its events' kind, organiser, audience, times (UTC, ISO 8601), places left, or drop-in
+    (places_left null), and whether registering is open at `now` (callers at the edges pass
+    it; without it, the current time)."""
     details = details_of(programme)
     events = events_of(programme)
-    places = availability(events, now=utcnow())
+    places = availability(events, now=now if now is not None else utcnow())
     return {
         "id": programme.id,
         "kind": programme.kind,
@@ -638,34 +637,32 @@ def record_engagement(event: WeekEvent, counts: dict[str, int | None], *, actor:
 # --- scheduled work ------------------------------------------------------------------------
 
 
-def lapse_unconfirmed(*, now: datetime) -> int:
-    """End held places whose link was not followed in time and give them to whoever waits.
-    One session's lock at a time."""
-    due = list(db.session.execute(
-        select(PublicRegistration.id, PublicRegistration.session_id).where(
+def sessions_with_lapsed_holds(*, now: datetime) -> list[int]:
+    """Sessions with places held awaiting confirmation past their time."""
+    return list(db.session.scalars(
+        select(PublicRegistration.session_id).where(
             PublicRegistration.status == "awaiting-confirmation", PublicRegistration.hold_expires_at <= now,
-        ).order_by(PublicRegistration.session_id, PublicRegistration.id)
+        ).distinct().order_by(PublicRegistration.session_id)
     ))
-    lapsed = 0
-    for session_id in sorted({row.session_id for row in due}):
-        session = bookings.lock(db.session.get(TrainingSession, session_id))
-        ended = False
-        for row in (r for r in due if r.session_id == session_id):
-            registration = db.session.get(PublicRegistration, row.id)
-            db.session.refresh(registration)
-            if registration.status != "awaiting-confirmation" or as_utc(registration.hold_expires_at) > as_utc(now):
-                continue
-            registration.status = "lapsed"
-            registration.lapsed_at = now
-            registration.hold_expires_at = None
-            ended = True
-            lapsed += 1
-            emails.registration_lapsed(registration, now=now)
-        db.session.flush()
-        if ended:
-            bookings.fill_places(session, now=now)
-        db.session.commit()
-    return lapsed
+
+
+def lapse_unconfirmed(session_id: int, *, now: datetime) -> int:
+    """End the session's held places whose link was not followed in time and give them to
+    whoever waits, under the session's lock. Returns how many lapsed."""
+    session = bookings.lock(db.session.get(TrainingSession, session_id))
+    due = list(db.session.scalars(select(PublicRegistration).where(
+        PublicRegistration.session_id == session.id, PublicRegistration.status == "awaiting-confirmation",
+        PublicRegistration.hold_expires_at <= now,
+    ).order_by(PublicRegistration.id)))
+    for registration in due:
+        registration.status = "lapsed"
+        registration.lapsed_at = now
+        registration.hold_expires_at = None
+        emails.registration_lapsed(registration, now=now)
+    db.session.flush()
+    if due:
+        bookings.fill_places(session, now=now)
+    return len(due)
 
 
 def queue_reminders(*, now: datetime) -> int:

@@ -15,7 +15,7 @@ from lms.core.time import utcnow
 from lms.extensions import db
 from lms.notifications.backends import SMTPBackend
 from lms.notifications.jobs import send_outbox
-from lms.programmes.week import services
+from lms.programmes.week import jobs, services
 from lms.programmes.week.models import PublicRegistration, RegistrationLink
 from tests import factories
 from tests.conftest import NOW
@@ -109,8 +109,8 @@ def test_an_unconfirmed_place_lapses_after_the_set_time_and_goes_to_the_waiting_
     db.session.commit()
 
     # Not yet: the hold lasts PUBLIC_REGISTRATION_CONFIRM_HOURS (24).
-    assert services.lapse_unconfirmed(now=NOW + timedelta(hours=23, minutes=59)) == 0
-    assert services.lapse_unconfirmed(now=NOW + timedelta(hours=24)) == 1
+    assert jobs.lapse_unconfirmed(now=NOW + timedelta(hours=23, minutes=59)) == {"lapsed": 0}
+    assert jobs.lapse_unconfirmed(now=NOW + timedelta(hours=24)) == {"lapsed": 1}
     for row in (first, second, third):
         db.session.refresh(row)
     assert first.status == "lapsed"
@@ -119,7 +119,7 @@ def test_an_unconfirmed_place_lapses_after_the_set_time_and_goes_to_the_waiting_
     assert third.status == "awaiting-confirmation"
     assert held(week.public) == 2
     # Running it again does nothing more.
-    assert services.lapse_unconfirmed(now=NOW + timedelta(hours=24)) == 0
+    assert jobs.lapse_unconfirmed(now=NOW + timedelta(hours=24)) == {"lapsed": 0}
 
 
 def test_the_same_email_twice_holds_one_place(client, week):
@@ -219,3 +219,16 @@ def test_public_places_count_against_a_professionals_booking_and_share_the_waiti
     db.session.refresh(waiting_pro)
     assert waiting_pro.status == "offered"
     assert bookings.places_taken(week.both.session) == 2
+
+
+def test_the_forms_carry_a_csrf_token_for_people_without_an_account(csrf_app, week):
+    from tests.conftest import csrf_token_from
+
+    client = csrf_app.test_client()
+    path = f"/safeguarding-week/events/{week.public.id}/register"
+    assert client.post(path, data={"name": "Sam", "email": "sam@example.org"}).status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(PublicRegistration)) == 0
+    token = csrf_token_from(client.get(path).get_data(as_text=True))
+    response = client.post(path, data={"name": "Sam", "email": "sam@example.org", "csrf_token": token})
+    assert response.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(PublicRegistration)) == 1

@@ -65,7 +65,7 @@ def test_registrants_are_erased_after_the_retention_period_leaving_the_counts(ap
     left = [needle for needle in needles() if any(needle in value for value in values)]
     assert left == []
     assert event_rows(week_report(week.programme)) == before
-    # Their links no longer work, and running the job again erases nothing more.
+    # Running the job again erases nothing more.
     assert jobs.erase_registrants(now=on_day_30 + timedelta(days=2))["erased"] == 0
 
 
