@@ -164,8 +164,8 @@ def add_demo_week(now: datetime, rng: random.Random) -> DemoWeek:
         ends_on=LAST_DAY,
         lead_boards=[names.PARTNERSHIP_NAME, "Hartmoor Safeguarding Adults Board", "Hartmoor Community Safety Partnership"],
         description="Safeguarding is everyone's business. A week of events across Hartmoor for people who work with "
-                    "children and adults, and for everyone who lives here.\nEvents for the public are free: register "
-                    "with your name and email, or just drop in to the stalls and the safe space.",
+                    "children and adults, and for everyone who lives here: drop in to the stalls and the safe space, "
+                    "or register for a session.",
     ), actor=admin, now=planned)
     result.programme = programme
     events = []
