@@ -83,6 +83,14 @@ class Config:
     # kept with the database's backups (default instance/evidence).
     EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER")
 
+    # Safeguarding Week's public registration: how long a held place waits for the
+    # emailed link to be followed, how many attempts one address may make in the window,
+    # and how long after the week the registrants' names and emails are kept.
+    PUBLIC_REGISTRATION_CONFIRM_HOURS = _int("PUBLIC_REGISTRATION_CONFIRM_HOURS", 24)
+    PUBLIC_REGISTRATION_MAX_PER_ADDRESS = _int("PUBLIC_REGISTRATION_MAX_PER_ADDRESS", 20)
+    PUBLIC_REGISTRATION_WINDOW = timedelta(minutes=_int("PUBLIC_REGISTRATION_WINDOW_MINUTES", 60))
+    PUBLIC_REGISTRATION_RETENTION_DAYS = _int("PUBLIC_REGISTRATION_RETENTION_DAYS", 30)
+
     API_PAGE_SIZE = 50
     API_MAX_PAGE_SIZE = 500
     # Front-end packages installed by npm (see package.json), served from node_modules.

@@ -42,6 +42,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from lms.courses.sessions.services import connect_signals as connect_course_sessions
     from lms.licences.services import connect_signals as connect_licences
     from lms.programmes.twilights.services import connect_signals as connect_twilights
+    from lms.programmes.week.services import connect_signals as connect_week
     from lms.records.external.services import connect_signals as connect_external_cpd
 
     connect_compliance()
@@ -52,6 +53,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     connect_licences()
     connect_accounts_admin()
     connect_twilights()
+    connect_week()
 
     from lms.cli import register_cli
 

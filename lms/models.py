@@ -24,3 +24,11 @@ from lms.bookings.models import Booking, ChargeRate, TrainingSession  # noqa: F4
 from lms.certificates.models import Certificate  # noqa: F401
 from lms.evaluations.models import Evaluation  # noqa: F401
 from lms.programmes.twilights.models import TwilightSession, TwilightTerm  # noqa: F401
+from lms.programmes.week.models import (  # noqa: F401
+    EventEngagement,
+    PublicRegistration,
+    RegistrationAttempt,
+    RegistrationLink,
+    WeekDetails,
+    WeekEvent,
+)

@@ -18,6 +18,7 @@ from lms.core.jobs import Job
 from lms.core.time import LONDON
 from lms.licences import jobs as licences_jobs
 from lms.notifications import jobs as notifications_jobs
+from lms.programmes.week import jobs as week_jobs
 
 JOBS: list[Job] = [
     Job("send-email", notifications_jobs.send_outbox, IntervalTrigger(minutes=1, timezone=LONDON), "send queued email"),
@@ -79,6 +80,7 @@ JOBS: list[Job] = [
         "remind people with a place two days before their session (once each)"),
     Job("alert-under-minimum", bookings_jobs.alert_under_minimum, IntervalTrigger(hours=1, timezone=LONDON),
         "tell the admins about sessions below their minimum numbers at the cancellation cut-off (once each)"),
+    *week_jobs.JOBS,
 ]
 
 

@@ -118,3 +118,42 @@ def booking_problem_for(session, person, *, now) -> str | None:
         if answer:
             return answer
     return None
+places_held_elsewhere = _signals.signal("places-held-elsewhere")
+"""A hook the booking engine (bookings.services.place_counts and places_taken) asks: how
+many of each session's places are held outside the bookings table (Safeguarding Week's
+public registrations, which have no account). Receivers get `sender=None,
+session_ids=<list of int>` and return {session_id: places held}; they only read. The engine
+adds the answers to the places its bookings hold, so a session is never oversold. Ask with
+held_elsewhere(session_ids)."""
+
+
+def held_elsewhere(session_ids: list[int]) -> dict[int, int]:
+    """{session id: places held outside the bookings table} (missing ids hold none)."""
+    held: dict[int, int] = {}
+    if not session_ids:
+        return held
+    for _receiver, answer in places_held_elsewhere.send(None, session_ids=list(session_ids)):
+        for session_id, count in (answer or {}).items():
+            held[session_id] = held.get(session_id, 0) + count
+    return held
+
+places_freed = _signals.signal("places-freed")
+"""Sent by bookings.services.fill_places, under the session's row lock, when a session has
+free places while sign-up is open, before the engine offers them to its own waiting list.
+Receivers get `sender=None, session=<TrainingSession>, free=<int>, queue=<list of the
+queued_at of the engine's first `free` waiting bookings, in order>, now=<datetime>` and
+may give places to their own waiting list (Safeguarding Week's public registrations):
+first come, first served across both lists, so they take a place for each of their
+waiters who joined before the engine's waiter it would otherwise go to. They return how
+many places they took and add only to the same transaction. Send with
+take_places_elsewhere(...)."""
+
+
+def take_places_elsewhere(session, *, free: int, queue: list, now) -> int:
+    """How many of `free` places the receivers of places_freed took (at most `free`)."""
+    taken = 0
+    for _receiver, answer in places_freed.send(None, session=session, free=free, queue=queue, now=now):
+        taken += int(answer or 0)
+        if taken >= free:
+            return free
+    return taken

@@ -14,7 +14,21 @@ csrf.exempt(bp)
 
 # Attach authentication, error handlers and routes to `bp` (imported for their effects).
 from lms.api import auth, errors  # noqa: E402,F401
-from lms.api.routes import bookings, certificates, compliance, courses, reports, learning, me, organisations, people, reference, spec  # noqa: E402,F401
+from lms.api.routes import (  # noqa: E402,F401
+    bookings,
+    certificates,
+    compliance,
+    courses,
+    learning,
+    me,
+    organisations,
+    people,
+    public,
+    reference,
+    reports,
+    spec,
+    twilights,
+)
 from lms.api.tokens import bp as tokens_bp  # noqa: E402,F401
 
 __all__ = ["bp", "tokens_bp"]

@@ -31,6 +31,7 @@ from lms.catalogue.models import Course
 from lms.core.errors import Conflict, DomainError, Forbidden, NotFound
 from lms.core.time import as_utc, format_datetime, to_london
 from lms.extensions import db
+from lms.signals import held_elsewhere, take_places_elsewhere
 
 BOOKABLE_MODES = ("face-to-face", "virtual", "outreach", "twilight", "event")
 DEFAULT_OFFER_HOURS = 24
@@ -84,15 +85,22 @@ def place_counts(session_ids: list[int]) -> dict[int, dict[str, int]]:
             counts["waiting"] += count
         elif status == "requested":
             counts["requested"] += count
+    # Places held outside the bookings table (Safeguarding Week's public registrations).
+    for session_id, held in held_elsewhere(session_ids).items():
+        if session_id in result:
+            result[session_id]["places"] += held
     return result
 
 
 def places_taken(session: TrainingSession) -> int:
-    return db.session.scalar(
+    """Places held by bookings and, through the places_held_elsewhere hook, by public
+    registrations."""
+    booked = db.session.scalar(
         select(func.count()).select_from(Booking).where(
             Booking.session_id == session.id, Booking.status.in_(PLACE_STATUSES)
         )
     ) or 0
+    return booked + held_elsewhere([session.id]).get(session.id, 0)
 
 
 def places_left(session: TrainingSession) -> int:
@@ -394,16 +402,21 @@ def cancel(booking: Booking, *, actor: User, now: datetime, note: str | None = N
 
 
 def fill_places(session: TrainingSession, *, now: datetime) -> list[Booking]:
-    """Offer free places to the waiting list in order, while sign-up is open. The caller
-    holds the session's lock."""
+    """Offer free places to the waiting list in order, while sign-up is open; public
+    registrations waiting for a Safeguarding Week event (places_freed) take theirs first
+    when they joined earlier. The caller holds the session's lock."""
     if signup_state(session, now) != "open":
         return []
     free = session.capacity - places_taken(session)
     if free <= 0:
         return []
+    waiting = waiting_list(session)
+    # First come, first served across the waiting lists: public registrations waiting
+    # (places_freed) take the places their waiters queued for before the engine's.
+    free -= take_places_elsewhere(session, free=free, queue=[as_utc(b.queued_at) for b in waiting[:free]], now=now)
     offered = []
     expires = min(as_utc(now) + timedelta(hours=offer_hours()), as_utc(session.signup_closes_at))
-    for booking in waiting_list(session)[:free]:
+    for booking in waiting[:max(free, 0)]:
         booking.status = "offered"
         booking.offered_at = now
         booking.offer_expires_at = expires

@@ -18,6 +18,7 @@ from lms.reports.sessions import sessions_report
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 bp.register_blueprint(portfolio_bp)
+bp.register_blueprint(__import__("lms.reports.week.views", fromlist=["bp"]).bp)  # the Safeguarding Week report
 
 DOWNLOADS = ("csv", "xlsx")
 
