@@ -126,13 +126,17 @@ def demo_data_command(if_empty, seed):
 
         from lms.demo.sessions import add_demo_sessions
 
+        from lms.demo.week import add_demo_week
+
         sessions = add_demo_sessions(now, random.Random(seed))
+        week = add_demo_week(now, random.Random(seed))
         rebuild_status_table(now=now)
     db.session.commit()
     if created:
         click.echo(created.summary())
         click.echo(f"Training history: {history.courses} partnership courses, {history.completions} completions.")
         click.echo(sessions.summary())
+        click.echo(week.summary())
     else:
         click.echo("Demo data is already loaded.")
     click.echo("Demo sign-ins (password for all: see below):")

@@ -23,6 +23,7 @@ from lms.api.routes import (  # noqa: E402,F401
     me,
     organisations,
     people,
+    programmes,
     public,
     reference,
     reports,

@@ -40,6 +40,7 @@ TAGS = [
     ("learning", "E-learning enrolments and the training record."),
     ("compliance", "Refresh deadlines: who is current, due soon or overdue."),
     ("bookings", "Sessions of courses, and booking places on them."),
+    ("programmes", "The DSL network twilight series and Safeguarding Week: their terms or days and sessions."),
     ("certificates", "Certificates of completed training, checked by code."),
     ("reports", "Uptake figures for partnership reports."),
     ("reference", "Codes used across the API."),

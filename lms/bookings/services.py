@@ -31,7 +31,7 @@ from lms.catalogue.models import Course
 from lms.core.errors import Conflict, DomainError, Forbidden, NotFound
 from lms.core.time import as_utc, format_datetime, to_london
 from lms.extensions import db
-from lms.signals import held_elsewhere, take_places_elsewhere
+from lms.signals import booking_problem_for, held_elsewhere, take_places_elsewhere
 
 BOOKABLE_MODES = ("face-to-face", "virtual", "outreach", "twilight", "event")
 DEFAULT_OFFER_HOURS = 24
@@ -317,6 +317,10 @@ def book(session: TrainingSession, person: User, *, actor: User, now: datetime) 
     check_may_act_for(actor, person)
     if not person.active:
         raise DomainError(f"{person.full_name}'s account is not active", field="session")
+    # A programme's own rule (one twilight a term) before the session's lock: a receiver
+    # takes its own lock first, so locks are always taken in the same order.
+    if problem := booking_problem_for(session, person, now=now):
+        raise DomainError(problem, field="session")
     lock(session)
     problem = signup_problem(session, now) or audience_problem(session, person)
     if problem:

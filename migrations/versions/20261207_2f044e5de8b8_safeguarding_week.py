@@ -1,7 +1,7 @@
 """safeguarding week: the week's details, its events, public registrations (with their emailed links and per-address attempts) and engagement counts
 
 Revision ID: 2f044e5de8b8
-Revises: c4e8a2f6b1d9
+Revises: d7f1b3a9c2e4
 Created: 2026-12-07 15:46:28.075757
 """
 from alembic import op
@@ -10,7 +10,7 @@ import lms.core.db_types
 
 
 revision = '2f044e5de8b8'
-down_revision = 'c4e8a2f6b1d9'
+down_revision = 'd7f1b3a9c2e4'
 branch_labels = None
 depends_on = None
 

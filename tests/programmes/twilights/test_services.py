@@ -248,7 +248,7 @@ def test_series_detail(series):
     first = autumn["sessions"][0]
     assert first["area"] == {"code": "north", "name": "North"}
     assert first["host"]["name"] == "Ashcombe Park Primary School"
-    assert first["starts_at"] == "2026-12-08T15:45:00Z"
+    assert first["starts_at"] == "2026-12-08T15:45:00+00:00"
     assert first["places_left"] == 100
     assert "materials" not in str(detail)
 
