@@ -59,7 +59,15 @@ def _navigation(active_endpoint: str | None) -> list[dict]:
 # other sub-features of bookings are under "Manage sessions" and "Admin").
 SESSIONS_PAGES = ("bookings.index", "bookings.session", "bookings.book", "bookings.mine", "bookings.booking",
                   "bookings.accept", "bookings.cancel", "bookings.substitute", "bookings.check_in", "bookings.staff.",
-                  "bookings.calendar.")
+                  "bookings.calendar.", "programmes.twilights.index", "programmes.twilights.series",
+                  "programmes.twilights.book")
+# The public Safeguarding Week pages (programme, registration, calendar files).
+WEEK_PAGES = ("programmes.week.current", "programmes.week.programme", "programmes.week.register",
+              "programmes.week.registration", "programmes.week.event_ics")
+# What trainers and admins run: the twilight series' admin pages and the programmes' reports.
+MANAGED_PROGRAMME_PAGES = ("programmes.twilights.manage", "programmes.twilights.create", "programmes.twilights.topic",
+                           "programmes.twilights.term_sessions", "programmes.twilights.copy",
+                           "programmes.twilights.report", "reports.week.")
 
 
 def _navigation_items(
@@ -102,7 +110,7 @@ def _items(signed_in: bool, setting_lead: bool, admin: bool, trainer: bool) -> l
     if signed_in:
         items.append(("Home", "pages.index", ("pages.index",)))
         items.append(("Courses", "catalogue.index", ("catalogue.index", "catalogue.register_interest", "courses.")))
-        items.append(("Sessions", "bookings.index", SESSIONS_PAGES))
+        items.append(("Sessions", "bookings.index", SESSIONS_PAGES + WEEK_PAGES))
         items.append(("My learning", "elearning.my_learning", ("elearning.", "certificates.mine", "certificates.show", "certificates.download",
                                                                    "evaluations.evaluate", "records.external.mine")))
         items.append(("My training", "compliance.my_training", ("compliance.my_training", "reports.portfolio.mine")))
@@ -113,10 +121,12 @@ def _items(signed_in: bool, setting_lead: bool, admin: bool, trainer: bool) -> l
             )))
         if admin or trainer:
             items.append(("Manage sessions", "bookings.sessions.index", ("bookings.sessions.", "bookings.registers.", "courses.sessions.",
-                                                                      "evaluations.summary", "reports.uptake", "reports.sessions")))
+                                                                      "evaluations.summary", "reports.uptake", "reports.sessions",
+                                                                      *MANAGED_PROGRAMME_PAGES)))
         if admin:
             items.append(("Admin", "pages.admin", (
                 "pages.admin", "accounts.admin.", "organisations.admin", "organisations.reference.", "organisations.requests.", "compliance.overview", "licences.", "compliance.rules.", "records.imports.", "bookings.charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
+                "programmes.week.admin",
             )))
             items.append(("Audit log", "audit.index", ("audit.",)))
         items.append(("Your account", "accounts.profile", ("accounts.", "api_tokens.", "notifications.")))
@@ -124,6 +134,7 @@ def _items(signed_in: bool, setting_lead: bool, admin: bool, trainer: bool) -> l
     else:
         items.append(("Courses", "catalogue.index", ("catalogue.index", "catalogue.register_interest", "courses.")))
         items.append(("Sessions", "bookings.index", SESSIONS_PAGES))
+        items.append(("Safeguarding Week", "programmes.week.current", WEEK_PAGES))
         items.append(("Check a certificate", "certificates.verify", ("certificates.verify",)))
         items.append(("Sign in", "accounts.sign_in", ("accounts.sign_in",)))
         items.append(("Create an account", "accounts.register", ("accounts.register",)))
