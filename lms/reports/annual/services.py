@@ -36,7 +36,7 @@ from lms.catalogue.models import DELIVERY_MODES, Course
 from lms.compliance import engine
 from lms.compliance.overview import GroupCounts, overview_by, overview_total
 from lms.core.errors import DomainError, Forbidden
-from lms.core.time import format_date, london_today
+from lms.core.time import format_date
 from lms.evaluations import services as evaluations
 from lms.evaluations.followup import services as followup
 from lms.extensions import db
@@ -499,3 +499,9 @@ def tables(report: AnnualReport) -> dict[str, list[Table]]:
               g.percent(engine.OVERDUE)] for g in comp.sectors + [comp.total]],
             chart=[(g.name, g.percent(engine.CURRENT)) for g in comp.sectors]))
     return found
+
+
+def sector_codes(ids) -> dict:
+    """{sector id: stable code} for the ids given (one statement)."""
+    known = [i for i in ids if i is not None]
+    return dict(db.session.execute(select(Sector.id, Sector.code).where(Sector.id.in_(known))).all()) if known else {}
