@@ -15,6 +15,7 @@ from lms.evaluations.followup import jobs, services
 from lms.evaluations.followup.models import FollowUp
 from lms.extensions import db
 from lms.notifications.jobs import send_outbox
+from lms.notifications.models import OutboundEmail
 from lms.records import services as records
 from tests import factories
 from tests.conftest import NOW
@@ -147,3 +148,23 @@ def test_removing_the_attendance_removes_an_unsent_follow_up(attend, person):
     records.remove_completion(completion.source, completion.source_ref, now=NOW)
     db.session.flush()
     assert _rows() == [] and booking is not None
+
+
+def test_two_schedulers_at_once_send_each_once(app, attend, make_people):
+    """Two scheduler processes running the send job at the same moment, each in its own
+    thread, connection and transactions."""
+    from tests.bookings.test_concurrency import run_at_once
+
+    people = make_people(6)
+    for each in people:
+        attend(each)
+    addresses = [each.email for each in people]
+    db.session.commit()
+    db.session.remove()
+    results, errors = run_at_once(app, [lambda: jobs.send_followups(now=DUE_MORNING)] * 2)
+    assert not errors, errors
+    assert sum(result["sent"] for result in results) == 6, results
+    emails = [email for email in db.session.scalars(select(OutboundEmail))
+              if email.subject.startswith("Have you used what you learned")]
+    assert Counter(email.to_address for email in emails) == Counter({address: 1 for address in addresses})
+    assert db.session.scalar(select(func.count()).select_from(FollowUp).where(FollowUp.sent_at.is_(None))) == 0
