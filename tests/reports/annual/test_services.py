@@ -18,6 +18,9 @@ from lms.records.models import Completion
 from lms.reports import services as uptake_reports
 from lms.reports.annual import services
 from lms.reports.sessions import sessions_report
+from lms.reports.week.services import week_report
+from tests.reports.week.test_report import held_week  # noqa: F401  (fixture)
+from tests.programmes.week.conftest import make_event, week  # noqa: F401  (fixtures)
 from lms.programmes.twilights import services as twilights
 from tests import factories
 from tests.reports.annual.conftest import AFTER_YEAR, END, START, term
@@ -163,3 +166,19 @@ def test_the_words_to_paste(report):
     assert words["classroom"][0] == ("2 face-to-face and virtual courses ran 2 sessions from April 2026 to March 2027, "
                                      "attended by 4 people (40 places).")
     assert words["evaluations"][0].startswith("2 evaluations: 50% were satisfied or very satisfied")
+
+
+def test_the_week_of_the_year_equals_the_week_report(held_week, admin):
+    """Safeguarding Week 2027 (June) is in the financial year 2027-28."""
+    report = services.annual_report(2027, actor=admin, today=date(2028, 4, 10))
+    direct = week_report(held_week.programme)
+    assert [w.programme.id for w in report.weeks] == [held_week.programme.id]
+    found = report.weeks[0]
+    assert (found.totals.attended, found.totals.registered, found.totals.public_attended, len(found.lines)) == (
+        direct.totals.attended, direct.totals.registered, direct.totals.public_attended, len(direct.lines))
+    assert (found.totals.attended, found.totals.registered, found.totals.public_attended) == (2, 4, 60)
+    table = services.tables(report)["week"][0]
+    assert table.rows[0][3:6] == [2, 4, 60]
+    assert "2 professionals attended, 4 public registrations and 60 members of the public attending" in \
+        services.paste(report)["week"][0]
+    assert services.annual_report(2026, actor=admin, today=date(2028, 4, 10)).weeks == []
