@@ -440,9 +440,9 @@ def tables(report: AnnualReport) -> dict[str, list[Table]]:
     if c.courses:
         found["classroom"].append(Table(
             "classroom-courses", "Face-to-face and virtual courses run",
-            ["Course code", "Course", "Sessions held", "Sessions cancelled", "Places", "Attended", "Partly attended",
+            ["Course", "Course code", "Sessions held", "Sessions cancelled", "Places", "Attended", "Partly attended",
              "No-shows"],
-            [[line.code, line.title, line.sessions, line.cancelled_sessions, line.places, line.attended, line.partly,
+            [[line.title, line.code, line.sessions, line.cancelled_sessions, line.places, line.attended, line.partly,
               line.no_shows] for line in c.courses + [c.total]]))
     if c.everyone.value("attendances"):
         found["classroom"].append(Table(
