@@ -47,16 +47,14 @@ def due_on(completed_on: date, weeks: int) -> date:
 
 
 def add_for(completion: Completion, *, now: datetime) -> FollowUp | None:
-    """The follow-up of a completion of attendance at a course that asks for one (once)."""
+    """The follow-up of a new completion of attendance at a course that asks for one
+    (completion_recorded is sent once per completion; the unique completion_id holds it)."""
     if completion.source != FOLLOWED_SOURCE or completion.course_id is None:
         return None
     course = db.session.get(Course, completion.course_id)
     weeks = course.followup_weeks if course is not None else None
     if not weeks or weeks < 1 or weeks > MAX_FOLLOWUP_WEEKS:
         return None
-    existing = db.session.scalar(select(FollowUp).where(FollowUp.completion_id == completion.id))
-    if existing is not None:
-        return existing
     row = FollowUp(completion_id=completion.id, user_id=completion.user_id, course_id=completion.course_id,
                    sector_id=completion.sector_id, completed_on=completion.completed_on,
                    due_on=due_on(completion.completed_on, weeks), created_at=now)
