@@ -99,3 +99,11 @@ def test_wrong_role_is_refused(app, sent, person, lead):
     for viewer in (person, lead):
         assert _as(app, viewer).get("/evaluations/follow-up").status_code == 403
     assert app.test_client().get("/evaluations/follow-up").status_code == 302
+
+
+def test_the_evaluations_page_with_a_bad_period_still_shows(app, trainer):
+    response = _as(app, trainer).get("/evaluations?from=2026-12-01&to=2026-13-45")
+    assert response.status_code == 400 and "Impact follow-up" not in response.get_data(as_text=True)
+    page = _as(app, trainer).get("/evaluations?from=2026-12-01&to=2026-12-31").get_data(as_text=True)
+    assert "No follow-ups sent for training in this period." in page
+    assert "/evaluations/follow-up?from=2026-12-01&amp;to=2026-12-31" in page
