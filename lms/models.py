@@ -23,6 +23,7 @@ from lms.organisations.models import (  # noqa: F401
 from lms.bookings.models import Booking, ChargeRate, TrainingSession  # noqa: F401
 from lms.certificates.models import Certificate  # noqa: F401
 from lms.evaluations.models import Evaluation  # noqa: F401
+from lms.evaluations.followup.models import FollowUp  # noqa: F401
 from lms.programmes.twilights.models import TwilightSession, TwilightTerm  # noqa: F401
 from lms.programmes.week.models import (  # noqa: F401
     EventEngagement,

@@ -14,6 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from lms.accounts import jobs as accounts_jobs
 from lms.bookings import jobs as bookings_jobs
 from lms.compliance import jobs as compliance_jobs
+from lms.evaluations.followup import jobs as followup_jobs
 from lms.core.jobs import Job
 from lms.core.time import LONDON
 from lms.licences import jobs as licences_jobs
@@ -81,6 +82,8 @@ JOBS: list[Job] = [
     Job("alert-under-minimum", bookings_jobs.alert_under_minimum, IntervalTrigger(hours=1, timezone=LONDON),
         "tell the admins about sessions below their minimum numbers at the cancellation cut-off (once each)"),
     *week_jobs.JOBS,
+    Job("send-followups", followup_jobs.send_followups, IntervalTrigger(minutes=30, timezone=LONDON),
+        "email attendees the impact follow-up some weeks after their course (once each)"),
 ]
 
 
