@@ -67,7 +67,8 @@ WEEK_PAGES = ("programmes.week.current", "programmes.week.programme", "programme
 # What trainers and admins run: the twilight series' admin pages and the programmes' reports.
 MANAGED_PROGRAMME_PAGES = ("programmes.twilights.manage", "programmes.twilights.create", "programmes.twilights.topic",
                            "programmes.twilights.term_sessions", "programmes.twilights.copy",
-                           "programmes.twilights.report", "reports.week.")
+                           "programmes.twilights.report", "reports.week.", "reports.annual.",
+                           "evaluations.followup.results")
 
 
 def _navigation_items(
@@ -113,7 +114,8 @@ def _items(signed_in: bool, setting_lead: bool, admin: bool, trainer: bool) -> l
         items.append(("Sessions", "bookings.index", SESSIONS_PAGES + WEEK_PAGES))
         items.append(("My learning", "elearning.my_learning", ("elearning.", "certificates.mine", "certificates.show", "certificates.download",
                                                                    "evaluations.evaluate", "records.external.mine")))
-        items.append(("My training", "compliance.my_training", ("compliance.my_training", "reports.portfolio.mine")))
+        items.append(("My training", "compliance.my_training", ("compliance.my_training", "reports.portfolio.mine",
+                                                                "evaluations.followup.answer_own")))
         if setting_lead:
             items.append(("My organisation", "accounts.staff.index", (
                 "accounts.staff.", "elearning.staff.", "compliance.matrix", "compliance.person", "compliance.export",
