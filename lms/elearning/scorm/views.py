@@ -167,7 +167,6 @@ def file(key: str, path: str):
         response = send_from_directory(folder, path, max_age=3600)
     response.headers["Content-Security-Policy"] = PACKAGE_POLICY
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     response.headers.setdefault("Cache-Control", "private, max-age=3600")
     return response
 

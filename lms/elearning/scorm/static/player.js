@@ -13,6 +13,7 @@
   var lastSeq = 0;
   var dirty = false;
   var completed = !!config.completed;
+  var announced = false;
   var timer = null;
 
   var api = new window.Scorm12API({ autocommit: false, lmsCommitUrl: false, logLevel: 4 });
@@ -61,8 +62,9 @@
     }).then(function (result) {
       if (result.completed && !completed) {
         completed = true;
+        announced = true;
         say("Course complete. It is in your training record, and your certificate is ready.");
-      } else {
+      } else if (!announced) {
         say("Your progress is saved.");
       }
       return result;
