@@ -48,3 +48,10 @@ def test_progress_in_my_learning_the_staff_page_and_the_api(client, admin, scorm
     api = app.test_client().get("/api/v1/me/enrolments", headers={"Authorization": f"Bearer {token}"})
     item = next(e for e in api.json["items"] if e["course"] == "SIGNS")
     assert item["status"] == "completed" and item["completed_at"] is not None
+
+
+def test_a_package_course_page_lists_no_lessons_or_quiz(client, admin, scorm_dir):
+    assert upload(client, builder.course_package(mastery=80)).status_code == 302
+    page = client.get("/courses/SIGNS").data.decode()
+    assert "Start this course" in page and "Spotting the signs" in page
+    assert "Quiz:" not in page and ">Lessons<" not in page
