@@ -155,3 +155,30 @@ def test_a_package_cannot_read_the_session_cookie_or_call_our_pages(browser, liv
         assert alone.evaluate("() => { try { return document.cookie; } catch (e) { return e.name; } }") == "SecurityError"
     finally:
         context.close()
+
+
+def test_the_upload_and_player_pages_reflow_at_320_pixels(browser, live_server, app, scorm_dir):
+    admin = factories.user("admin@example.org", admin=True)
+    factories.user("learner@example.org", full_name="Lee Learner")
+    db.session.commit()
+    client = app.test_client()
+    factories.sign_in_directly(client, admin)
+    assert upload(client, builder.course_package()).status_code == 302
+
+    for email, path in (("admin@example.org", "/admin/e-learning/packages"), ("learner@example.org", None)):
+        context = browser.new_context(base_url=live_server, viewport={"width": 320, "height": 700})
+        try:
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            sign_in(page, email)
+            if path:
+                page.goto(path)
+            else:
+                page.goto("/courses/SIGNS")
+                page.get_by_role("button", name="Start this course").click()
+                page.wait_for_url("**/player")
+                expect(page.frame_locator("#scorm-frame").get_by_role("heading", name="Noticing a worry")).to_be_visible()
+            width, scroll_width = page.evaluate("[window.innerWidth, document.documentElement.scrollWidth]")
+            assert scroll_width <= width, f"{page.url} scrolls sideways at {width}px: {scroll_width}px wide"
+        finally:
+            context.close()
