@@ -182,3 +182,26 @@ def test_the_upload_and_player_pages_reflow_at_320_pixels(browser, live_server, 
             assert scroll_width <= width, f"{page.url} scrolls sideways at {width}px: {scroll_width}px wide"
         finally:
             context.close()
+
+
+def test_only_the_package_frame_speaks_to_the_runtime(page, live_server, app, scorm_dir):
+    admin = factories.user("admin@example.org", admin=True)
+    factories.user("learner@example.org", full_name="Lee Learner")
+    db.session.commit()
+    client = app.test_client()
+    factories.sign_in_directly(client, admin)
+    assert upload(client, builder.course_package()).status_code == 302
+    sign_in(page, "learner@example.org")
+    page.goto("/courses/SIGNS")
+    page.get_by_role("button", name="Start this course").click()
+    page.wait_for_url("**/player")
+    expect(page.frame_locator("#scorm-frame").get_by_role("heading", name="Noticing a worry")).to_be_visible()
+    # A message from the page itself (not the frame) asking the runtime to pass the learner.
+    page.evaluate("""() => {
+        window.postMessage({messageId: "x1", method: "LMSSetValue", params: ["cmi.core.lesson_status", "passed"]}, "*");
+        window.postMessage({messageId: "x2", method: "LMSCommit", params: [""]}, "*");
+    }""")
+    page.wait_for_timeout(1000)
+    assert page.evaluate("() => window.API.cmi.core.lesson_status") == "incomplete"
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Completion.id))) == 0

@@ -16,6 +16,12 @@
   var announced = false;
   var timer = null;
 
+  // Only the package's frame speaks to the runtime: any other window's messages stop here,
+  // before CrossFrameLMS (added after this listener) sees them.
+  window.addEventListener("message", function (event) {
+    if (event.source !== frame.contentWindow) { event.stopImmediatePropagation(); }
+  });
+
   var api = new window.Scorm12API({ autocommit: false, lmsCommitUrl: false, logLevel: 4 });
   api.loadFromFlattenedJSON(config.cmi, "");
   window.API = api;
