@@ -82,6 +82,8 @@ class Config:
     # Evidence files people upload with external CPD: a folder outside the static folder,
     # kept with the database's backups (default instance/evidence).
     EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER")
+    # SCORM packages' files, one folder per package version (default instance/scorm).
+    SCORM_STORAGE_DIR = os.environ.get("SCORM_STORAGE_DIR")
 
     # Safeguarding Week's public registration: how long a held place waits for the
     # emailed link to be followed, how many attempts one address may make in the window,

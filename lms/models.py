@@ -5,6 +5,7 @@ from lms.audit.models import AuditEvent  # noqa: F401
 from lms.catalogue.models import Course, CourseInterest, CourseVersion, Lesson  # noqa: F401
 from lms.compliance.models import ComplianceCount, ComplianceStatus, Requirement, RequirementRule  # noqa: F401
 from lms.elearning.models import Enrolment, QuizAttempt  # noqa: F401
+from lms.elearning.scorm.models import ScormAttempt, ScormPackage  # noqa: F401
 from lms.licences.models import LicencePolicy, LicencePurchase  # noqa: F401
 from lms.notifications.models import JobRun, OutboundEmail  # noqa: F401
 from lms.records.models import Completion, ExternalActivity  # noqa: F401

@@ -49,14 +49,15 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def set_headers(response):
         nonce = getattr(g, "csp_nonce", "")
-        response.headers["Content-Security-Policy"] = (
+        # A response with its own policy keeps it (the sandboxed SCORM package files).
+        response.headers.setdefault("Content-Security-Policy", (
             "default-src 'self'; "
             f"script-src 'self' 'nonce-{nonce}'; "
             "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
             "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-        )
+        ))
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
+        response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
