@@ -128,7 +128,7 @@ def _items(signed_in: bool, setting_lead: bool, admin: bool, trainer: bool) -> l
         if admin:
             items.append(("Admin", "pages.admin", (
                 "pages.admin", "accounts.admin.", "organisations.admin", "organisations.reference.", "organisations.requests.", "compliance.overview", "licences.", "compliance.rules.", "records.imports.", "bookings.charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
-                "programmes.week.admin",
+                "programmes.week.admin", "elearning.scorm.upload",
             )))
             items.append(("Audit log", "audit.index", ("audit.",)))
         items.append(("Your account", "accounts.profile", ("accounts.", "api_tokens.", "notifications.")))

@@ -1,7 +1,7 @@
 """scorm packages: SCORM 1.2 packages as e-learning course versions and each learner's run-time data
 
 Revision ID: b3d5f7a9c1e2
-Revises: 2f044e5de8b8
+Revises: 5b1e7c3a9d20
 Created: 2026-12-07 16:25:27.019766
 """
 from alembic import op
@@ -10,7 +10,7 @@ import lms.core.db_types
 
 
 revision = 'b3d5f7a9c1e2'
-down_revision = '2f044e5de8b8'
+down_revision = '5b1e7c3a9d20'
 branch_labels = None
 depends_on = None
 
