@@ -77,7 +77,8 @@ def _navigation_items(
     """(text, href, active) for each item. Each item is active for the endpoints (or
     blueprints, ending in '.') listed with it.
 
-    The first item with a pattern matching the endpoint is active, but a blueprint pattern
+    The first item naming the endpoint (or a pattern it is named after) is active; failing
+    that, the first with a blueprint pattern matching it, where a blueprint pattern
     gives way to a longer one that also matches, in any item of anyone's navigation: a
     sub-feature's blueprint ("elearning.staff.", My organisation) is not its feature's
     ("elearning.", My learning), even for someone without that item."""
@@ -89,9 +90,11 @@ def _navigation_items(
         if _matches(endpoint, pattern)
     ]
     longest = max((len(pattern) for pattern in _BLUEPRINT_PATTERNS if endpoint.startswith(pattern)), default=0)
-    active_index = next(
-        (index for index, pattern in matches if not pattern.endswith(".") or len(pattern) == longest), None
-    )
+    # An endpoint named in an item beats any blueprint pattern ("elearning.scorm.upload" is
+    # the Admin's, though "elearning." is My learning's).
+    active_index = next((index for index, pattern in matches if not pattern.endswith(".")), None)
+    if active_index is None:
+        active_index = next((index for index, pattern in matches if len(pattern) == longest), None)
     if endpoint == "accounts.sign_out":
         active_index = len(items) - 1
     return tuple((text, url_for(target), index == active_index) for index, (text, target, _) in enumerate(items))
@@ -132,7 +135,7 @@ def _items(signed_in: bool, setting_lead: bool, admin: bool, trainer: bool) -> l
             )))
             items.append(("Audit log", "audit.index", ("audit.",)))
         items.append(("Your account", "accounts.profile", ("accounts.", "api_tokens.", "notifications.")))
-        items.append(("Sign out", "accounts.sign_out", ("accounts.sign_out",)))
+        items.append(("Sign out", "accounts.sign_out", ()))  # active on sign-out itself: see above
     else:
         items.append(("Courses", "catalogue.index", ("catalogue.index", "catalogue.register_interest", "courses.")))
         items.append(("Sessions", "bookings.index", SESSIONS_PAGES))

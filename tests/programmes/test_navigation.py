@@ -42,3 +42,11 @@ def test_every_programme_page_marks_its_navigation_item(app):
             assert [text for text, _, active in items if active] == [expected(endpoint)], endpoint
             signed_out = _navigation_items(False, False, False, False, endpoint=endpoint)
             assert [text for text, _, on in signed_out if on] == expected_signed_out(endpoint), endpoint
+
+
+def test_the_package_upload_is_under_admin_and_the_player_under_my_learning(app):
+    with app.test_request_context():
+        for endpoint, item in (("elearning.scorm.upload", "Admin"), ("elearning.scorm.player", "My learning"),
+                               ("elearning.my_learning", "My learning"), ("elearning.staff.index", "My organisation")):
+            items = _navigation_items(True, True, True, True, endpoint=endpoint)
+            assert [text for text, _, active in items if active] == [item], endpoint
