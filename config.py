@@ -32,8 +32,9 @@ class Config:
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'lms.sqlite'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    # Base URL used in emails and certificates (no trailing slash).
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Base URL used in emails and certificates (no trailing slash): the address the app is
+    # served on. Unless set, it follows PORT (the port `make run` serves on).
+    BASE_URL = os.environ.get("BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or 5000}"
 
     # Sessions: a server-side record per sign-in; the cookie only carries its id.
     SESSION_COOKIE_NAME = "lms_session"
@@ -93,6 +94,9 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    # The development mailbox (/dev/mailbox): every email the service has queued or sent,
+    # readable from this machine only, so `make run` needs no mail server.
+    DEV_MAILBOX = _bool("DEV_MAILBOX", True)
 
 
 class TestingConfig(Config):
