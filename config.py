@@ -47,9 +47,14 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
-    # Rate limits, counted in the database so they hold across worker processes.
+    # How many proxies in front of the app add X-Forwarded-For / X-Forwarded-Proto (0: none,
+    # the headers are ignored). With 1, the client's address is the one the proxy saw.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+    # Rate limits, counted in the database so they hold across worker processes. The
+    # per-address ceiling is high on purpose (docs/accounts.md): a school or a council sits
+    # behind one address, and the per-account limit is what stops guessing.
     SIGNIN_MAX_FAILURES_PER_ACCOUNT = _int("SIGNIN_MAX_FAILURES_PER_ACCOUNT", 10)
-    SIGNIN_MAX_FAILURES_PER_ADDRESS = _int("SIGNIN_MAX_FAILURES_PER_ADDRESS", 50)
+    SIGNIN_MAX_FAILURES_PER_ADDRESS = _int("SIGNIN_MAX_FAILURES_PER_ADDRESS", 500)
     SIGNIN_LOCK_WINDOW = timedelta(minutes=_int("SIGNIN_LOCK_MINUTES", 15))
     RESET_MAX_PER_ACCOUNT = _int("RESET_MAX_PER_ACCOUNT", 3)
     RESET_MAX_PER_ADDRESS = _int("RESET_MAX_PER_ADDRESS", 20)

@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug import exceptions as werkzeug_exceptions
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.core.errors import Forbidden as DomainForbidden
 from lms.core.errors import NotFound as DomainNotFound
@@ -31,7 +32,17 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies, take the client's address and scheme from the
+    X-Forwarded-For and X-Forwarded-Proto headers they add (only that many hops from the
+    right, so a client cannot put its own address in). With none, the headers are ignored."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
 def init_app(app: Flask) -> None:
+    trust_proxies(app)
     app.register_blueprint(health_bp)
     node_modules = app.config["NODE_MODULES_DIR"]
     for name, folder in (

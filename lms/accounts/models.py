@@ -163,3 +163,15 @@ class LoginAttempt(db.Model):
     ip_address: Mapped[str] = mapped_column(String(45))
     succeeded: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignInGuard(db.Model):
+    """One row per email address someone tried to sign in as: a sign-in attempt writes it
+    first, which holds the row (PostgreSQL: a row lock; SQLite: the write lock) until the
+    attempt is committed. So attempts at one account are checked one at a time across
+    every worker, and no more than the limit are ever checked. Pruned with the attempts."""
+
+    __tablename__ = "sign_in_guard"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    touched_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import Select, func, select, update
 from zxcvbn import zxcvbn
 
-from lms.accounts.models import AccountToken, LoginAttempt, User, UserSession
+from lms.accounts.models import AccountToken, LoginAttempt, SignInGuard, User, UserSession
 from lms.audit import services as audit
 from lms.core.urls import external_url
 from lms.core.errors import DomainError, Forbidden
@@ -243,7 +243,22 @@ def _failures(kind: str, column, value: str, since: datetime) -> int:
     ) or 0
 
 
+def _hold_account(email: str, *, now: datetime) -> None:
+    """Write this email's SignInGuard row, which holds it until the caller commits: a
+    second attempt at the same account, in any worker, waits here, then counts the first
+    one's failure. Without it, thirty guesses at once all count the same nine failures
+    and all get checked."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(SignInGuard).values(email=email, touched_at=now)
+    db.session.execute(statement.on_conflict_do_update(index_elements=[SignInGuard.email], set_={"touched_at": now}))
+
+
 def check_sign_in_allowed(email: str, ip_address: str, *, now: datetime) -> None:
+    """SignInLocked if this account, or this address, has had too many failures lately.
+    Call with the account held (_hold_account) for the per-account count to be exact."""
     config = current_app.config
     since = now - config["SIGNIN_LOCK_WINDOW"]
     minutes = int(config["SIGNIN_LOCK_WINDOW"].total_seconds() // 60)
@@ -264,6 +279,7 @@ def authenticate(email: str, password: str, *, ip_address: str, now: datetime) -
         raise DomainError("Enter your email address", field="email")
     if not password:
         raise DomainError("Enter your password", field="password")
+    _hold_account(email, now=now)
     check_sign_in_allowed(email, ip_address, now=now)
     user = get_user_by_email(email)
     ok = verify_password(user, password)
