@@ -60,6 +60,10 @@ class Config:
     RESET_MAX_PER_ADDRESS = _int("RESET_MAX_PER_ADDRESS", 20)
     RESET_WINDOW = timedelta(hours=1)
     RESET_TOKEN_LIFETIME = timedelta(hours=1)
+    # Registration answers the same whether or not the email is in use; these limit it.
+    REGISTER_MAX_PER_ADDRESS = _int("REGISTER_MAX_PER_ADDRESS", 20)
+    REGISTER_MAX_PER_ACCOUNT = _int("REGISTER_MAX_PER_ACCOUNT", 3)
+    REGISTER_WINDOW = timedelta(hours=1)
     CONFIRM_TOKEN_LIFETIME = timedelta(days=7)
     INVITE_TOKEN_LIFETIME = timedelta(days=_int("INVITE_TOKEN_DAYS", 7))
 

@@ -158,7 +158,7 @@ class LoginAttempt(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # "sign-in" | "reset"
+    kind: Mapped[str] = mapped_column(String(20))  # "sign-in" | "reset" | "register"
     email: Mapped[str] = mapped_column(String(254))
     ip_address: Mapped[str] = mapped_column(String(45))
     succeeded: Mapped[bool] = mapped_column(default=False)

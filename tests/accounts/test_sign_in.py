@@ -177,6 +177,33 @@ def test_password_reset_journey(client):
     assert response.status_code == 302
 
 
+def test_a_reset_retires_every_earlier_reset_link(client):
+    person = factories.user("ann@example.org")
+    db.session.commit()
+    client.post("/forgot-password", data={"email": "ann@example.org"})
+    client.post("/forgot-password", data={"email": "ann@example.org"})
+    older, newer = (link_in(email) for email in outbox("ann@example.org"))
+    assert client.post(newer, data={"password": "river granite lantern oak"}).status_code == 302
+    # The older link, never used, no longer sets a password.
+    assert client.get(older).status_code == 400
+    refused = client.post(older, data={"password": "someone else's chosen words"})
+    assert refused.status_code == 400 and b"This link has expired" in refused.data
+    response = client.post("/sign-in", data={"email": person.email, "password": "river granite lantern oak"})
+    assert response.status_code == 302
+
+
+def test_changing_the_password_retires_reset_links(client):
+    person = factories.user("ann@example.org")
+    db.session.commit()
+    client.post("/forgot-password", data={"email": "ann@example.org"})
+    link = link_in(outbox("ann@example.org")[0])
+    factories.sign_in(client, person)
+    changed = client.post("/account/password", data={
+        "current_password": factories.PASSWORD, "new_password": "river granite lantern oak"})
+    assert changed.status_code == 302, changed.data[-1500:]
+    assert client.application.test_client().get(link).status_code == 400
+
+
 def test_reset_link_expires(client, app):
     factories.user("ann@example.org")
     db.session.commit()
