@@ -93,6 +93,10 @@ class Config:
     # kept with the database's backups (default instance/evidence).
     EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER")
 
+    # The largest request body any page takes, refused with a 413 before it is read; pages
+    # that take files allow more (lms.core.limits.body_limit: history import, evidence).
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+
     API_PAGE_SIZE = 50
     API_MAX_PAGE_SIZE = 500
     # Front-end packages installed by npm (see package.json), served from node_modules.

@@ -16,6 +16,7 @@ from lms.audit.models import AuditEvent
 from lms.core.auth import actor, admin_required
 from lms.core.tables import attachment
 from lms.core.time import utcnow
+from lms.core.limits import body_limit
 from lms.extensions import db
 from lms.organisations.models import JobRole, OrganisationType
 from lms.records.imports.checks import COLUMNS, MAPPING, MAX_FILE_BYTES
@@ -67,6 +68,7 @@ def _page(form: ImportRecordsForm, report=None, status: int = 200):
 
 
 @bp.route("/", methods=["GET", "POST"])
+@body_limit(REQUEST_LIMIT, "The selected file must be smaller than 20 MB")
 @admin_required
 def upload():
     request.max_content_length = REQUEST_LIMIT
