@@ -97,6 +97,10 @@ class Config:
     # that take files allow more (lms.core.limits.body_limit: history import, evidence).
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
 
+    # A history file larger than this is imported by the scheduler's run-imports job, with
+    # its progress on a page, rather than within the upload's request.
+    IMPORT_BACKGROUND_BYTES = _int("IMPORT_BACKGROUND_BYTES", 1024 * 1024)
+
     API_PAGE_SIZE = 50
     API_MAX_PAGE_SIZE = 500
     # Front-end packages installed by npm (see package.json), served from node_modules.

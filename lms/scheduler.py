@@ -18,6 +18,7 @@ from lms.core.jobs import Job
 from lms.core.time import LONDON
 from lms.licences import jobs as licences_jobs
 from lms.notifications import jobs as notifications_jobs
+from lms.records.imports import jobs as imports_jobs
 
 JOBS: list[Job] = [
     Job("send-email", notifications_jobs.send_outbox, IntervalTrigger(minutes=1, timezone=LONDON), "send queued email"),
@@ -29,6 +30,8 @@ JOBS: list[Job] = [
         CronTrigger(hour=3, minute=15, timezone=LONDON),
         "delete sign-in attempts, finished sessions and used or expired account links older than 30 days",
     ),
+    Job("run-imports", imports_jobs.run_imports, IntervalTrigger(seconds=30, timezone=LONDON),
+        "run the history imports queued from the upload page (files too large for a web request), oldest first"),
     Job(
         "rebuild-compliance",
         compliance_jobs.rebuild_compliance,
