@@ -27,6 +27,22 @@ def _int(name: str, default: int) -> int:
 class Config:
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Safeguarding Partnership Training")
     PARTNERSHIP_NAME = os.environ.get("PARTNERSHIP_NAME", "Safeguarding Children Partnership")
+    # The partnership's own details (lms.partnership): these are the defaults an admin's
+    # saved values on /admin/partnership override.
+    PARTNERSHIP_CONTACT_EMAIL = os.environ.get("PARTNERSHIP_CONTACT_EMAIL", "training@partnership.example")
+    PARTNERSHIP_CONTACT_PHONE = os.environ.get("PARTNERSHIP_CONTACT_PHONE", "")
+    PARTNERSHIP_ADDRESS = os.environ.get("PARTNERSHIP_ADDRESS", "")
+    DPO_NAME = os.environ.get("DPO_NAME", "")
+    DPO_EMAIL = os.environ.get("DPO_EMAIL", "")
+    ICO_REGISTRATION = os.environ.get("ICO_REGISTRATION", "")
+    CERTIFICATE_SIGNATORY_NAME = os.environ.get("CERTIFICATE_SIGNATORY_NAME", "")
+    CERTIFICATE_SIGNATORY_ROLE = os.environ.get("CERTIFICATE_SIGNATORY_ROLE", "")
+    ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "")
+    ACCESSIBILITY_KNOWN_ISSUES = os.environ.get("ACCESSIBILITY_KNOWN_ISSUES", "")
+    ACCESSIBILITY_CHECKED_ON = os.environ.get("ACCESSIBILITY_CHECKED_ON", "2026-12-07")
+    # How long a process keeps the details before reading them again (a change saved in one
+    # web worker reaches the others within this many seconds).
+    PARTNERSHIP_DETAILS_SECONDS = _int("PARTNERSHIP_DETAILS_SECONDS", 60)
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'lms.sqlite'}"
@@ -81,6 +97,9 @@ class Config:
     # Retention: the nightly prune-sent-emails job clears the text, HTML and attachments of
     # emails sent (or given up on) more than this many days ago; the rest of the row stays.
     EMAIL_BODY_RETENTION_DAYS = _int("EMAIL_BODY_RETENTION_DAYS", 180)
+    # Retention: the nightly anonymise-closed-accounts job erases the name, email and other
+    # personal details of accounts closed longer ago than this, keeping what reports count.
+    CLOSED_ACCOUNT_RETENTION_DAYS = _int("CLOSED_ACCOUNT_RETENTION_DAYS", 365)
     NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY")
     NOTIFY_TEMPLATE_ID = os.environ.get("NOTIFY_TEMPLATE_ID")
     # Optional: a second Notify template with a ((link_to_file)) field for one attachment.
@@ -119,6 +138,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret"
+    PARTNERSHIP_DETAILS_SECONDS = None  # kept until changed: pages run the same statements every time
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     MAIL_BACKEND = os.environ.get("TEST_MAIL_BACKEND", "console")
     BASE_URL = "http://localhost"

@@ -15,6 +15,7 @@ from lms.core.errors import Forbidden as DomainForbidden
 from lms.core.errors import NotFound as DomainNotFound
 from lms.core.limits import DatabaseIntConverter, body_limit_of
 from lms.extensions import db
+from lms.partnership import services as partnership
 
 health_bp = Blueprint("health", __name__)
 
@@ -60,6 +61,7 @@ def _out_of_range(error: Exception) -> bool:
 
 def init_app(app: Flask) -> None:
     trust_proxies(app)
+    partnership.init_app(app)  # the partnership's name in every page's header
     # Before any route exists, so that every <int:...> is held to the database's range.
     app.url_map.converters["int"] = DatabaseIntConverter
     app.register_blueprint(health_bp)

@@ -1,5 +1,6 @@
 """accounts: a row per email address signed in as, held while an attempt is checked
-(sign-in limits exact across workers); records: history imports queued for the scheduler
+(sign-in limits exact across workers); records: history imports queued for the scheduler;
+partnership: its own details; certificates: the signatory at issue
 
 Revision ID: e5f1a9c3b7d2
 Revises: c4e8a2f6b1d9
@@ -52,9 +53,37 @@ def upgrade():
     with op.batch_alter_table('import_job', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_job_created_by_id'), ['created_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_import_job_status'), ['status'], unique=False)
+    op.create_table(
+        'partnership_settings',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=200), nullable=True),
+        sa.Column('service_name', sa.String(length=200), nullable=True),
+        sa.Column('contact_email', sa.String(length=254), nullable=True),
+        sa.Column('contact_phone', sa.String(length=40), nullable=True),
+        sa.Column('postal_address', sa.Text(), nullable=True),
+        sa.Column('dpo_name', sa.String(length=200), nullable=True),
+        sa.Column('dpo_email', sa.String(length=254), nullable=True),
+        sa.Column('ico_registration', sa.String(length=20), nullable=True),
+        sa.Column('signatory_name', sa.String(length=200), nullable=True),
+        sa.Column('signatory_role', sa.String(length=200), nullable=True),
+        sa.Column('logo', sa.LargeBinary(), nullable=True),
+        sa.Column('logo_type', sa.String(length=20), nullable=True),
+        sa.Column('accessibility_email', sa.String(length=254), nullable=True),
+        sa.Column('accessibility_checked_on', sa.Date(), nullable=True),
+        sa.Column('accessibility_known_issues', sa.Text(), nullable=True),
+        sa.Column('updated_at', lms.core.db_types.UTCDateTime(), nullable=True),
+        sa.Column('updated_by_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('signatory', sa.String(length=402), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.drop_column('signatory')
+    op.drop_table('partnership_settings')
     with op.batch_alter_table('import_job', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_job_status'))
         batch_op.drop_index(batch_op.f('ix_import_job_created_by_id'))
