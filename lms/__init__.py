@@ -78,6 +78,7 @@ FEATURES = [
     "lms.certificates.views",
     "lms.evaluations.views",
     "lms.reports.views",
+    "lms.privacy.views",
 ]
 
 

@@ -18,6 +18,7 @@ from lms.core.jobs import Job
 from lms.core.time import LONDON
 from lms.licences import jobs as licences_jobs
 from lms.notifications import jobs as notifications_jobs
+from lms.privacy import jobs as privacy_jobs
 from lms.records.imports import jobs as imports_jobs
 
 JOBS: list[Job] = [
@@ -29,6 +30,12 @@ JOBS: list[Job] = [
         # 03:15 is outside the hour the clocks change in.
         CronTrigger(hour=3, minute=15, timezone=LONDON),
         "delete sign-in attempts, finished sessions and used or expired account links older than 30 days",
+    ),
+    Job(
+        "anonymise-closed-accounts",
+        privacy_jobs.anonymise_closed,
+        CronTrigger(hour=3, minute=45, timezone=LONDON),
+        "erase the personal details of accounts closed longer ago than the retention period, keeping what reports count",
     ),
     Job("run-imports", imports_jobs.run_imports, IntervalTrigger(seconds=30, timezone=LONDON),
         "run the history imports queued from the upload page (files too large for a web request), oldest first"),

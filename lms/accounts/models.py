@@ -42,6 +42,11 @@ class User(db.Model):
     # Set by the nightly dormancy job when the account has not been used for the
     # partnership's period; a dormant account does not hold a learner licence.
     dormant_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # When the account was last closed (None while open); closed accounts are anonymised
+    # CLOSED_ACCOUNT_RETENTION_DAYS later (lms.privacy).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # When the person's personal details were erased (on request, or by that retention rule).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship()
     roles: Mapped[list["PersonRole"]] = relationship(

@@ -1,6 +1,7 @@
 """accounts: a row per email address signed in as, held while an attempt is checked
 (sign-in limits exact across workers); records: history imports queued for the scheduler;
-partnership: its own details; certificates: the signatory at issue
+partnership: its own details; certificates: the signatory at issue; accounts: when an
+account was closed and when its person was erased
 
 Revision ID: e5f1a9c3b7d2
 Revises: c4e8a2f6b1d9
@@ -78,9 +79,19 @@ def upgrade():
     )
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.add_column(sa.Column('signatory', sa.String(length=402), nullable=True))
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('closed_at', lms.core.db_types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('erased_at', lms.core.db_types.UTCDateTime(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_user_closed_at'), ['closed_at'], unique=False)
+    # Accounts already closed: their retention period runs from this upgrade.
+    op.execute(sa.text('UPDATE "user" SET closed_at = CURRENT_TIMESTAMP WHERE active = :closed').bindparams(closed=False))
 
 
 def downgrade():
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_closed_at'))
+        batch_op.drop_column('erased_at')
+        batch_op.drop_column('closed_at')
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.drop_column('signatory')
     op.drop_table('partnership_settings')
