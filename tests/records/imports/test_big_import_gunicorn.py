@@ -68,9 +68,9 @@ def test_a_151887_row_import_under_gunicorn_defaults(tmp_path):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if requests.get(base + "/health", timeout=2).status_code == 200:
+                if requests.get(base + "/health", timeout=10).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still starting
                 time.sleep(0.3)
         browser = requests.Session()
         page = browser.get(base + "/sign-in").text
