@@ -81,7 +81,8 @@ def _load() -> Details:
         saved = getattr(row, name) if row is not None else None
         values[name] = (saved or config.get(setting) or "").strip()
     checked = row.accessibility_checked_on if row is not None and row.accessibility_checked_on else None
-    return Details(**values, accessibility_checked_on=checked or _checked_default(current_app), has_logo=row is not None and row.logo_type is not None)
+    return Details(**values, accessibility_checked_on=checked or _checked_default(current_app),
+                   has_logo=row is not None and row.logo_type is not None)
 
 
 def _checked_default(app: Flask) -> date | None:

@@ -7,10 +7,11 @@ or others wrote about them in free text (evaluation answers, booking notes, CPD 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import String, cast, delete, or_, select, update
 
 from lms.accounts.models import AccountToken, LoginAttempt, SignInGuard, User, UserSession
 from lms.api.models import ApiToken
@@ -74,11 +75,16 @@ def erase(person: User, *, actor: User | None, now: datetime, reason: str) -> No
         activity.note = activity.rejection_reason = None
 
     # Where their name or email was written into words: the audit log and import results.
-    for event in db.session.scalars(select(AuditEvent).where(_mentions(AuditEvent, words))):
+    # The database's lower() does not fold every letter (SQLite's only ASCII), and JSON is
+    # stored with such letters escaped ("Zo\u00eb"): look for each as typed, in lower and
+    # in upper case, plain and escaped; the rows found are then scrubbed in Python.
+    cased = {form for word in words for form in (word, word.lower(), word.upper())}
+    search = sorted(cased | {json.dumps(form)[1:-1] for form in cased})
+    for event in db.session.scalars(select(AuditEvent).where(_mentions(AuditEvent, search))):
         event.summary = _scrub(event.summary, words)
         event.before = _scrub_json(event.before, words)
         event.after = _scrub_json(event.after, words)
-    for job in db.session.scalars(select(ImportJob).where(_mentions(ImportJob, words, ("result", "error")))):
+    for job in db.session.scalars(select(ImportJob).where(_mentions(ImportJob, search, ("result", "error")))):
         job.result = _scrub_json(job.result, words)
         job.error = _scrub(job.error, words)
 
@@ -103,26 +109,26 @@ def erase(person: User, *, actor: User | None, now: datetime, reason: str) -> No
 
 def _mentions(model, words: list[str], columns: tuple[str, ...] = ("summary", "before", "after")):
     """Rows whose text (JSON cast to text) contains any of `words`, case-insensitively."""
-    from sqlalchemy import String, cast, func
-
-    return or_(*(func.lower(cast(getattr(model, column), String)).contains(word.lower())
-                 for column in columns for word in words))
+    return or_(*(cast(getattr(model, column), String).contains(word) for column in columns for word in words))
 
 
 def _scrub(text: str | None, words: list[str]) -> str | None:
     if not text:
         return text
-    import re
-
     for word in words:
         text = re.sub(re.escape(word), ERASED_NAME, text, flags=re.IGNORECASE)
     return text
 
 
 def _scrub_json(value, words: list[str]):
-    if value is None:
-        return None
-    return json.loads(_scrub(json.dumps(value), [json.dumps(word)[1:-1] for word in words]))
+    """The same JSON value with every string in it (keys too) scrubbed."""
+    if isinstance(value, str):
+        return _scrub(value, words)
+    if isinstance(value, list):
+        return [_scrub_json(item, words) for item in value]
+    if isinstance(value, dict):
+        return {_scrub(key, words): _scrub_json(item, words) for key, item in value.items()}
+    return value
 
 
 def closed_account_retention_days() -> int:

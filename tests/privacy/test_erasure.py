@@ -15,6 +15,7 @@ from lms.accounts import services as accounts
 from lms.accounts.admin import services as people_admin
 from lms.accounts.models import User
 from lms.api.services import create_token
+from lms.audit import services as audit
 from lms.audit.models import AuditEvent
 from lms.bookings import services as bookings
 from lms.certificates.models import Certificate
@@ -32,7 +33,7 @@ from tests.bookings.conftest import make_course_row, make_session_row
 from tests.conftest import NOW
 from tests.pages.partnership.test_partnership import png
 
-NAME, EMAIL = "Philippa Quennell-Ashworth", "philippa.quennell@oakprimary.example.org"
+NAME, EMAIL = "Zoë Quennell-Ashworth", "zoe.quennell@oakprimary.example.org"
 
 
 def _figures():
@@ -52,7 +53,7 @@ def _personal_data_everywhere(needles: list[str]) -> list[str]:
                 if isinstance(value, bytes):
                     text = value.decode("latin-1")
                 elif isinstance(value, (dict, list)):
-                    text = json.dumps(value)
+                    text = json.dumps(value, ensure_ascii=False)
                 else:
                     text = str(value)
                 if any(needle.lower() in text.lower() for needle in needles):
@@ -89,6 +90,8 @@ def person(app, tmp_path):
         may_quote=True, submitted_at=NOW))
     accounts.change_organisation(someone, factories.organisation("Elm Academy"), on=date(2026, 11, 1), now=NOW,
                                  actor=admin)  # an audit event that names them
+    audit.record(admin, "person.update", target=someone, now=NOW, summary="Changed a person's details",
+                 before={"full_name": NAME.upper(), "email": EMAIL}, after={"full_name": NAME})  # in JSON too
     db.session.commit()
     return someone, admin
 
@@ -101,7 +104,8 @@ def test_an_admin_erases_a_person_and_nothing_personal_remains(person, now):
     needles = [NAME, EMAIL, EMAIL.split("@")[0]]
     found = _personal_data_everywhere(needles)  # the scan finds them before
     assert {"user.full_name", "user.email", "certificate.holder_name", "outbound_email.to_address", "login_attempt.email",
-            "sign_in_guard.email", "audit_event.summary", "evaluation.will_do_differently",
+            "sign_in_guard.email", "audit_event.summary", "audit_event.before", "audit_event.after",
+            "evaluation.will_do_differently",
             "external_activity.note"} <= set(found), found
     before = _figures()
 
