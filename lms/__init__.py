@@ -84,6 +84,7 @@ FEATURES = [
     "lms.certificates.views",
     "lms.evaluations.views",
     "lms.reports.views",
+    "lms.privacy.views",
 ]
 
 

@@ -1,5 +1,5 @@
 """Imports every feature's models so the ORM and Alembic see the whole schema."""
-from lms.accounts.models import AccountToken, LoginAttempt, User, UserSession  # noqa: F401
+from lms.accounts.models import AccountToken, LoginAttempt, SignInGuard, User, UserSession  # noqa: F401
 from lms.api.models import ApiToken  # noqa: F401
 from lms.audit.models import AuditEvent  # noqa: F401
 from lms.catalogue.models import Course, CourseInterest, CourseVersion, Lesson  # noqa: F401
@@ -9,6 +9,8 @@ from lms.elearning.scorm.models import ScormAttempt, ScormPackage  # noqa: F401
 from lms.licences.models import LicencePolicy, LicencePurchase  # noqa: F401
 from lms.notifications.models import JobRun, OutboundEmail  # noqa: F401
 from lms.records.models import Completion, ExternalActivity  # noqa: F401
+from lms.records.imports.models import ImportJob  # noqa: F401
+from lms.partnership.models import PartnershipSettings  # noqa: F401
 from lms.programmes.models import Programme  # noqa: F401
 from lms.organisations.models import (  # noqa: F401
     Area,
