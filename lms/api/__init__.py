@@ -17,6 +17,7 @@ from lms.api import auth, errors  # noqa: E402,F401
 from lms.api.routes import (  # noqa: E402,F401
     bookings,
     certificates,
+    completions,
     compliance,
     courses,
     learning,
