@@ -275,3 +275,21 @@ def test_unknown_codes_are_a_400_naming_the_parameter_and_the_codes_allowed(clie
         assert response.status_code == 400, (path, query)
         assert response.json["errors"][0]["field"] == field
         assert allowed in response.json["message"] and "is not one of them" in response.json["message"]
+
+
+def test_the_api_takes_a_fixed_number_of_statements(client, mixed, place, completed, count_queries):
+    token = make_token(mixed["trainer"])
+    client.get("/api/v1/me", headers=bearer(token))
+    path = "/api/v1/reports/uptake/long?from=2024-04-01&to=2027-03-31&by=course&sector=education,early-years"
+    with count_queries() as statements:
+        assert client.get(path, headers=bearer(token)).status_code == 200
+    few = len(statements)
+    for index in range(30):
+        completed(place["cal" if index % 2 else "ana"], date(2025, 1 + index % 12, 1), course=mixed["ce"])
+    db.session.commit()
+    with count_queries() as statements:
+        assert client.get(path, headers=bearer(token)).status_code == 200
+    assert len(statements) == few
+    with count_queries() as statements:
+        assert client.get(path.replace("/long", ""), headers=bearer(token)).status_code == 200
+    assert len(statements) == few
