@@ -293,3 +293,12 @@ def test_the_api_takes_a_fixed_number_of_statements(client, mixed, place, comple
     with count_queries() as statements:
         assert client.get(path.replace("/long", ""), headers=bearer(token)).status_code == 200
     assert len(statements) == few
+
+
+def test_registrations_on_the_page_under_a_course_filter_say_why_there_are_none(app, mixed):
+    client = factories.signed_in_client(app, mixed["trainer"])
+    response = client.get("/reports/uptake?from=2026-04-01&to=2027-03-31&measure=registrations&course=SGE")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Registrations are not counted when the figures are limited to courses or delivery modes" in html
+    assert "<table" not in html
