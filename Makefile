@@ -1,8 +1,10 @@
-# Two commands: `make run` (set up and serve with demo data on SQLite) and `make test`.
+# Two commands: `make run` (set up and serve with demo data on SQLite, the scheduler beside
+# the app, emails readable at /dev/mailbox) and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+export PORT
 export FLASK_APP := wsgi.py
 
 .PHONY: run test setup assets install db demo browser-test clean
@@ -31,8 +33,9 @@ db: setup
 demo: db
 	$(BIN)/flask lms demo-data --if-empty
 
+# The web app and the scheduler together (lms/devserver.py); Ctrl-C stops both.
 run: demo
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/python -m lms.devserver
 
 # The layers contract first (a second or two), then every test, two at a time (pytest-xdist:
 # one process per core, each file's tests kept together, each process with its own database).

@@ -27,13 +27,30 @@ def _int(name: str, default: int) -> int:
 class Config:
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Safeguarding Partnership Training")
     PARTNERSHIP_NAME = os.environ.get("PARTNERSHIP_NAME", "Safeguarding Children Partnership")
+    # The partnership's own details (lms.partnership): these are the defaults an admin's
+    # saved values on /admin/partnership override.
+    PARTNERSHIP_CONTACT_EMAIL = os.environ.get("PARTNERSHIP_CONTACT_EMAIL", "training@partnership.example")
+    PARTNERSHIP_CONTACT_PHONE = os.environ.get("PARTNERSHIP_CONTACT_PHONE", "")
+    PARTNERSHIP_ADDRESS = os.environ.get("PARTNERSHIP_ADDRESS", "")
+    DPO_NAME = os.environ.get("DPO_NAME", "")
+    DPO_EMAIL = os.environ.get("DPO_EMAIL", "")
+    ICO_REGISTRATION = os.environ.get("ICO_REGISTRATION", "")
+    CERTIFICATE_SIGNATORY_NAME = os.environ.get("CERTIFICATE_SIGNATORY_NAME", "")
+    CERTIFICATE_SIGNATORY_ROLE = os.environ.get("CERTIFICATE_SIGNATORY_ROLE", "")
+    ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "")
+    ACCESSIBILITY_KNOWN_ISSUES = os.environ.get("ACCESSIBILITY_KNOWN_ISSUES", "")
+    ACCESSIBILITY_CHECKED_ON = os.environ.get("ACCESSIBILITY_CHECKED_ON", "2026-12-07")
+    # How long a process keeps the details before reading them again (a change saved in one
+    # web worker reaches the others within this many seconds).
+    PARTNERSHIP_DETAILS_SECONDS = _int("PARTNERSHIP_DETAILS_SECONDS", 60)
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'lms.sqlite'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    # Base URL used in emails and certificates (no trailing slash).
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Base URL used in emails and certificates (no trailing slash): the address the app is
+    # served on. Unless set, it follows PORT (the port `make run` serves on).
+    BASE_URL = os.environ.get("BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or 5000}"
 
     # Sessions: a server-side record per sign-in; the cookie only carries its id.
     SESSION_COOKIE_NAME = "lms_session"
@@ -46,14 +63,23 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
-    # Rate limits, counted in the database so they hold across worker processes.
+    # How many proxies in front of the app add X-Forwarded-For / X-Forwarded-Proto (0: none,
+    # the headers are ignored). With 1, the client's address is the one the proxy saw.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+    # Rate limits, counted in the database so they hold across worker processes. The
+    # per-address ceiling is high on purpose (docs/accounts.md): a school or a council sits
+    # behind one address, and the per-account limit is what stops guessing.
     SIGNIN_MAX_FAILURES_PER_ACCOUNT = _int("SIGNIN_MAX_FAILURES_PER_ACCOUNT", 10)
-    SIGNIN_MAX_FAILURES_PER_ADDRESS = _int("SIGNIN_MAX_FAILURES_PER_ADDRESS", 50)
+    SIGNIN_MAX_FAILURES_PER_ADDRESS = _int("SIGNIN_MAX_FAILURES_PER_ADDRESS", 500)
     SIGNIN_LOCK_WINDOW = timedelta(minutes=_int("SIGNIN_LOCK_MINUTES", 15))
     RESET_MAX_PER_ACCOUNT = _int("RESET_MAX_PER_ACCOUNT", 3)
     RESET_MAX_PER_ADDRESS = _int("RESET_MAX_PER_ADDRESS", 20)
     RESET_WINDOW = timedelta(hours=1)
     RESET_TOKEN_LIFETIME = timedelta(hours=1)
+    # Registration answers the same whether or not the email is in use; these limit it.
+    REGISTER_MAX_PER_ADDRESS = _int("REGISTER_MAX_PER_ADDRESS", 20)
+    REGISTER_MAX_PER_ACCOUNT = _int("REGISTER_MAX_PER_ACCOUNT", 3)
+    REGISTER_WINDOW = timedelta(hours=1)
     CONFIRM_TOKEN_LIFETIME = timedelta(days=7)
     INVITE_TOKEN_LIFETIME = timedelta(days=_int("INVITE_TOKEN_DAYS", 7))
 
@@ -71,6 +97,9 @@ class Config:
     # Retention: the nightly prune-sent-emails job clears the text, HTML and attachments of
     # emails sent (or given up on) more than this many days ago; the rest of the row stays.
     EMAIL_BODY_RETENTION_DAYS = _int("EMAIL_BODY_RETENTION_DAYS", 180)
+    # Retention: the nightly anonymise-closed-accounts job erases the name, email and other
+    # personal details of accounts closed longer ago than this, keeping what reports count.
+    CLOSED_ACCOUNT_RETENTION_DAYS = _int("CLOSED_ACCOUNT_RETENTION_DAYS", 365)
     NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY")
     NOTIFY_TEMPLATE_ID = os.environ.get("NOTIFY_TEMPLATE_ID")
     # Optional: a second Notify template with a ((link_to_file)) field for one attachment.
@@ -82,6 +111,8 @@ class Config:
     # Evidence files people upload with external CPD: a folder outside the static folder,
     # kept with the database's backups (default instance/evidence).
     EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER")
+    # SCORM packages' files, one folder per package version (default instance/scorm).
+    SCORM_STORAGE_DIR = os.environ.get("SCORM_STORAGE_DIR")
 
     # Safeguarding Week's public registration: how long a held place waits for the
     # emailed link to be followed, how many attempts one address may make in the window,
@@ -90,6 +121,14 @@ class Config:
     PUBLIC_REGISTRATION_MAX_PER_ADDRESS = _int("PUBLIC_REGISTRATION_MAX_PER_ADDRESS", 20)
     PUBLIC_REGISTRATION_WINDOW = timedelta(minutes=_int("PUBLIC_REGISTRATION_WINDOW_MINUTES", 60))
     PUBLIC_REGISTRATION_RETENTION_DAYS = _int("PUBLIC_REGISTRATION_RETENTION_DAYS", 30)
+
+    # The largest request body any page takes, refused with a 413 before it is read; pages
+    # that take files allow more (lms.core.limits.body_limit: history import, evidence).
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+
+    # A history file larger than this is imported by the scheduler's run-imports job, with
+    # its progress on a page, rather than within the upload's request.
+    IMPORT_BACKGROUND_BYTES = _int("IMPORT_BACKGROUND_BYTES", 1024 * 1024)
 
     API_PAGE_SIZE = 50
     API_MAX_PAGE_SIZE = 500
@@ -101,11 +140,15 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    # The development mailbox (/dev/mailbox): every email the service has queued or sent,
+    # readable from this machine only, so `make run` needs no mail server.
+    DEV_MAILBOX = _bool("DEV_MAILBOX", True)
 
 
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret"
+    PARTNERSHIP_DETAILS_SECONDS = None  # kept until changed: pages run the same statements every time
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     MAIL_BACKEND = os.environ.get("TEST_MAIL_BACKEND", "console")
     BASE_URL = "http://localhost"

@@ -40,6 +40,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from lms.compliance.receivers import connect_signals as connect_compliance_receivers
     from lms.compliance.services import connect_signals as connect_compliance
     from lms.courses.sessions.services import connect_signals as connect_course_sessions
+    from lms.evaluations.followup.services import connect_signals as connect_followup
     from lms.licences.services import connect_signals as connect_licences
     from lms.programmes.twilights.services import connect_signals as connect_twilights
     from lms.programmes.week.services import connect_signals as connect_week
@@ -54,6 +55,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     connect_accounts_admin()
     connect_twilights()
     connect_week()
+    connect_followup()
 
     from lms.cli import register_cli
 
@@ -82,6 +84,7 @@ FEATURES = [
     "lms.certificates.views",
     "lms.evaluations.views",
     "lms.reports.views",
+    "lms.privacy.views",
 ]
 
 

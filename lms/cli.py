@@ -130,6 +130,7 @@ def demo_data_command(if_empty, seed):
 
         sessions = add_demo_sessions(now, random.Random(seed))
         week = add_demo_week(now, random.Random(seed))
+        click.echo(__import__("lms.demo.followup", fromlist=["add_demo_followups"]).add_demo_followups(now, random.Random(seed)).summary())
         rebuild_status_table(now=now)
     db.session.commit()
     if created:

@@ -16,9 +16,12 @@ from lms.bookings import jobs as bookings_jobs
 from lms.compliance import jobs as compliance_jobs
 from lms.core.jobs import Job
 from lms.core.time import LONDON
+from lms.evaluations.followup import jobs as followup_jobs
 from lms.licences import jobs as licences_jobs
 from lms.notifications import jobs as notifications_jobs
+from lms.privacy import jobs as privacy_jobs
 from lms.programmes.week import jobs as week_jobs
+from lms.records.imports import jobs as imports_jobs
 
 JOBS: list[Job] = [
     Job("send-email", notifications_jobs.send_outbox, IntervalTrigger(minutes=1, timezone=LONDON), "send queued email"),
@@ -30,6 +33,14 @@ JOBS: list[Job] = [
         CronTrigger(hour=3, minute=15, timezone=LONDON),
         "delete sign-in attempts, finished sessions and used or expired account links older than 30 days",
     ),
+    Job(
+        "anonymise-closed-accounts",
+        privacy_jobs.anonymise_closed,
+        CronTrigger(hour=3, minute=45, timezone=LONDON),
+        "erase the personal details of accounts closed longer ago than the retention period, keeping what reports count",
+    ),
+    Job("run-imports", imports_jobs.run_imports, IntervalTrigger(seconds=30, timezone=LONDON),
+        "run the history imports queued from the upload page (files too large for a web request), oldest first"),
     Job(
         "rebuild-compliance",
         compliance_jobs.rebuild_compliance,
@@ -81,6 +92,8 @@ JOBS: list[Job] = [
     Job("alert-under-minimum", bookings_jobs.alert_under_minimum, IntervalTrigger(hours=1, timezone=LONDON),
         "tell the admins about sessions below their minimum numbers at the cancellation cut-off (once each)"),
     *week_jobs.JOBS,
+    Job("send-followups", followup_jobs.send_followups, IntervalTrigger(minutes=30, timezone=LONDON),
+        "email attendees the impact follow-up some weeks after their course (once each)"),
 ]
 
 

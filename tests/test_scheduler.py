@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from lms import runner as job_runner
 from lms.accounts.jobs import prune_security_records
-from lms.accounts.models import AccountToken, LoginAttempt, UserSession
+from lms.accounts.models import AccountToken, LoginAttempt, SignInGuard, UserSession
 from lms.core.time import utcnow
 from lms.extensions import db
 from lms.notifications import services as notifications
@@ -162,6 +162,8 @@ def test_prune_deletes_only_old_security_records(app, now):
                                     created_at=created, expires_at=expires, used_at=used))
 
     attempt(old), attempt(recent), attempt(now)
+    db.session.add_all([SignInGuard(email="old@example.org", touched_at=old),  # goes
+                        SignInGuard(email=person.email, touched_at=recent)])  # stays
     session("a", old, old, revoked=old)  # signed out long ago: goes
     session("b", recent - timedelta(hours=1), recent, revoked=recent)  # signed out recently: stays
     session("c", old - timedelta(days=1), old)  # idle for a month: goes
@@ -174,7 +176,9 @@ def test_prune_deletes_only_old_security_records(app, now):
 
     result = prune_security_records(now=now)
 
-    assert result == {"login attempts deleted": 1, "sessions deleted": 2, "account tokens deleted": 2}
+    assert result == {"login attempts deleted": 1, "sign-in guards deleted": 1, "sessions deleted": 2,
+                      "account tokens deleted": 2}
+    assert list(db.session.scalars(select(SignInGuard.email))) == [person.email]
     assert sorted(db.session.scalars(select(LoginAttempt.created_at))) == [recent, now]
     assert sorted(row[0] for row in db.session.scalars(select(UserSession.token_hash))) == ["b", "d"]
     assert sorted(row[0] for row in db.session.scalars(select(AccountToken.token_hash))) == ["g", "h"]
@@ -184,7 +188,7 @@ def test_prune_deletes_only_old_security_records(app, now):
 
 def test_prune_job_runs_by_name(app):
     assert run_job("prune-security-records") == (
-        "login attempts deleted 0, sessions deleted 0, account tokens deleted 0"
+        "login attempts deleted 0, sign-in guards deleted 0, sessions deleted 0, account tokens deleted 0"
     )
     assert job_run("prune-security-records").last_error is None
 

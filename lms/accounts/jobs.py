@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, or_
 
-from lms.accounts.models import AccountToken, LoginAttempt, UserSession
+from lms.accounts.models import AccountToken, LoginAttempt, SignInGuard, UserSession
 from lms.extensions import db
 
 # Security records are kept for 30 days, long enough to look into an incident (DESIGN.md
@@ -21,6 +21,7 @@ def prune_security_records(*, now: datetime) -> dict[str, int]:
     idle = current_app.config["SESSION_IDLE_TIMEOUT"]
     absolute = current_app.config["SESSION_ABSOLUTE_TIMEOUT"]
     attempts = db.session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < cutoff))
+    guards = db.session.execute(delete(SignInGuard).where(SignInGuard.touched_at < cutoff))
     # A session ended when it was revoked, or when it timed out (idle, or too old).
     sessions = db.session.execute(
         delete(UserSession).where(
@@ -38,6 +39,7 @@ def prune_security_records(*, now: datetime) -> dict[str, int]:
     db.session.commit()
     return {
         "login attempts deleted": attempts.rowcount,
+        "sign-in guards deleted": guards.rowcount,
         "sessions deleted": sessions.rowcount,
         "account tokens deleted": tokens.rowcount,
     }

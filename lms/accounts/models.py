@@ -42,6 +42,11 @@ class User(db.Model):
     # Set by the nightly dormancy job when the account has not been used for the
     # partnership's period; a dormant account does not hold a learner licence.
     dormant_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # When the account was last closed (None while open); closed accounts are anonymised
+    # CLOSED_ACCOUNT_RETENTION_DAYS later (lms.privacy).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # When the person's personal details were erased (on request, or by that retention rule).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship()
     roles: Mapped[list["PersonRole"]] = relationship(
@@ -158,8 +163,20 @@ class LoginAttempt(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # "sign-in" | "reset"
+    kind: Mapped[str] = mapped_column(String(20))  # "sign-in" | "reset" | "register"
     email: Mapped[str] = mapped_column(String(254))
     ip_address: Mapped[str] = mapped_column(String(45))
     succeeded: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignInGuard(db.Model):
+    """One row per email address someone tried to sign in as: a sign-in attempt writes it
+    first, which holds the row (PostgreSQL: a row lock; SQLite: the write lock) until the
+    attempt is committed. So attempts at one account are checked one at a time across
+    every worker, and no more than the limit are ever checked. Pruned with the attempts."""
+
+    __tablename__ = "sign_in_guard"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    touched_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

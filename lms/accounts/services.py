@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import Select, func, select, update
 from zxcvbn import zxcvbn
 
-from lms.accounts.models import AccountToken, LoginAttempt, User, UserSession
+from lms.accounts.models import AccountToken, LoginAttempt, SignInGuard, User, UserSession
 from lms.audit import services as audit
 from lms.core.urls import external_url
 from lms.core.errors import DomainError, Forbidden
@@ -117,18 +117,29 @@ class Registration:
     new_organisation: dict | None = None
 
 
-def register(data: Registration, *, now: datetime) -> User:
-    """Create an unconfirmed account and queue the confirmation email."""
+def register(data: Registration, *, now: datetime, ip_address: str = "unknown") -> User | None:
+    """Create an unconfirmed account and queue the confirmation email.
+
+    The answer never says whether the email address already has an account: every check
+    that does not depend on that is made first, and then an address that is already in use
+    gets an email telling its owner (at most REGISTER_MAX_PER_ACCOUNT an hour) instead of a
+    new account, and None is returned. Registrations from one address are limited to
+    REGISTER_MAX_PER_ADDRESS an hour, known or not."""
+    config = current_app.config
     full_name = " ".join((data.full_name or "").split())
     if not full_name:
         raise DomainError("Enter your full name", field="full_name")
     if len(full_name) > 200:
         raise DomainError("Full name must be 200 characters or fewer", field="full_name")
     email = normalise_email(data.email)
-    if get_user_by_email(email) is not None:
-        raise DomainError(
-            "An account already uses this email address. Sign in, or reset your password", field="email"
+    since = now - config.get("REGISTER_WINDOW", timedelta(hours=1))
+    from_address = db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.kind == "register", LoginAttempt.ip_address == ip_address, LoginAttempt.created_at > since
         )
+    )
+    if from_address >= config.get("REGISTER_MAX_PER_ADDRESS", 20):
+        raise DomainError("Too many accounts have been created from your network. Try again in an hour", field="email")
     check_password_strength(data.password, user_inputs=[full_name, email, email.split("@")[0]])
     if not data.roles:
         raise DomainError("Select at least one job role", field="job_roles")
@@ -149,6 +160,23 @@ def register(data: Registration, *, now: datetime) -> User:
         organisation = db.session.get(Organisation, data.organisation_id)
         if organisation is None or not organisation.active:
             raise DomainError("Select your organisation from the list", field="organisation")
+
+    existing = get_user_by_email(email)
+    for_account = db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.kind == "register", LoginAttempt.email == email, LoginAttempt.created_at > since
+        )
+    )
+    db.session.add(LoginAttempt(kind="register", email=email, ip_address=ip_address, succeeded=existing is None,
+                                created_at=now))
+    if existing is not None:
+        if for_account < config.get("REGISTER_MAX_PER_ACCOUNT", 3):
+            queue_templated_email(
+                existing.email, "account_exists", now=now, subject="Someone tried to create an account with your email address",
+                user=existing, category="account", name=existing.full_name,
+                sign_in_link=external_url("accounts.sign_in"), reset_link=external_url("accounts.forgot_password"),
+            )
+        return None
 
     # A person registering into an organisation asks to join it: they belong (and are
     # counted) only once one of its setting leads, or an admin, confirms them.
@@ -243,7 +271,22 @@ def _failures(kind: str, column, value: str, since: datetime) -> int:
     ) or 0
 
 
+def _hold_account(email: str, *, now: datetime) -> None:
+    """Write this email's SignInGuard row, which holds it until the caller commits: a
+    second attempt at the same account, in any worker, waits here, then counts the first
+    one's failure. Without it, thirty guesses at once all count the same nine failures
+    and all get checked."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(SignInGuard).values(email=email, touched_at=now)
+    db.session.execute(statement.on_conflict_do_update(index_elements=[SignInGuard.email], set_={"touched_at": now}))
+
+
 def check_sign_in_allowed(email: str, ip_address: str, *, now: datetime) -> None:
+    """SignInLocked if this account, or this address, has had too many failures lately.
+    Call with the account held (_hold_account) for the per-account count to be exact."""
     config = current_app.config
     since = now - config["SIGNIN_LOCK_WINDOW"]
     minutes = int(config["SIGNIN_LOCK_WINDOW"].total_seconds() // 60)
@@ -264,6 +307,7 @@ def authenticate(email: str, password: str, *, ip_address: str, now: datetime) -
         raise DomainError("Enter your email address", field="email")
     if not password:
         raise DomainError("Enter your password", field="password")
+    _hold_account(email, now=now)
     check_sign_in_allowed(email, ip_address, now=now)
     user = get_user_by_email(email)
     ok = verify_password(user, password)
@@ -365,12 +409,24 @@ def check_reset_token(token: str, *, now: datetime) -> None:
         raise DomainError("This link has expired or has already been used")
 
 
+def _retire_reset_links(user: User, *, now: datetime) -> None:
+    """Every reset (and invitation) link the person still holds stops working: a new
+    password makes any older link to set one useless, and dangerous if an old email leaks."""
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == "reset-password", AccountToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def reset_password(token: str, new_password: str, *, now: datetime) -> User:
     user = _use_token(token, "reset-password", now=now)
     check_password_strength(new_password, user_inputs=[user.full_name, user.email])
     user.password_hash = hash_password(new_password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now  # they proved they read the mailbox
+    _retire_reset_links(user, now=now)
     end_all_sessions(user, now=now)
     return user
 
@@ -380,6 +436,7 @@ def change_password(user: User, current_password: str, new_password: str, *, now
         raise DomainError("Your current password is not correct", field="current_password")
     check_password_strength(new_password, user_inputs=[user.full_name, user.email], field_name="new_password")
     user.password_hash = hash_password(new_password)
+    _retire_reset_links(user, now=now)
     end_all_sessions(user, now=now, except_token=keep_token)
 
 

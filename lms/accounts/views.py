@@ -110,13 +110,15 @@ def register():
                 new_organisation=new_organisation,
             )
             try:
-                user = services.register(data, now=utcnow())
+                services.register(data, now=utcnow(), ip_address=_client_ip())
             except DomainError as error:
                 field = {"job_roles": "job_role_1"}.get(error.field, error.field)
                 fail(DomainError(error.message, field=field), form, default_field="email")
             else:
+                # The same answer whether the address was new (an account, and a link to
+                # confirm it) or already in use (an email to its owner instead).
                 db.session.commit()
-                session["registered_email"] = user.email
+                session["registered_email"] = services.normalise_email(form.email.data)
                 return redirect(url_for("accounts.check_email"))
     return render_template("accounts/register.html", form=form)
 

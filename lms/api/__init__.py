@@ -14,6 +14,7 @@ csrf.exempt(bp)
 
 # Attach authentication, error handlers and routes to `bp` (imported for their effects).
 from lms.api import auth, errors  # noqa: E402,F401
+from lms.api.routes import annual  # noqa: E402,F401  (the annual report pack)
 from lms.api.routes import (  # noqa: E402,F401
     bookings,
     certificates,

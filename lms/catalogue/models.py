@@ -40,6 +40,10 @@ course_job_role = Table(
 )
 
 
+DEFAULT_FOLLOWUP_WEEKS = 12
+MAX_FOLLOWUP_WEEKS = 104
+
+
 class Course(db.Model):
     """A course in the catalogue, whatever its delivery mode. E-learning courses also have
     versions of their content; the other modes run as sessions."""
@@ -61,6 +65,9 @@ class Course(db.Model):
     managed_by: Mapped[str] = mapped_column(String(10), default="admin")
     # Whether people evaluate the course before they get its certificate.
     asks_for_evaluation: Mapped[bool] = mapped_column(default=False)
+    # Weeks after attendance that people are asked whether they have used what they
+    # learned (impact follow-up); None: the course asks for no follow-up.
+    followup_weeks: Mapped[int | None] = mapped_column(default=DEFAULT_FOLLOWUP_WEEKS)
     active: Mapped[bool] = mapped_column(default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -49,6 +49,8 @@ class Certificate(db.Model):
     completed_on: Mapped[date]
     cpd_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     provider: Mapped[str] = mapped_column(String(200))
+    # Who signs for the partnership ("Name, role"), as its details said at issue.
+    signatory: Mapped[str | None] = mapped_column(String(402))
     # The date the training should be refreshed by, for the holder's roles at issue;
     # None when no requirement it meets has an expiry.
     refresh_due_on: Mapped[date | None]

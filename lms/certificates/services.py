@@ -41,6 +41,7 @@ from lms.extensions import db
 from lms.notifications import services as notifications
 from lms.records.models import Completion
 from lms.signals import completion_changed, completion_recorded, completion_removed, evaluation_submitted, session_id_of
+from lms.partnership.services import details as partnership_details, logo_data_uri
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or from paper is unambiguous.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -129,6 +130,7 @@ def refresh_dates(completions: list[Completion], *, rules: compliance.RuleSet | 
 def _new_certificate(completion: Completion, *, refresh_due_on: date | None, actor: User | None, now: datetime,
                      training_session_id: int | None = None, course: Course | None = None) -> Certificate:
     course = course if course is not None else (db.session.get(Course, completion.course_id) if completion.course_id else None)
+    partnership = partnership_details()
     return Certificate(
         code=new_code(),
         user_id=completion.user_id,
@@ -141,7 +143,8 @@ def _new_certificate(completion: Completion, *, refresh_due_on: date | None, act
         delivery_mode=completion.delivery_mode,
         completed_on=completion.completed_on,
         cpd_hours=Decimal(completion.cpd_hours),
-        provider=current_app.config["PARTNERSHIP_NAME"],
+        provider=partnership.name,
+        signatory=partnership.signatory or None,
         refresh_due_on=refresh_due_on,
         issued_at=now,
         issued_by_id=actor.id if actor is not None else None,
@@ -409,7 +412,7 @@ def pdf_bytes(certificate: Certificate, *, now: datetime) -> bytes:
     url = verify_url(certificate)
     return render_pdf(
         "certificates/pdf.html", certificate=certificate, verify_url=url, qr=qr_data_uri(url),
-        status=certificate.status_on(london_today(now)),
+        status=certificate.status_on(london_today(now)), logo=logo_data_uri(),
     )
 
 

@@ -59,7 +59,16 @@ def _navigation(active_endpoint: str | None) -> list[dict]:
 # other sub-features of bookings are under "Manage sessions" and "Admin").
 SESSIONS_PAGES = ("bookings.index", "bookings.session", "bookings.book", "bookings.mine", "bookings.booking",
                   "bookings.accept", "bookings.cancel", "bookings.substitute", "bookings.check_in", "bookings.staff.",
-                  "bookings.calendar.")
+                  "bookings.calendar.", "programmes.twilights.index", "programmes.twilights.series",
+                  "programmes.twilights.book")
+# The public Safeguarding Week pages (programme, registration, calendar files).
+WEEK_PAGES = ("programmes.week.current", "programmes.week.programme", "programmes.week.register",
+              "programmes.week.registration", "programmes.week.event_ics")
+# What trainers and admins run: the twilight series' admin pages and the programmes' reports.
+MANAGED_PROGRAMME_PAGES = ("programmes.twilights.manage", "programmes.twilights.create", "programmes.twilights.topic",
+                           "programmes.twilights.term_sessions", "programmes.twilights.copy",
+                           "programmes.twilights.report", "reports.week.", "reports.annual.",
+                           "evaluations.followup.results")
 
 
 def _navigation_items(
@@ -68,7 +77,8 @@ def _navigation_items(
     """(text, href, active) for each item. Each item is active for the endpoints (or
     blueprints, ending in '.') listed with it.
 
-    The first item with a pattern matching the endpoint is active, but a blueprint pattern
+    The first item naming the endpoint (or a pattern it is named after) is active; failing
+    that, the first with a blueprint pattern matching it, where a blueprint pattern
     gives way to a longer one that also matches, in any item of anyone's navigation: a
     sub-feature's blueprint ("elearning.staff.", My organisation) is not its feature's
     ("elearning.", My learning), even for someone without that item."""
@@ -80,9 +90,11 @@ def _navigation_items(
         if _matches(endpoint, pattern)
     ]
     longest = max((len(pattern) for pattern in _BLUEPRINT_PATTERNS if endpoint.startswith(pattern)), default=0)
-    active_index = next(
-        (index for index, pattern in matches if not pattern.endswith(".") or len(pattern) == longest), None
-    )
+    # An endpoint named in an item beats any blueprint pattern ("elearning.scorm.upload" is
+    # the Admin's, though "elearning." is My learning's).
+    active_index = next((index for index, pattern in matches if not pattern.endswith(".")), None)
+    if active_index is None:
+        active_index = next((index for index, pattern in matches if len(pattern) == longest), None)
     if endpoint == "accounts.sign_out":
         active_index = len(items) - 1
     return tuple((text, url_for(target), index == active_index) for index, (text, target, _) in enumerate(items))
@@ -102,10 +114,11 @@ def _items(signed_in: bool, setting_lead: bool, admin: bool, trainer: bool) -> l
     if signed_in:
         items.append(("Home", "pages.index", ("pages.index",)))
         items.append(("Courses", "catalogue.index", ("catalogue.index", "catalogue.register_interest", "courses.")))
-        items.append(("Sessions", "bookings.index", SESSIONS_PAGES))
+        items.append(("Sessions", "bookings.index", SESSIONS_PAGES + WEEK_PAGES))
         items.append(("My learning", "elearning.my_learning", ("elearning.", "certificates.mine", "certificates.show", "certificates.download",
                                                                    "evaluations.evaluate", "records.external.mine")))
-        items.append(("My training", "compliance.my_training", ("compliance.my_training", "reports.portfolio.mine")))
+        items.append(("My training", "compliance.my_training", ("compliance.my_training", "reports.portfolio.mine",
+                                                                "evaluations.followup.answer_own")))
         if setting_lead:
             items.append(("My organisation", "accounts.staff.index", (
                 "accounts.staff.", "elearning.staff.", "compliance.matrix", "compliance.person", "compliance.export",
@@ -113,17 +126,20 @@ def _items(signed_in: bool, setting_lead: bool, admin: bool, trainer: bool) -> l
             )))
         if admin or trainer:
             items.append(("Manage sessions", "bookings.sessions.index", ("bookings.sessions.", "bookings.registers.", "courses.sessions.",
-                                                                      "evaluations.summary", "reports.uptake", "reports.sessions")))
+                                                                      "evaluations.summary", "reports.uptake", "reports.sessions",
+                                                                      *MANAGED_PROGRAMME_PAGES)))
         if admin:
             items.append(("Admin", "pages.admin", (
                 "pages.admin", "accounts.admin.", "organisations.admin", "organisations.reference.", "organisations.requests.", "compliance.overview", "licences.", "compliance.rules.", "records.imports.", "bookings.charges.", "certificates.admin_index", "certificates.reissue", "certificates.revoke",
+                "programmes.week.admin", "elearning.scorm.upload",
             )))
             items.append(("Audit log", "audit.index", ("audit.",)))
         items.append(("Your account", "accounts.profile", ("accounts.", "api_tokens.", "notifications.")))
-        items.append(("Sign out", "accounts.sign_out", ("accounts.sign_out",)))
+        items.append(("Sign out", "accounts.sign_out", ()))  # active on sign-out itself: see above
     else:
         items.append(("Courses", "catalogue.index", ("catalogue.index", "catalogue.register_interest", "courses.")))
         items.append(("Sessions", "bookings.index", SESSIONS_PAGES))
+        items.append(("Safeguarding Week", "programmes.week.current", WEEK_PAGES))
         items.append(("Check a certificate", "certificates.verify", ("certificates.verify",)))
         items.append(("Sign in", "accounts.sign_in", ("accounts.sign_in",)))
         items.append(("Create an account", "accounts.register", ("accounts.register",)))

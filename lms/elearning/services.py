@@ -137,6 +137,8 @@ def start_quiz(enrolment: Enrolment, *, now: datetime, rng: random.Random | None
         raise DomainError("You have already completed this course")
     if not all_lessons_read(enrolment):
         raise DomainError("Read every lesson before you take the quiz")
+    if not enrolment.version.questions:
+        raise DomainError("This course has no quiz")
     attempt = open_attempt(enrolment)
     if attempt is not None:
         return attempt

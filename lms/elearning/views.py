@@ -10,6 +10,8 @@ from lms.core.auth import actor, login_required
 from lms.core.errors import DomainError
 from lms.core.time import utcnow
 from lms.elearning import services
+from lms.elearning.scorm import services as scorm
+from lms.elearning.scorm.views import bp as scorm_bp
 from lms.elearning.staff.views import bp as staff_bp
 from lms.extensions import db
 from lms.records.external.services import external_by_completion
@@ -17,6 +19,7 @@ from lms.records.services import list_completions
 
 bp = Blueprint("elearning", __name__, template_folder="templates")
 bp.register_blueprint(staff_bp)
+bp.register_blueprint(scorm_bp)
 
 
 def _my_enrolment(enrolment_id: int):
@@ -32,6 +35,7 @@ def my_learning():
     return render_template(
         "elearning/my_learning.html",
         in_progress=[e for e in enrolments if e.status == "in-progress"],
+        packages=scorm.progress_by_enrolment([e.id for e in enrolments if e.status == "in-progress"]),
         completions=completions,
         external=external_by_completion(c.id for c in completions if c.source == "external"),
     )
@@ -59,6 +63,8 @@ def start(code: str):
 @login_required
 def resume(enrolment_id: int):
     enrolment = _my_enrolment(enrolment_id)
+    if scorm.package_for_version(enrolment.version_id) is not None:
+        return redirect(url_for("elearning.scorm.player", enrolment_id=enrolment.id))
     if enrolment.status != "in-progress":
         return redirect(url_for("elearning.overview", enrolment_id=enrolment.id))
     if services.all_lessons_read(enrolment):
@@ -70,6 +76,8 @@ def resume(enrolment_id: int):
 @login_required
 def overview(enrolment_id: int):
     enrolment = _my_enrolment(enrolment_id)
+    if scorm.package_for_version(enrolment.version_id) is not None:
+        return redirect(url_for("elearning.scorm.player", enrolment_id=enrolment.id))
     return render_template(
         "elearning/overview.html", enrolment=enrolment, lessons=enrolment.version.lessons,
         read=set(enrolment.lessons_read or []), ready=services.all_lessons_read(enrolment), button=ButtonForm(),

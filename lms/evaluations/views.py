@@ -18,6 +18,7 @@ from lms.evaluations.models import CONFIDENCE, SATISFACTION, SKILLS
 from lms.extensions import db
 
 bp = Blueprint("evaluations", __name__, template_folder="templates")
+bp.register_blueprint(__import__("lms.evaluations.followup.views", fromlist=["bp"]).bp)  # impact follow-up
 
 
 @bp.route("/evaluations/<int:completion_id>", methods=["GET", "POST"])

@@ -231,6 +231,7 @@ def close_dormant_accounts(*, now: datetime) -> int:
     ).all()
     for person in people:
         person.active = False
+        person.closed_at = now
         end_all_sessions(person, now=now)
         audit.record(
             None, "person.close", target=person, now=now,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.core.errors import NotFound
 from lms.extensions import db
 from lms.notifications.models import JobRun, OutboundEmail
+from lms.partnership.services import details
 
 
 def queue_email(
@@ -52,7 +53,9 @@ def queue_email(
 def queue_templated_email(to_address: str, template: str, *, now: datetime, subject: str, **context) -> OutboundEmail | None:
     """Render `emails/<template>.txt` (and `.html` if present) and queue the result."""
     options = {k: context.pop(k) for k in ("user", "attachments", "dedupe_key", "category", "send_after") if k in context}
-    context.setdefault("service_name", current_app.config["SERVICE_NAME"])
+    partnership = details()
+    context.setdefault("service_name", partnership.service_name)
+    context.setdefault("partnership_name", partnership.name)
     context.setdefault("base_url", current_app.config["BASE_URL"])
     body_text = render_template(f"emails/{template}.txt", subject=subject, **context)
     body_html = None

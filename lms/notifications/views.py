@@ -3,14 +3,18 @@ signed-in person, with their attachments. Only one's own."""
 from __future__ import annotations
 
 import io
+import re
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from sqlalchemy import select
 
 from lms.core.auth import actor, login_required
 from lms.core.pagination import paginate
 from lms.core.urls import url_for_each
+from lms.extensions import db
 from lms.notifications import services
 from lms.notifications.backends import PermanentDeliveryError, decode_attachments
+from lms.notifications.models import OutboundEmail
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 
@@ -73,3 +77,36 @@ def attachment(email_id: int, number: int):
 
 def _own_email(email_id: int):
     return services.get_email_for(actor(), email_id)  # NotFound: the 404 page
+
+
+# --- the development mailbox -----------------------------------------------------------------
+# With DEV_MAILBOX on (the development configuration, as `make run` serves it), every email
+# the service has queued or sent can be read here, from this machine only: a newcomer can
+# confirm their account without a mail server. Absent (404) everywhere else.
+
+MAILBOX_SIZE = 50
+_LINK = re.compile(r"https?://[^\s<>\"')]+")
+
+
+def _mailbox_open() -> None:
+    if not current_app.config.get("DEV_MAILBOX"):
+        abort(404)
+    if request.remote_addr not in {"127.0.0.1", "::1"}:
+        abort(404)
+
+
+@bp.get("/dev/mailbox")
+def mailbox():
+    _mailbox_open()
+    emails = db.session.scalars(select(OutboundEmail).order_by(OutboundEmail.id.desc()).limit(MAILBOX_SIZE)).all()
+    return render_template("notifications/mailbox.html", emails=emails, size=MAILBOX_SIZE)
+
+
+@bp.get("/dev/mailbox/<int:email_id>")
+def mailbox_email(email_id: int):
+    _mailbox_open()
+    message = db.session.get(OutboundEmail, email_id)
+    if message is None:
+        abort(404)
+    return render_template("notifications/mailbox_email.html", email=message,
+                           links=_LINK.findall(message.body_text or ""))

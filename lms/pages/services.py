@@ -483,3 +483,59 @@ def admin_section(person: User, *, now: datetime) -> AdminSection:
         under_minimum=[SessionPlaces(s, n or 0) for s, n, _ in short],
         under_minimum_total=short[0].total if short else 0,
     )
+
+
+# --- the retention schedule (shown in the privacy notice) -----------------------------------
+
+@dataclass(frozen=True)
+class Retention:
+    record: str
+    kept: str
+    then: str
+
+
+def _days(count: int) -> str:
+    return f"{count:,} day{'s' if count != 1 else ''}"
+
+
+def _months(count: int) -> str:
+    return f"{count:,} month{'s' if count != 1 else ''}"
+
+
+def retention_schedule() -> list[Retention]:
+    """How long each kind of record is kept and what happens then, from the settings and
+    the licence policy the nightly jobs enforce."""
+    from flask import current_app
+
+    from lms.accounts.jobs import SECURITY_RECORD_RETENTION
+
+    config = current_app.config
+    policy = licences.get_policy()
+    closing = (f"{_months(policy.close_after_dormant_months)} after that it is closed"
+               if policy.close_after_dormant_months else "it stays dormant until you use it or ask us to close it")
+    anonymise = config.get("CLOSED_ACCOUNT_RETENTION_DAYS", 365)
+    security = SECURITY_RECORD_RETENTION.days
+    week = config.get("PUBLIC_REGISTRATION_RETENTION_DAYS", 30)
+    return [
+        Retention("Your account: name, work email address, organisation and job roles",
+                  f"While you use it. An account not used for {_months(policy.dormant_after_months)} becomes dormant; "
+                  f"{closing}. A closed account is kept for {_days(anonymise)} in case you come back",
+                  "Your name and email address are erased and the account is anonymised: your training stays in the "
+                  "partnership's figures without anything that identifies you"),
+        Retention("Your training record: bookings, attendance, completions, certificates, evaluations and training "
+                  "you added yourself, with any evidence file",
+                  "As long as your account is kept, so that you and your setting can show the training was done",
+                  "Kept without your name, email or evidence files when the account is anonymised, for the figures only"),
+        Retention("Sign-up for a Safeguarding Week event without an account: name and email address",
+                  f"{_days(week)} after the Week ends", "Erased; the number of people who came is kept"),
+        Retention("What the emails we send you say, and their attachments",
+                  f"{_days(config.get('EMAIL_BODY_RETENTION_DAYS', 180))} after we send them",
+                  "Deleted; a note that the email was sent (to whom, its subject and when) is kept with your account"),
+        Retention("Sign-in attempts, signed-in sessions and the links we email you",
+                  f"{_days(security)} after they end", "Deleted"),
+        Retention("Files uploaded to import training history",
+                  "Until the import has finished", "Deleted; what was imported is part of the training records"),
+        Retention("The record of what administrators changed (the audit log)",
+                  "As long as the service runs, so that changes to people's records can be checked",
+                  "Names in it are replaced when a person is erased"),
+    ]

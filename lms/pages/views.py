@@ -12,8 +12,11 @@ from lms.core.auth import actor, admin_required
 from lms.core.time import utcnow
 from lms.licences.services import summary as licence_summary
 from lms.pages import services
+from lms.pages.partnership.views import bp as partnership_bp
+from lms.partnership.services import details as partnership_details
 
 bp = Blueprint("pages", __name__, template_folder="templates")
+bp.register_blueprint(partnership_bp)
 
 
 @bp.get("/")
@@ -36,9 +39,12 @@ def admin():
 
 @bp.get("/accessibility")
 def accessibility():
-    return render_template("pages/accessibility.html")
+    details = partnership_details()
+    issues = [line.strip() for line in (details.accessibility_known_issues or "").splitlines() if line.strip()]
+    return render_template("pages/accessibility.html", details=details, issues=issues)
 
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("pages/privacy.html")
+    return render_template("pages/privacy.html", details=partnership_details(),
+                           retention=services.retention_schedule())

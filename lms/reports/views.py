@@ -19,6 +19,7 @@ from lms.reports.sessions import sessions_report
 bp = Blueprint("reports", __name__, template_folder="templates")
 bp.register_blueprint(portfolio_bp)
 bp.register_blueprint(__import__("lms.reports.week.views", fromlist=["bp"]).bp)  # the Safeguarding Week report
+bp.register_blueprint(__import__("lms.reports.annual.views", fromlist=["bp"]).bp)  # the annual report pack
 
 DOWNLOADS = ("csv", "xlsx")
 

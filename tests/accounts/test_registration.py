@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 import pytest
@@ -109,15 +110,66 @@ def test_bad_registration_shows_error_and_creates_nothing(client, overrides, mes
     assert db.session.scalar(select(func.count(Employment.id))) == 0
 
 
-def test_duplicate_email_is_refused(client):
+def test_a_known_email_gets_the_same_answer_and_its_owner_an_email(client):
+    school = factories.organisation()
+    db.session.commit()
+    new = client.post("/register", data=form_data(school, email="someone.new@example.org"))
+    new_page = client.get(new.headers["Location"])
+    factories.user("priya.shah@example.org", full_name="Priya Shah")
+    db.session.commit()
+    before = count_users()
+    known = client.post("/register", data=form_data(school))
+    # The same answer: a redirect to the same page, which reads the same apart from the address.
+    assert (new.status_code, new.headers["Location"]) == (known.status_code, known.headers["Location"]) == (
+        302, "/register/check-your-email")
+    known_page = client.get(known.headers["Location"])
+    same = lambda html: re.sub(rb'nonce="[^"]+"', b"", html.replace(b"priya.shah@example.org", b"EMAIL")  # noqa: E731
+                               .replace(b"someone.new@example.org", b"EMAIL"))
+    assert same(known_page.data) == same(new_page.data)
+    assert count_users() == before
+    # The owner hears of it, with a way in rather than a second account.
+    [email] = outbox("priya.shah@example.org")
+    assert email.subject == "Someone tried to create an account with your email address"
+    assert "http://localhost/sign-in" in email.body_text and "http://localhost/forgot-password" in email.body_text
+    assert "confirm" not in email.body_text.lower()
+
+
+def test_a_known_email_with_a_weak_password_gets_the_same_error_as_a_new_one(client):
     school = factories.organisation()
     factories.user("priya.shah@example.org")
     db.session.commit()
-    response = client.post("/register", data=form_data(school))
-    assert response.status_code == 200
-    assert b"An account already uses this email address" in response.data
-    assert count_users() == 1
+    known = client.post("/register", data=form_data(school, password="short"))
+    new = client.post("/register", data=form_data(school, email="nobody.yet@example.org", password="short"))
+    assert known.status_code == new.status_code == 200
+    assert b"Password must be 10 characters or more" in known.data and b"already" not in known.data
     assert outbox() == []
+
+
+def test_its_owner_hears_at_most_three_times_an_hour(client):
+    school = factories.organisation()
+    factories.user("priya.shah@example.org")
+    db.session.commit()
+    for _ in range(5):
+        assert client.post("/register", data=form_data(school)).status_code == 302
+    assert len(outbox("priya.shah@example.org")) == 3
+
+
+def test_registrations_from_one_address_are_limited(client, app):
+    school = factories.organisation()
+    factories.user("taken.0@example.org")
+    db.session.commit()
+    limit = app.config["REGISTER_MAX_PER_ADDRESS"]
+    for n in range(limit):
+        # Known and new addresses count alike, so the limit says nothing about either.
+        answer = client.post("/register", data=form_data(school, email=f"taken.{n}@example.org"))
+        assert answer.status_code == 302
+    refused = client.post("/register", data=form_data(school, email="one.more@example.org"))
+    assert refused.status_code == 200
+    assert b"Too many accounts have been created from your network" in refused.data
+    assert count_users() == limit  # the known one, and limit - 1 new
+    other = client.post("/register", data=form_data(school, email="elsewhere@example.org"),
+                        environ_base={"REMOTE_ADDR": "203.0.113.40"})
+    assert other.status_code == 302
 
 
 def test_inactive_organisation_is_refused(client):

@@ -75,6 +75,7 @@ def test_lock_expires_after_the_window(client, app):
 
 
 def test_address_limit_covers_many_accounts(client, app):
+    ceiling = app.config["SIGNIN_MAX_FAILURES_PER_ADDRESS"]
     app.config["SIGNIN_MAX_FAILURES_PER_ADDRESS"] = 5
     try:
         target = factories.user("target@example.org")
@@ -85,7 +86,7 @@ def test_address_limit_covers_many_accounts(client, app):
         assert response.status_code == 429
         assert b"Too many attempts to sign in from your network" in response.data
     finally:
-        app.config["SIGNIN_MAX_FAILURES_PER_ADDRESS"] = 50
+        app.config["SIGNIN_MAX_FAILURES_PER_ADDRESS"] = ceiling
 
 
 def test_closed_account_cannot_sign_in(client):
@@ -174,6 +175,33 @@ def test_password_reset_journey(client):
     assert factories.sign_in(other_client, person).status_code == 400
     response = other_client.post("/sign-in", data={"email": "ann@example.org", "password": "river granite lantern oak"})
     assert response.status_code == 302
+
+
+def test_a_reset_retires_every_earlier_reset_link(client):
+    person = factories.user("ann@example.org")
+    db.session.commit()
+    client.post("/forgot-password", data={"email": "ann@example.org"})
+    client.post("/forgot-password", data={"email": "ann@example.org"})
+    older, newer = (link_in(email) for email in outbox("ann@example.org"))
+    assert client.post(newer, data={"password": "river granite lantern oak"}).status_code == 302
+    # The older link, never used, no longer sets a password.
+    assert client.get(older).status_code == 400
+    refused = client.post(older, data={"password": "someone else's chosen words"})
+    assert refused.status_code == 400 and b"This link has expired" in refused.data
+    response = client.post("/sign-in", data={"email": person.email, "password": "river granite lantern oak"})
+    assert response.status_code == 302
+
+
+def test_changing_the_password_retires_reset_links(client):
+    person = factories.user("ann@example.org")
+    db.session.commit()
+    client.post("/forgot-password", data={"email": "ann@example.org"})
+    link = link_in(outbox("ann@example.org")[0])
+    factories.sign_in(client, person)
+    changed = client.post("/account/password", data={
+        "current_password": factories.PASSWORD, "new_password": "river granite lantern oak"})
+    assert changed.status_code == 302, changed.data[-1500:]
+    assert client.application.test_client().get(link).status_code == 400
 
 
 def test_reset_link_expires(client, app):

@@ -200,6 +200,7 @@ def close_account(actor: User, person: User, *, now: datetime) -> int:
         or 0
     )
     person.active = False
+    person.closed_at = now
     accounts.end_all_sessions(person, now=now)
     plural = "s" if sessions != 1 else ""
     audit.record(
@@ -218,7 +219,10 @@ def close_account(actor: User, person: User, *, now: datetime) -> int:
 def reopen_account(actor: User, person: User, *, now: datetime) -> None:
     if person.active:
         raise DomainError("This account is already open")
+    if person.erased_at is not None:
+        raise DomainError("This person's details have been erased, so the account cannot be reopened")
     person.active = True
+    person.closed_at = None
     audit.record(
         actor,
         "person.reopen",

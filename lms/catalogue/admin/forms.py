@@ -16,6 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, Field, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 
 from lms.catalogue.admin.services import CourseValues
+from lms.catalogue.models import DEFAULT_FOLLOWUP_WEEKS
 
 
 class HoursField(Field):
@@ -35,6 +36,22 @@ class HoursField(Field):
         except InvalidOperation:
             value = None
         self.data = value if value is None or value.is_finite() else None
+
+
+class WeeksField(Field):
+    """Whole weeks as typed; None when blank (no follow-up), -1 when not a whole number
+    (the service says so)."""
+
+    widget = GovTextInput()
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else str(self.data)
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None if not text else int(text) if text.isdigit() and len(text) < 6 else -1
 
 
 class CourseForm(FlaskForm):
@@ -58,6 +75,11 @@ class CourseForm(FlaskForm):
     )
     asks_for_evaluation = BooleanField("Ask people to evaluate the course before they get their certificate",
                                        widget=GovCheckboxInput())
+    followup_weeks = WeeksField(
+        "Impact follow-up: weeks after attendance (optional)", default=DEFAULT_FOLLOWUP_WEEKS,
+        description="Attendees are asked whether and how they have used what they learned this many weeks after the "
+                    "course (usually 12). Leave it empty for no follow-up.",
+    )
     active = BooleanField("Show it in the catalogue and let sessions be added", widget=GovCheckboxInput())
     submit = SubmitField("Save course", widget=GovSubmitInput())
 
@@ -75,6 +97,7 @@ class CourseForm(FlaskForm):
             job_role_codes=list(self.job_role_codes.data or []),
             requirement_codes=list(self.requirement_codes.data or []),
             asks_for_evaluation=bool(self.asks_for_evaluation.data),
+            followup_weeks=self.followup_weeks.data,
             active=bool(self.active.data),
         )
 
@@ -90,4 +113,5 @@ class CourseForm(FlaskForm):
         self.job_role_codes.data = values.job_role_codes
         self.requirement_codes.data = values.requirement_codes
         self.asks_for_evaluation.data = values.asks_for_evaluation
+        self.followup_weeks.data = values.followup_weeks
         self.active.data = values.active

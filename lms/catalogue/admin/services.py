@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from lms.accounts.models import User
 from lms.audit import services as audit
 from lms.catalogue.course_files import CODE_PATTERN  # the same codes as course folders
-from lms.catalogue.models import DELIVERY_MODES, LEVELS, Course
+from lms.catalogue.models import DEFAULT_FOLLOWUP_WEEKS, DELIVERY_MODES, LEVELS, MAX_FOLLOWUP_WEEKS, Course
 from lms.catalogue.services import requirement_names, requirements_changed
 from lms.core.errors import DomainError, Forbidden
 from lms.extensions import db
@@ -48,11 +48,12 @@ class CourseValues:
     job_role_codes: list[str] = field(default_factory=list)
     requirement_codes: list[str] = field(default_factory=list)
     asks_for_evaluation: bool = False
+    followup_weeks: int | None = DEFAULT_FOLLOWUP_WEEKS
     active: bool = True
 
 
 _AUDITED = ["title", "summary", "learning_outcomes", "delivery_mode", "cpd_hours", "level", "requirement_codes",
-            "asks_for_evaluation", "active"]
+            "asks_for_evaluation", "followup_weeks", "active"]
 
 
 def _snapshot(course: Course) -> dict:
@@ -87,6 +88,9 @@ def _check(values: CourseValues) -> tuple[list[Sector], list[JobRole], list[str]
         raise DomainError("CPD hours must be from 0.25 to 100, in quarter hours, like 3 or 1.5", field="cpd_hours")
     if values.level not in LEVELS:
         raise DomainError("Select the course's level", field="level")
+    if values.followup_weeks is not None and not 1 <= values.followup_weeks <= MAX_FOLLOWUP_WEEKS:
+        raise DomainError(f"The follow-up must be from 1 to {MAX_FOLLOWUP_WEEKS} weeks after attendance, or leave it empty "
+                          "for none", field="followup_weeks")
     sectors = list(db.session.scalars(select(Sector).where(Sector.code.in_(values.sector_codes))))
     if len(sectors) != len(set(values.sector_codes)):
         raise DomainError("Select sectors from the list", field="sector_codes")
@@ -116,6 +120,7 @@ def _apply(course: Course, values: CourseValues, checked: tuple[list[Sector], li
     course.estimated_minutes = None
     course.requirement_codes = requirement_codes
     course.asks_for_evaluation = values.asks_for_evaluation
+    course.followup_weeks = values.followup_weeks
     course.audience_sectors = sorted(sectors, key=lambda s: s.position)
     course.audience_roles = sorted(roles, key=lambda r: r.position)
     course.active = values.active
@@ -189,6 +194,7 @@ def values_of(course: Course) -> CourseValues:
         job_role_codes=[r.code for r in course.audience_roles],
         requirement_codes=list(course.requirement_codes or []),
         asks_for_evaluation=course.asks_for_evaluation,
+        followup_weeks=course.followup_weeks,
         active=course.active,
     )
 

@@ -102,11 +102,11 @@ def book(session_id: int):
     return redirect(url_for("programmes.twilights.series", programme_id=programme.id))
 
 
-# --- for admins -----------------------------------------------------------------------------
+# --- for admins (trainers see the series and its reports) -----------------------------------------------------------------------------
 
 
 @bp.get("/manage/twilights")
-@admin_required
+@trainer_required
 def manage_index():
     return render_template("programmes/twilights/manage_index.html", series=services.list_series())
 
@@ -128,7 +128,7 @@ def create():
 
 
 @bp.get("/manage/twilights/<int:programme_id>")
-@admin_required
+@trainer_required
 def manage(programme_id: int):
     programme = services.get_series(programme_id)
     terms = services.terms_of(programme)

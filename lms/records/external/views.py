@@ -14,6 +14,7 @@ from lms.core.auth import actor, login_required, setting_lead_required
 from lms.core.errors import DomainError
 from lms.core.forms import fail
 from lms.core.time import london_today, utcnow
+from lms.core.limits import body_limit
 from lms.extensions import db
 from lms.records.external import services as external
 from lms.records.external.forms import (
@@ -62,6 +63,7 @@ def mine():
 
 
 @bp.route("/learning/external/new", methods=["GET", "POST"])
+@body_limit(REQUEST_LIMIT, external.MESSAGES["evidence_size"])
 @login_required
 def mine_new():
     now = utcnow()
@@ -81,6 +83,7 @@ def mine_new():
 
 
 @bp.route("/learning/external/<int:activity_id>/edit", methods=["GET", "POST"])
+@body_limit(REQUEST_LIMIT, external.MESSAGES["evidence_size"])
 @login_required
 def mine_edit(activity_id: int):
     activity = _own(activity_id)

@@ -24,7 +24,7 @@ import hashlib
 import io
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TextIO
+from typing import Callable, TextIO
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
@@ -67,7 +67,7 @@ AUDITED_WARNINGS = 100
 
 def import_bytes(
     data: bytes, *, file_name: str | None, actor: User | None, dry_run: bool, now: datetime,
-    mapping: bytes | None = None, mapping_name: str | None = None,
+    mapping: bytes | None = None, mapping_name: str | None = None, progress: Callable[[str, int], None] | None = None,
 ) -> ImportReport:
     """Import an uploaded or read file as it came, bytes: checks that it is UTF-8 text and
     not a spreadsheet (and the course mapping file too, if there is one), then runs
@@ -88,6 +88,7 @@ def import_bytes(
     return import_records(
         io.StringIO(text, newline=""), actor=actor, dry_run=dry_run, now=now, file_name=file_name,
         mapping=io.StringIO(mapping_text, newline="") if mapping_text is not None else None, mapping_name=mapping_name,
+        progress=progress,
     )
 
 
@@ -103,16 +104,21 @@ def _requirement_names() -> dict[str, str]:
 def import_records(
     stream: TextIO, *, actor: User | None, dry_run: bool, now: datetime, file_name: str | None = None,
     mapping: TextIO | None = None, mapping_name: str | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> ImportReport:
     """Check every row of a CSV text stream, then (if no row is bad) add what it holds.
 
     Returns the report. With errors, nothing was written. With `dry_run`, the work was
     done in a savepoint and rolled back: the counts say what a real import would add.
-    Otherwise the caller commits (and rolls back if this raises)."""
+    Otherwise the caller commits (and rolls back if this raises). `progress(stage, rows)`,
+    if given, hears "checking" once the rows are read and "writing" before anything is
+    written."""
     report = ImportReport(file_name=file_name, dry_run=dry_run)
     raw_rows = read_rows(stream, report)
     if report.errors:
         return report
+    if progress is not None:
+        progress("checking", len(raw_rows))
     lookups = Lookups.load()
     courses_for = read_mapping(mapping, lookups, report) if mapping is not None else {}
     rows = check_rows(raw_rows, lookups, report, today=london_today(now))
@@ -122,6 +128,8 @@ def import_records(
     unused = sorted(set(courses_for) - {row.course_code for row in rows})
     if unused:
         report._warn(None, f"{MAPPING}: no row of the file has the old code{'s' if len(unused) > 1 else ''} {', '.join(unused)}")
+    if progress is not None:
+        progress("writing", len(rows))
     if dry_run:
         savepoint = db.session.begin_nested()
         try:

@@ -7,7 +7,7 @@ wrote.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -16,10 +16,12 @@ from lms.audit.models import AuditEvent
 from lms.core.auth import actor, admin_required
 from lms.core.tables import attachment
 from lms.core.time import utcnow
+from lms.core.limits import body_limit
 from lms.extensions import db
 from lms.organisations.models import JobRole, OrganisationType
 from lms.records.imports.checks import COLUMNS, MAPPING, MAX_FILE_BYTES
 from lms.records.imports.forms import IMPORT, ImportRecordsForm
+from lms.records.imports.models import ImportJob
 from lms.records.imports.services import import_bytes, template_csv
 from lms.catalogue.models import DELIVERY_MODES
 
@@ -67,6 +69,7 @@ def _page(form: ImportRecordsForm, report=None, status: int = 200):
 
 
 @bp.route("/", methods=["GET", "POST"])
+@body_limit(REQUEST_LIMIT, "The selected file must be smaller than 20 MB")
 @admin_required
 def upload():
     request.max_content_length = REQUEST_LIMIT
@@ -83,11 +86,21 @@ def upload():
     file_name = _display_name(upload.filename)
     dry_run = form.action.data != IMPORT
     mapping = form.mapping.data if getattr(form.mapping.data, "filename", None) else None
+    data = upload.read()
+    mapping_data = mapping.read() if mapping is not None else None
+    mapping_name = _display_name(mapping.filename) if mapping is not None else None
+    if len(data) > current_app.config["IMPORT_BACKGROUND_BYTES"]:
+        # Too long for a web request (a worker's timeout is 30 seconds): the scheduler runs it.
+        job = ImportJob(created_by_id=actor().id, created_at=utcnow(), file_name=file_name, dry_run=dry_run,
+                        content=data, mapping=mapping_data, mapping_name=mapping_name, size=len(data),
+                        stage="Waiting to start")
+        db.session.add(job)
+        db.session.commit()
+        return redirect(url_for("records.imports.job", job_id=job.id))
     try:
         report = import_bytes(
-            upload.read(), file_name=file_name, actor=actor(), dry_run=dry_run, now=utcnow(),
-            mapping=mapping.read() if mapping is not None else None,
-            mapping_name=_display_name(mapping.filename) if mapping is not None else None,
+            data, file_name=file_name, actor=actor(), dry_run=dry_run, now=utcnow(),
+            mapping=mapping_data, mapping_name=mapping_name,
         )
     except IntegrityError:
         db.session.rollback()
@@ -135,6 +148,16 @@ def result(event_id: int):
     if event is None or event.action != "records.import":
         abort(404)
     return render_template("records/imports/result.html", event=event, figures=event.after or {})
+
+
+@bp.get("/jobs/<int:job_id>")
+@admin_required
+def job(job_id: int):
+    """A queued import: how far it has got, then what it found or did."""
+    row = db.session.get(ImportJob, job_id)
+    if row is None:
+        abort(404)
+    return render_template("records/imports/job.html", job=row, result=row.result or {})
 
 
 @bp.get("/template.csv")

@@ -127,8 +127,9 @@ def test_the_record_reads_the_term_and_topic(app, series, dsl, trainer):
 # --- the admins' pages --------------------------------------------------------------------
 
 
-ADMIN_GETS = ("/manage/twilights", "/manage/twilights/new", "/manage/twilights/{programme}",
-              "/manage/twilights/terms/{term}/topic", "/manage/twilights/terms/{term}/sessions")
+ADMIN_GETS = ("/manage/twilights/new", "/manage/twilights/terms/{term}/topic", "/manage/twilights/terms/{term}/sessions")
+# Trainers see the series and its term reports, without the admins' actions.
+TRAINER_GETS = ("/manage/twilights", "/manage/twilights/{programme}")
 ADMIN_POSTS = ("/manage/twilights/new", "/manage/twilights/terms/{term}/topic", "/manage/twilights/terms/{term}/sessions",
                "/manage/twilights/terms/{term}/copy", "/manage/twilights/{programme}/copy")
 
@@ -141,6 +142,8 @@ def test_only_admins_reach_the_admin_pages(app, series, who, trainer, dsl, borou
     ids = {"programme": series.id, "term": term(series, "autumn").id}
     for path in ADMIN_GETS:
         assert client.get(path.format(**ids)).status_code == 403, path
+    for path in TRAINER_GETS:
+        assert client.get(path.format(**ids)).status_code == (200 if who == "trainer" else 403), path
     for path in ADMIN_POSTS:
         assert client.post(path.format(**ids), data={"title": "x", "start_year": "2030"}).status_code == 403, path
     assert db.session.scalar(select(func.count()).select_from(Programme)) == 1
@@ -240,3 +243,14 @@ def test_the_report_is_for_admins_and_trainers(app, marked, dsl, borough):
         client = signed_in(app, person)
         for suffix in ("", ".csv", ".xlsx"):
             assert client.get(f"/manage/twilights/terms/{marked.id}/report{suffix}").status_code == 403
+
+
+def test_a_trainer_sees_the_series_and_its_reports_without_the_admins_actions(app, series, trainer):
+    client = signed_in(app, trainer)
+    listing = client.get("/manage/twilights").get_data(as_text=True)
+    assert "Add a series" not in listing and series.title in listing
+    page = client.get(f"/manage/twilights/{series.id}").get_data(as_text=True)
+    autumn = term(series, "autumn")
+    assert f"/manage/twilights/terms/{autumn.id}/report" in page
+    assert "/copy" not in page and "/topic" not in page and f"/manage/twilights/terms/{autumn.id}/sessions" not in page
+    assert client.get(f"/manage/twilights/terms/{autumn.id}/report").status_code == 200
