@@ -1,8 +1,8 @@
 """analysts: completion.updated_at (filled from created_at, indexed with id) for the
 completions feed's changed_since; read-only API tokens with an expiry (reporting tokens)
 
-Revision ID: b3d5f7a9c1e2
-Revises: 2f044e5de8b8
+Revision ID: c8e2a4f6b0d3
+Revises: e5f1a9c3b7d2
 Created: 2026-12-08 09:00:00.000000
 """
 import sqlalchemy as sa
@@ -11,8 +11,8 @@ from alembic import op
 import lms.core.db_types
 
 
-revision = 'b3d5f7a9c1e2'
-down_revision = '2f044e5de8b8'
+revision = 'c8e2a4f6b0d3'
+down_revision = 'e5f1a9c3b7d2'
 branch_labels = None
 depends_on = None
 
