@@ -35,13 +35,13 @@ def test_the_figures_match_the_pack(client, year_of_data, trainer, spec):
     assert [t["label"] for t in body["twilights"]["terms"]] == ["Autumn 2026", "Spring 2027"]
     assert body["twilights"]["terms"][0]["dsls_attending"] == 2
     assert body["safeguarding_week"] == {
-        "weeks": [], "text": ["There was no Safeguarding Week from April 2026 to March 2027."]}
+        "weeks": [], "in_words": ["There was no Safeguarding Week from April 2026 to March 2027."]}
     assert body["evaluations"]["quotes"] == ["I will check the chronology first."]
     assert (body["evaluations"]["satisfied_percent"], body["evaluations"]["confidence_after"]) == (50, 4.0)
     assert (body["followup"]["sent"], body["followup"]["answered"], body["followup"]["response_rate"]) == (6, 1, 17)
     # The same words as the page.
     report = services.annual_report(2026, actor=trainer, today=london_today(utcnow()))
-    assert body["elearning"]["text"] == services.paste(report)["elearning"]
+    assert body["elearning"]["in_words"] == services.paste(report)["elearning"]
     assert sum(g["counted"] for g in body["compliance"]["sectors"]) == body["compliance"]["total"]["counted"]
     assert set(body["definitions"]) >= set(services.SECTIONS)
 

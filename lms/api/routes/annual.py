@@ -39,7 +39,7 @@ def body(report: services.AnnualReport) -> dict:
             "quarters": e.quarters,
             "sectors": [{"sector": line.code, "name": line.name, "learners": line.values} for line in e.lines],
             "total": {"sector": "total", "name": e.total.name, "learners": e.total.values},
-            "text": words["elearning"],
+            "in_words": words["elearning"],
         },
         "classroom": {
             "courses_run": c.courses_run, "sessions_held": c.total.sessions,
@@ -48,14 +48,14 @@ def body(report: services.AnnualReport) -> dict:
                          "people": line.value("people")} for line in c.by_sector],
             "everyone": {"sector": "total", "name": c.everyone.name, "attendances": c.everyone.value("attendances"),
                          "people": c.everyone.value("people")},
-            "text": words["classroom"],
+            "in_words": words["classroom"],
         },
         "twilights": {
             "terms": [{"term": t.term.term, "label": t.term.label, "topic": t.topic,
                        "dsls_attending": t.report.attended, "schools_represented": t.report.represented,
                        "schools": t.report.schools, "schools_represented_percent": float(t.report.share)}
                       for t in report.terms],
-            "text": words["twilights"],
+            "in_words": words["twilights"],
         },
         "safeguarding_week": {
             "weeks": [{"programme_id": w.programme.id, "title": w.programme.title, "start": w.programme.starts_on,
@@ -63,24 +63,24 @@ def body(report: services.AnnualReport) -> dict:
                        "professionals_booked": w.totals.booked, "professionals_attended": w.totals.attended,
                        "public_registrations": w.totals.registered, "public_attending": w.totals.public_attended,
                        "engagement": dict(w.engagement)} for w in report.weeks],
-            "text": words["week"],
+            "in_words": words["week"],
         },
         "evaluations": {
             "responses": s.responses, "satisfied_percent": s.satisfaction_percent,
             "skills_improved_percent": s.skills_percent,
             "confidence_before": s.confidence_before, "confidence_after": s.confidence_after,
-            "more_confident_percent": s.more_confident_percent, "quotes": s.quotes, "text": words["evaluations"],
+            "more_confident_percent": s.more_confident_percent, "quotes": s.quotes, "in_words": words["evaluations"],
         },
         "followup": {
             "sent": f.sent, "answered": f.answered, "response_rate": f.response_rate, "used_percent": f.used_percent,
             "used": f.used_counts.get("yes", 0), "not_yet": f.used_counts.get("not-yet", 0),
-            "not_used": f.used_counts.get("no", 0), "text": words["followup"],
+            "not_used": f.used_counts.get("no", 0), "in_words": words["followup"],
         },
         "compliance": {
             "as_of": report.compliance.as_of,
             "sectors": [{**_group(g), "sector": codes.get(g.key, "none")} for g in report.compliance.sectors],
             "total": {**_group(report.compliance.total), "sector": "total"},
-            "text": words["compliance"],
+            "in_words": words["compliance"],
         },
         "definitions": dict(services.DEFINITIONS),
     }

@@ -42,7 +42,7 @@ class AnnualElearning(Shape):
     quarters = fields.List(fields.Nested(AnnualQuarter))
     sectors = fields.List(fields.Nested(AnnualElearningSector))
     total = fields.Nested(AnnualElearningSector)
-    text = sentences()
+    in_words = sentences()
 
 
 class AnnualCourse(Shape):
@@ -73,7 +73,7 @@ class AnnualClassroom(Shape):
     total = fields.Nested(AnnualCourse)
     sectors = fields.List(fields.Nested(AnnualSectorAttendance))
     everyone = fields.Nested(AnnualSectorAttendance)
-    text = sentences()
+    in_words = sentences()
 
 
 class AnnualTerm(Shape):
@@ -91,7 +91,7 @@ class AnnualTwilights(Shape):
         description = "Terms of the DSL network twilight series that start in the year (none if it did not run)."
 
     terms = fields.List(fields.Nested(AnnualTerm))
-    text = sentences()
+    in_words = sentences()
 
 
 class AnnualWeek(Shape):
@@ -114,7 +114,7 @@ class AnnualWeeks(Shape):
         description = "Safeguarding Weeks that start in the year (none if there was none)."
 
     weeks = fields.List(fields.Nested(AnnualWeek))
-    text = sentences()
+    in_words = sentences()
 
 
 class AnnualEvaluations(Shape):
@@ -128,7 +128,7 @@ class AnnualEvaluations(Shape):
     confidence_after = fields.Float(allow_none=True, **described("Average, 1 to 5."))
     more_confident_percent = share("Rated their confidence higher after.")
     quotes = fields.List(fields.String(), **described("Only from people who agreed to be quoted; no names."))
-    text = sentences()
+    in_words = sentences()
 
 
 class AnnualFollowUp(Shape):
@@ -142,7 +142,7 @@ class AnnualFollowUp(Shape):
     used = count("Answered yes.")
     not_yet = count("Answered not yet.")
     not_used = count("Answered no.")
-    text = sentences()
+    in_words = sentences()
 
 
 class AnnualComplianceGroup(Shape):
@@ -162,7 +162,7 @@ class AnnualCompliance(Shape):
     as_of = day()
     sectors = fields.List(fields.Nested(AnnualComplianceGroup))
     total = fields.Nested(AnnualComplianceGroup)
-    text = sentences()
+    in_words = sentences()
 
 
 class AnnualReport(Shape):
