@@ -751,7 +751,7 @@ def generate_completions(ctx: Context) -> None:
                 "id": completion_id, "user_id": person_id, "course_id": course_id, "course_version_id": version_id,
                 "title": title, "delivery_mode": mode, "completed_on": completed_on, "cpd_hours": hours,
                 "score": score, "source": source, "source_ref": source_ref, "organisation_id": org_id,
-                "sector_id": sector_id, "self_reported": self_reported, "created_at": at,
+                "sector_id": sector_id, "self_reported": self_reported, "created_at": at, "updated_at": at,
             })
             if source == "elearning":
                 enrolled = at - timedelta(days=rng.randint(0, 20), minutes=rng.randint(1, 600))

@@ -18,6 +18,7 @@ from lms.api.routes import annual  # noqa: E402,F401  (the annual report pack)
 from lms.api.routes import (  # noqa: E402,F401
     bookings,
     certificates,
+    completions,
     compliance,
     courses,
     learning,

@@ -1,8 +1,11 @@
 """Bearer-token authentication for every API route.
 
 The API reads `Authorization: Bearer <token>` and nothing else: not the browser's session
-cookie, not Flask-Login's `current_user`. The caller is kept in `g.api_user`; API views
-get it with `caller()`.
+cookie, not Flask-Login's `current_user`. The caller is kept in `g.api_user` (and the
+token in `g.api_token`); API views get it with `caller()`.
+
+A read-only token (a reporting token) is refused here, once for every route, on any
+method but GET, HEAD and OPTIONS: 403, whatever the route would have said.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from flask import g, request
 from lms.accounts.models import User
 from lms.api import bp
 from lms.api import services
-from lms.api.errors import Unauthorised
+from lms.api.errors import ApiError, Unauthorised
 from lms.core.time import utcnow
 from lms.extensions import db
 
@@ -19,6 +22,7 @@ from lms.extensions import db
 PUBLIC_ENDPOINTS: set[str] = set()
 
 MAX_TOKEN_LENGTH = 200
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def public(view):
@@ -38,6 +42,7 @@ def bearer_token() -> str | None:
 @bp.before_request
 def authenticate_request():
     g.api_user = None
+    g.api_token = None
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     token = bearer_token()
@@ -46,15 +51,20 @@ def authenticate_request():
             "Send a personal API token in the Authorization header: Authorization: Bearer <token>",
             invalid_token=False,
         )
-    user = services.authenticate(token, now=utcnow()) if len(token) <= MAX_TOKEN_LENGTH else None
-    if user is None:
+    row = services.authenticate_token(token, now=utcnow()) if len(token) <= MAX_TOKEN_LENGTH else None
+    if row is None:
         raise Unauthorised(
-            "This API token is not valid: it is unknown, it has been revoked, or its account is closed",
+            "This API token is not valid: it is unknown, it has been revoked or has expired, or its account is closed",
             invalid_token=True,
         )
+    user, read_only = row.user, row.read_only  # read before a commit expires them
     if db.session.dirty:  # last_used_at moved on (at most once a minute)
         db.session.commit()
+    if read_only and request.method not in READING_METHODS:
+        raise ApiError(403, "This token is read-only: it can read reports and records but not change anything. "
+                            "Use a token that is not read-only to make changes.")
     g.api_user = user
+    g.api_token = row
     return None
 
 

@@ -4,6 +4,10 @@ A token is shown once, when it is made; only its SHA-256 is stored (lms.core.tok
 a short prefix so people can tell their tokens apart. Each token acts with the rights of
 its owner.
 
+A token may be read-only (a reporting token for Power BI or Excel: the API refuses it on
+anything but reading, lms.api.auth) and may expire; a read-only token must, at most a year
+after it is made (MAX_LIFETIME).
+
 Plain functions over the ORM: they take the actor and `now`, raise DomainError, flush but
 never commit.
 """
@@ -11,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts import services as accounts
@@ -31,12 +35,21 @@ MAX_NAME_LENGTH = 100
 MAX_ACTIVE_TOKENS = 25
 # last_used_at is written at most this often, so busy clients do not write on every call.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# The longest a token may be made to last before it expires (a year, leap day included).
+MAX_LIFETIME = timedelta(days=366)
 
 
 # --- tokens ---------------------------------------------------------------------------
 
-def create_token(user: User, *, name: str, now: datetime) -> tuple[str, ApiToken]:
-    """A new token for `user`: (the token, to show once; its stored row)."""
+def _live(now: datetime):
+    return ApiToken.revoked_at.is_(None), or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now)
+
+
+def create_token(
+    user: User, *, name: str, now: datetime, read_only: bool = False, expires_at: datetime | None = None,
+) -> tuple[str, ApiToken]:
+    """A new token for `user`: (the token, to show once; its stored row). A read-only
+    token must expire, and no token may be made to last more than a year."""
     name = " ".join((name or "").split())
     if not name:
         raise DomainError("Enter a name for the token", field="name")
@@ -44,8 +57,14 @@ def create_token(user: User, *, name: str, now: datetime) -> tuple[str, ApiToken
         raise DomainError(f"Name must be {MAX_NAME_LENGTH} characters or fewer", field="name")
     if not user.active:
         raise DomainError("This account has been closed, so it cannot have API tokens", field="name")
+    if read_only and expires_at is None:
+        raise DomainError("Choose when the read-only token expires: at most a year from now", field="expires")
+    if expires_at is not None and expires_at <= now:
+        raise DomainError("The token must expire in the future", field="expires")
+    if expires_at is not None and expires_at > now + MAX_LIFETIME:
+        raise DomainError("A token can last at most a year", field="expires")
     active = db.session.scalar(
-        select(func.count(ApiToken.id)).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        select(func.count(ApiToken.id)).where(ApiToken.user_id == user.id, *_live(now))
     )
     if active >= MAX_ACTIVE_TOKENS:
         raise DomainError(
@@ -54,14 +73,15 @@ def create_token(user: User, *, name: str, now: datetime) -> tuple[str, ApiToken
         )
     token = TOKEN_MARKER + new_token()
     row = ApiToken(
-        user_id=user.id, name=name, prefix=token[:PREFIX_LENGTH], token_hash=hash_token(token), created_at=now
+        user_id=user.id, name=name, prefix=token[:PREFIX_LENGTH], token_hash=hash_token(token), created_at=now,
+        read_only=read_only, expires_at=expires_at,
     )
     db.session.add(row)
     db.session.flush()
     audit.record(
         user, "api-token.create", target=row, now=now,
-        summary=f"Created API token “{name}” ({row.prefix}…) for {user.email}",
-        after={"user_id": user.id, "name": name, "prefix": row.prefix},
+        summary=f"Created {'read-only ' if read_only else ''}API token “{name}” ({row.prefix}…) for {user.email}",
+        after={"user_id": user.id, "name": name, "prefix": row.prefix, "read_only": read_only, "expires_at": expires_at},
     )
     return token, row
 
@@ -107,21 +127,27 @@ def revoke_token(actor: User, token_row: ApiToken, *, now: datetime) -> None:
 
 
 def authenticate(token_string: str, *, now: datetime) -> User | None:
-    """The owner of a live token, or None (unknown or revoked token, closed account).
-    Moves last_used_at on, at most once a minute."""
+    """The owner of a live token, or None (unknown, revoked or expired token, closed
+    account). Moves last_used_at on, at most once a minute."""
+    row = authenticate_token(token_string, now=now)
+    return row.user if row is not None else None
+
+
+def authenticate_token(token_string: str, *, now: datetime) -> ApiToken | None:
+    """A live token with its owner (one statement), or None: unknown, revoked or expired
+    token, closed account. Moves last_used_at on, at most once a minute."""
     if not token_string:
         return None
     row = db.session.scalar(
         select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == hash_token(token_string))
     )
-    if row is None or row.revoked_at is not None:
+    if row is None or row.revoked_at is not None or row.expired(now):
         return None
-    user = row.user
-    if not user.active:
+    if not row.user.active:
         return None
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
         row.last_used_at = now
-    return user
+    return row
 
 
 # --- what the API reads ---------------------------------------------------------------
@@ -201,3 +227,25 @@ REFERENCE_MODELS = {
 def list_reference(kind: str) -> list:
     model = REFERENCE_MODELS[kind]
     return list(db.session.scalars(select(model).order_by(model.position, model.name)))
+
+
+def paginate_rows(query: Select) -> dict:
+    """One page of `query`, a select of columns rather than of one entity (which
+    lms.api.paging.paginate pages), in the same list envelope and with the same `page`
+    and `per_page` parameters: two statements, the count and the page."""
+    from flask import current_app, request, url_for
+
+    from lms.api.fields import parse
+    from lms.api.paging import page_args_schema
+
+    args = parse(page_args_schema(current_app.config))
+    page, per_page = args["page"], args["per_page"]
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all() if (page - 1) * per_page < total else []
+    next_url = None
+    if page * per_page < total:
+        query_args = request.args.to_dict(flat=False)
+        query_args["page"] = page + 1
+        query_args["per_page"] = per_page
+        next_url = url_for(request.endpoint, **(request.view_args or {}), **query_args, _external=True)
+    return {"items": rows, "page": page, "per_page": per_page, "total": total, "next": next_url}

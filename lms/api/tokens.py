@@ -8,12 +8,14 @@ sees and revokes anyone's.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from lms.accounts.models import User
 from lms.api import services
-from lms.api.forms import CreateTokenForm, RevokeTokenForm
+from lms.api.forms import NEVER, READ_ONLY, CreateTokenForm, RevokeTokenForm
 from lms.core.auth import admin_required, login_required
 from lms.core.errors import DomainError
 from lms.core.time import utcnow
@@ -26,7 +28,7 @@ bp = Blueprint("api_tokens", __name__, template_folder="templates")
 @login_required
 def index():
     return render_template(
-        "api/tokens.html", tokens=services.list_tokens(current_user), person=current_user, own=True
+        "api/tokens.html", tokens=services.list_tokens(current_user), person=current_user, own=True, now=utcnow()
     )
 
 
@@ -35,8 +37,13 @@ def index():
 def create():
     form = CreateTokenForm()
     if form.validate_on_submit():
+        now = utcnow()
+        lifetime = None if form.expires.data == NEVER else timedelta(days=int(form.expires.data))
         try:
-            token, row = services.create_token(current_user, name=form.name.data, now=utcnow())
+            token, row = services.create_token(
+                current_user, name=form.name.data, now=now, read_only=form.access.data == READ_ONLY,
+                expires_at=now + lifetime if lifetime else None,
+            )
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field or "name").errors.append(error.message)
@@ -84,5 +91,6 @@ def person_tokens(person_id: int):
     if person is None:
         abort(404)
     return render_template(
-        "api/tokens.html", tokens=services.list_tokens(person), person=person, own=person.id == current_user.id
+        "api/tokens.html", tokens=services.list_tokens(person), person=person, own=person.id == current_user.id,
+        now=utcnow(),
     )

@@ -136,7 +136,7 @@ def create_demo_history(*, seed: int, now: datetime) -> HistorySummary:
                 "user_id": user_id, "course_id": course.id, "course_version_id": None, "title": course.title,
                 "delivery_mode": course.delivery_mode, "completed_on": day, "cpd_hours": course.cpd_hours,
                 "score": None, "source": "imported", "source_ref": ref, "organisation_id": organisation_id,
-                "sector_id": sector_id, "self_reported": False, "created_at": now,
+                "sector_id": sector_id, "self_reported": False, "created_at": now, "updated_at": now,
             })
     if rows:
         db.session.execute(insert(Completion), rows)

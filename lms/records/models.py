@@ -21,7 +21,7 @@ class Completion(db.Model):
     `source_ref` names what produced the completion (an enrolment, a booking, an import
     row) and is unique per source, so the same thing can never be recorded twice, even
     by two requests at once. `organisation_id` and `sector_id` are the person's at the
-    time, for reports by sector."""
+    time, for reports by sector. `updated_at` moves whenever the writer changes it."""
 
     __tablename__ = "completion"
     __table_args__ = (
@@ -31,6 +31,8 @@ class Completion(db.Model):
         # course or delivery mode, counting distinct people: every column they need is in
         # this index, so a report never reads the table itself.
         Index("ix_completion_report", "completed_on", "sector_id", "organisation_id", "course_id", "delivery_mode", "user_id"),
+        # The analysts' feed (GET /api/v1/completions) reads what changed since a moment, in order.
+        Index("ix_completion_updated_at", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +50,9 @@ class Completion(db.Model):
     sector_id: Mapped[int | None] = mapped_column(ForeignKey("sector.id"), index=True)
     self_reported: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When it was recorded or last corrected (hours, title, date, course), kept by
+    # records.services, for analysts reading the record again from where they stopped.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
     # The details of external CPD the person logged themselves (source "external").

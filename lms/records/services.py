@@ -60,6 +60,7 @@ def record_completion(
         sector_id=organisation.sector_id if organisation is not None else None,
         self_reported=self_reported,
         created_at=now,
+        updated_at=now,
     )
     if external is not None:
         completion.external = external
@@ -126,6 +127,7 @@ def record_completions(items: list[NewCompletion], *, source: str, now: datetime
             "sector_id": organisation.sector_id if organisation is not None else None,
             "self_reported": False,
             "created_at": now,
+            "updated_at": now,
         })
     for start in range(0, len(rows), chunk):
         db.session.execute(insert(Completion).execution_options(render_nulls=True), rows[start:start + chunk])
@@ -139,6 +141,7 @@ def update_completion_hours(completion: Completion, hours: Decimal, *, now: date
     hours). Receivers of completions_recorded recompute the person; receivers of
     completion_changed see the completion itself."""
     completion.cpd_hours = Decimal(hours)
+    completion.updated_at = now
     db.session.flush()
     completions_recorded.send(None, user_ids=[completion.user_id], now=now)
     completion_changed.send(None, completion=completion, now=now)
@@ -153,6 +156,7 @@ def update_completion(completion: Completion, *, title: str, on: date, hours: De
     completion.title = title
     completion.completed_on = on
     completion.cpd_hours = Decimal(hours)
+    completion.updated_at = now
     db.session.flush()
     completions_recorded.send(None, user_ids=[completion.user_id], now=now)
     completion_changed.send(None, completion=completion, now=now)
@@ -172,7 +176,7 @@ def move_to_course(source: str, source_refs: list[str], course, *, now: datetime
     if not rows:
         return 0
     db.session.execute(
-        update(Completion).where(Completion.id.in_([row.id for row in rows])).values(course_id=course.id, course_version_id=None)
+        update(Completion).where(Completion.id.in_([row.id for row in rows])).values(course_id=course.id, course_version_id=None, updated_at=now)
         .execution_options(synchronize_session="fetch")
     )
     completions_recorded.send(None, user_ids=sorted({row.user_id for row in rows}), now=now)

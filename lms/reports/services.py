@@ -17,8 +17,19 @@ person's sector for a completion is their organisation's sector when they comple
 Registrations are grouped by the sector, type and area of the person's organisation now;
 they have no course or delivery mode.
 
+**Filters combine with grouping**: any figure can be limited to delivery modes, sectors,
+organisation types, areas and courses (by their stable codes) while grouped by another of
+them ("229 school professionals undertook e-learning in Q2": by sector, e-learning only).
+A completion passes a filter on the same terms it is grouped on: its sector at the time,
+its organisation's type and area now, its course, its delivery mode. Within a filter the
+codes are alternatives (education or early years); different filters must all hold.
+Registrations follow the sector, type and area filters (the person's organisation now);
+they are not counted when the figures are limited to courses or delivery modes, since an
+account is not made on a course.
+
 Every figure comes from a fixed number of grouped statements, whatever the period or the
-number of groups: the period buckets are written into the statement as date ranges.
+number of groups: the period buckets are written into the statement as date ranges, and
+the filters' codes are looked up together in one statement.
 """
 from __future__ import annotations
 
@@ -26,7 +37,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, func, literal, select, union_all
 
 from lms.accounts.models import User
 from lms.catalogue.models import DELIVERY_MODES, Course
@@ -119,11 +130,143 @@ def buckets(start: date, end: date, period: str) -> list[Bucket]:
 # --- the query ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class Filter:
+    param: str  # the API parameter and the page's field: delivery_mode, sector, ...
+    attribute: str  # UptakeQuery's field holding the codes
+    label: str  # "Delivery mode"
+
+
+FILTERS = {
+    "delivery_mode": Filter("delivery_mode", "delivery_modes", "Delivery mode"),
+    "sector": Filter("sector", "sectors", "Sector"),
+    "organisation_type": Filter("organisation_type", "organisation_types", "Organisation type"),
+    "area": Filter("area", "areas", "Area"),
+    "course": Filter("course", "courses", "Course"),
+}
+# The filters that say what was completed: registrations are not counted under them.
+COMPLETION_ONLY_FILTERS = ("delivery_mode", "course")
+MAX_FILTER_CODES = 100
+
+
+@dataclass(frozen=True)
 class UptakeQuery:
+    """What to count. The filters are tuples of stable codes (a list is taken too); an
+    empty one does not filter."""
+
     start: date
     end: date
     by: str = "sector"
     period: str = "quarter"
+    delivery_modes: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    organisation_types: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    courses: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        for each in FILTERS.values():
+            codes = getattr(self, each.attribute) or ()
+            if isinstance(codes, str):
+                codes = codes.split(",")
+            cleaned = tuple(dict.fromkeys(code.strip() for code in codes if code and code.strip()))
+            object.__setattr__(self, each.attribute, cleaned)
+
+    def codes(self, param: str) -> tuple[str, ...]:
+        return getattr(self, FILTERS[param].attribute)
+
+    @property
+    def filtered(self) -> bool:
+        return any(self.codes(param) for param in FILTERS)
+
+    @property
+    def counts_registrations(self) -> bool:
+        """Registrations are counted unless the figures are limited to what was completed."""
+        return not any(self.codes(param) for param in COMPLETION_ONLY_FILTERS)
+
+    def filter_args(self) -> dict[str, str]:
+        """The filters as query-string arguments, comma-separated codes: {"sector": "education,early-years"}."""
+        return {param: ",".join(self.codes(param)) for param in FILTERS if self.codes(param)}
+
+
+@dataclass(frozen=True)
+class AppliedFilter:
+    """A filter in force: its parameter, label, and the codes and names it keeps."""
+
+    param: str
+    label: str
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    ids: tuple = ()  # database ids (delivery modes: their codes)
+
+    @property
+    def text(self) -> str:
+        return f"{self.label}: {' or '.join(self.names)}"
+
+
+def _filter_sources():
+    return {
+        "sector": Sector, "organisation_type": OrganisationType, "area": Area, "course": Course,
+    }
+
+
+def filter_choices(param: str) -> list[tuple[str, str]]:
+    """(code, name) of everything a filter may name, in the reference data's order
+    (courses by title)."""
+    if param == "delivery_mode":
+        return list(DELIVERY_MODES.items())
+    if param == "course":
+        return [(code, f"{title} ({code})") for code, title in
+                db.session.execute(select(Course.code, Course.title).order_by(func.lower(Course.title), Course.code))]
+    model = _filter_sources()[param]
+    return list(db.session.execute(select(model.code, model.name).order_by(model.position, model.name)))
+
+
+def resolve_filters(query: UptakeQuery) -> list[AppliedFilter]:
+    """The query's filters, each code checked and named (resolve_codes)."""
+    return resolve_codes({param: query.codes(param) for param in FILTERS})
+
+
+def resolve_codes(codes_by_param: dict[str, tuple[str, ...]]) -> list[AppliedFilter]:
+    """Filters given as {parameter: codes}, each code checked and named: one statement
+    for every filter together (none without filters on reference data). An unknown code
+    is a DomainError on the filter's parameter that lists the codes it may have."""
+    found: dict[str, dict[str, tuple]] = {param: {} for param in FILTERS}
+    wanted = {param: tuple(codes_by_param.get(param) or ()) for param in FILTERS}
+    parts = []
+    for param, model in _filter_sources().items():
+        codes = wanted[param]
+        if len(codes) > MAX_FILTER_CODES:
+            raise DomainError(f"{param} may name at most {MAX_FILTER_CODES} codes", field=param)
+        if codes:
+            name = (model.title + literal(" (") + model.code + literal(")")) if model is Course else model.name
+            parts.append(select(literal(param).label("param"), model.id, model.code, name.label("name"))
+                         .where(model.code.in_(codes)))
+    if parts:
+        for param, key, code, name in db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+            found[param][code] = (key, name)
+    for code in wanted["delivery_mode"]:
+        if code in DELIVERY_MODES:
+            found["delivery_mode"][code] = (code, DELIVERY_MODES[code])
+    applied = []
+    for param, each in FILTERS.items():
+        codes = wanted[param]
+        if not codes:
+            continue
+        unknown = [code for code in codes if code not in found[param]]
+        if unknown:
+            allowed = [code for code, _ in filter_choices(param)]
+            raise DomainError(
+                f"{param} must be one or more of these codes, separated by commas: {', '.join(allowed)}. "
+                f"“{unknown[0][:40]}” is not one of them", field=param,
+            )
+        applied.append(AppliedFilter(param, each.label, codes, tuple(found[param][c][1] for c in codes),
+                                     tuple(found[param][c][0] for c in codes)))
+    return applied
+
+
+def filters_text(filters: list[AppliedFilter]) -> str:
+    """"Delivery mode: E-learning; Sector: Education or Early years", or "" without filters."""
+    return "; ".join(applied.text for applied in filters)
 
 
 def check(query: UptakeQuery) -> None:
@@ -162,10 +305,19 @@ class Uptake:
     rows: list[Row]
     total: Row
     measures: tuple[str, ...]
+    filters: list[AppliedFilter] = field(default_factory=list)
 
     @property
     def bucket_keys(self) -> list[str]:
         return [bucket.key for bucket in self.buckets]
+
+    @property
+    def filters_text(self) -> str:
+        return filters_text(self.filters)
+
+    @property
+    def counts_registrations(self) -> bool:
+        return self.query.counts_registrations
 
 
 def _bucket_case(column, spans: list[tuple[object, object, str]]):
@@ -174,6 +326,28 @@ def _bucket_case(column, spans: list[tuple[object, object, str]]):
 
 def london_start_utc(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(timezone.utc)
+
+
+def filter_conditions(filters: list[AppliedFilter], *, registrations: bool = False) -> tuple[list, bool]:
+    """(conditions, whether they need the organisation joined) for completions, or for
+    accounts (User joined to its organisation now) with `registrations`."""
+    conditions, joins = [], False
+    for applied in filters:
+        ids = list(applied.ids)
+        if applied.param == "delivery_mode":
+            conditions.append(Completion.delivery_mode.in_(ids))
+        elif applied.param == "course":
+            conditions.append(Completion.course_id.in_(ids))
+        elif applied.param == "sector":
+            conditions.append((Organisation.sector_id if registrations else Completion.sector_id).in_(ids))
+            joins = joins or registrations
+        elif applied.param == "organisation_type":
+            conditions.append(Organisation.type_id.in_(ids))
+            joins = True
+        elif applied.param == "area":
+            conditions.append(Organisation.area_id.in_(ids))
+            joins = True
+    return conditions, joins
 
 
 def _completion_group(by: str):
@@ -227,14 +401,17 @@ def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES)) -> U
     and the same for everyone (the total row, where unique learners are counted once, not
     added up). At most nine statements."""
     check(query)
+    filters = resolve_filters(query)
     spans = buckets(query.start, query.end, query.period)
     group, joins = _completion_group(query.by)
+    conditions, filter_joins = filter_conditions(filters)
+    joins = joins or filter_joins
     date_spans = [(b.start, b.end, b.key) for b in spans]
     bucket = _bucket_case(Completion.completed_on, date_spans)
     in_period = Completion.completed_on.between(query.start, query.end)
 
     def completions_select(*columns):
-        statement = select(*columns).select_from(Completion).where(in_period)
+        statement = select(*columns).select_from(Completion).where(in_period, *conditions)
         if joins:
             statement = statement.outerjoin(Organisation, Organisation.id == Completion.organisation_id)
         return statement
@@ -273,18 +450,22 @@ def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES)) -> U
         total.values["unique-learners"]["total"] = db.session.scalar(
             completions_select(func.count(func.distinct(Completion.user_id)))
         ) or 0
-    if "registrations" in measures:
+    if "registrations" in measures and query.counts_registrations:
         start_utc, end_utc = london_start_utc(query.start), london_start_utc(query.end + timedelta(days=1))
         utc_spans = [(london_start_utc(b.start), london_start_utc(b.end + timedelta(days=1)) - timedelta(microseconds=1), b.key)
                      for b in spans]
         registered = _bucket_case(User.created_at, utc_spans)
+        account_conditions, account_joins = filter_conditions(filters, registrations=True)
         base = select().select_from(User).where(User.created_at >= start_utc, User.created_at < end_utc)
+        if account_joins:
+            base = base.join(Organisation, Organisation.id == User.organisation_id)
+        base = base.where(*account_conditions)
         if query.by in REGISTRATION_GROUPINGS:
             column = _registration_group(query.by)
-            for key, bucket_key, count in db.session.execute(
-                base.add_columns(column, registered, func.count())
-                .outerjoin(Organisation, Organisation.id == User.organisation_id).group_by(column, registered)
-            ):
+            grouped = base.add_columns(column, registered, func.count())
+            if not account_joins:
+                grouped = grouped.outerjoin(Organisation, Organisation.id == User.organisation_id)
+            for key, bucket_key, count in db.session.execute(grouped.group_by(column, registered)):
                 values = row(key).values["registrations"]
                 values[bucket_key] = count
                 values["total"] = values.get("total", 0) + count
@@ -301,14 +482,15 @@ def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES)) -> U
         each = rows[key]
         each.name, each.key = names.get(key, (str(key), str(key))) if key is not None else (_none_name(query.by), NONE_KEY)
         for measure in measures:
-            if measure == "registrations" and query.by not in REGISTRATION_GROUPINGS:
+            if measure == "registrations" and (query.by not in REGISTRATION_GROUPINGS or not query.counts_registrations):
                 each.values.pop(measure, None)
             else:
                 each.values.setdefault(measure, {})
         ordered.append(each)
     for measure in measures:
-        total.values.setdefault(measure, {})
-    return Uptake(query=query, buckets=spans, rows=ordered, total=total, measures=measures)
+        if measure != "registrations" or query.counts_registrations:
+            total.values.setdefault(measure, {})
+    return Uptake(query=query, buckets=spans, rows=ordered, total=total, measures=measures, filters=filters)
 
 
 def _none_name(by: str) -> str:
@@ -316,3 +498,40 @@ def _none_name(by: str) -> str:
         "sector": "No organisation", "organisation-type": "No organisation", "area": "No area",
         "course": "Not in the catalogue", "delivery-mode": "Unknown",
     }[by]
+
+
+# --- the long table, for analysts -----------------------------------------------------------------
+
+WHOLE_PERIOD = "whole-period"
+ALL_GROUPS = "all"
+
+
+@dataclass(frozen=True)
+class LongRow:
+    """One figure: a group (its code, or "none", or "all" for everyone), a period (a
+    quarter or year key, or "whole-period") and a measure."""
+
+    group: str
+    group_name: str
+    period: str
+    period_from: date
+    period_to: date
+    measure: str
+    value: int
+
+
+def long_table(result: Uptake) -> list[LongRow]:
+    """The figures as a long table (one row per group, period and measure), for Power BI
+    or Power Query, which want one value a row. Each group's rows, then everyone's
+    ("all", counting each person once); a measure not counted for a group (registrations
+    by course) has no rows. Nothing is read from the database."""
+    periods = [(b.key, b.start, b.end) for b in result.buckets] + [(WHOLE_PERIOD, result.query.start, result.query.end)]
+    found = []
+    for row, key in [(row, row.key) for row in result.rows] + [(result.total, ALL_GROUPS)]:
+        for measure in result.measures:
+            if row.value(measure, "total") is None:
+                continue
+            for period, start, end in periods:
+                value = row.value(measure, "total" if period == WHOLE_PERIOD else period) or 0
+                found.append(LongRow(key, row.name, period, start, end, measure, value))
+    return found

@@ -27,28 +27,35 @@ DOWNLOADS = ("csv", "xlsx")
 @bp.get("/reports/uptake")
 @trainer_required
 def uptake():
+    """The uptake figures, grouped and filtered, with their downloads: `format=csv` or
+    `xlsx` (the figures as on the page, every measure), `long-csv` (one row per group,
+    period and measure, for Power BI and Power Query)."""
     now = utcnow()
     form, valid = uptake_form(request.args, london_today(now))
     result = None
     if valid:
-        query = services.UptakeQuery(form.start.data, form.end.data, by=form.by.data, period=form.period.data)
         try:
-            result = services.uptake(query)
+            result = services.uptake(form.query())
         except DomainError as error:
             apply_domain_error(form, error, "start")
             valid = False
     download = request.args.get("format")
-    if valid and download in DOWNLOADS:
+    if valid and download in DOWNLOADS + ("long-csv",):
+        if download == "long-csv":
+            return attachment(exports.long_csv(result), "csv", exports.filename(result, "csv", long=True))
         body = exports.to_csv(result) if download == "csv" else exports.to_xlsx(result, generated_at=now)
         return attachment(body, download, exports.filename(result, download))
-    args = {**form.as_args(), "by": form.by.data, "period": form.period.data} if valid else {}
+    args = form.link_args() if valid else {}
     measure = form.measure.data if form.measure.data in services.MEASURES else "unique-learners"
     return render_template(
         "reports/uptake.html", form=form, result=result, measure=measure,
         measure_name=services.MEASURES[measure], grouping=services.GROUPINGS.get(form.by.data, ""),
         not_grouped=valid and measure == "registrations" and form.by.data not in services.REGISTRATION_GROUPINGS,
+        not_counted=valid and measure == "registrations" and not result.counts_registrations,
         csv_url=url_for("reports.uptake", format="csv", **args) if valid else None,
         xlsx_url=url_for("reports.uptake", format="xlsx", **args) if valid else None,
+        long_url=url_for("reports.uptake", format="long-csv", **args) if valid else None,
+        api_url=url_for("api.uptake_long", _external=True, **args) if valid else None,
     ), 200 if valid else 400
 
 

@@ -22,7 +22,7 @@ _refs = count(1)
 
 @pytest.fixture()
 def place():
-    north, south = factories.area("North"), factories.area("South")
+    north, south = factories.area("North", code="north"), factories.area("South", code="south")
     school = factories.organisation("Brook Lane Primary", area=north)
     nursery = factories.organisation("Little Acorns", type_code="day-nursery", area=south)
     people = {

@@ -49,17 +49,17 @@ def test_downloads_hold_every_figure(app, place, completed, trainer):
     assert download.mimetype == "text/csv"
     assert 'filename="uptake-by-sector-2026-04-01-to-2027-03-31.csv"' in download.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0] == ["Sector", "Figure", "2026-27", "Whole period"]
-    assert ["Education", "Unique learners", "1", "1"] in rows
-    assert ["Education", "Completions", "1", "1"] in rows
-    assert ["All", "Registrations", "0", "0"] in rows or any(r[:2] == ["All", "Registrations"] for r in rows)
+    assert rows[0] == ["Sector", "Figure", "2026-27", "Whole period", "Counting"]
+    assert ["Education", "Unique learners", "1", "1", "Everything (no filters)"] in rows
+    assert ["Education", "Completions", "1", "1", "Everything (no filters)"] in rows
+    assert any(r[:2] == ["All", "Registrations"] for r in rows)
 
     workbook = client.get("/reports/uptake?from=2026-04-01&to=2027-03-31&by=sector&period=year&format=xlsx")
     assert workbook.mimetype.endswith("spreadsheetml.sheet")
     sheet = load_workbook(io.BytesIO(workbook.data))["Uptake"]
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert values[0] == ["Sector", "Figure", "2026-27", "Whole period"]
-    assert ["Education", "Unique learners", 1, 1] in values
+    assert values[0] == ["Sector", "Figure", "2026-27", "Whole period", "Counting"]
+    assert ["Education", "Unique learners", 1, 1, "Everything (no filters)"] in values
 
 
 def test_names_that_look_like_formulas_stay_text(app, place, completed, trainer):
