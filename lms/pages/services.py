@@ -33,6 +33,8 @@ from lms.licences.services import LicenceSummary
 from lms.notifications import services as notifications
 from lms.notifications.models import JobRun, OutboundEmail
 from lms.organisations.models import Organisation, OrganisationRequest
+from lms.programmes.twilights import services as twilights
+from lms.programmes.twilights.models import TwilightTerm
 from lms.records.external import services as external
 from lms.records.models import Completion
 
@@ -141,6 +143,8 @@ class PractitionerSection:
     upcoming: list[Booking]  # booked places on sessions still to come, soonest first
     evaluations: list[Completion]  # courses waiting for the person's evaluation
     certificates: list[Certificate]  # issued in the last RECENT_CERTIFICATE_DAYS days
+    # A DSL's or deputy's next twilight term open for booking with no place of theirs.
+    twilight_term: TwilightTerm | None = None
 
     @property
     def urgent(self) -> int:
@@ -148,7 +152,7 @@ class PractitionerSection:
 
     @property
     def to_do(self) -> int:
-        return len(self.needs) + len(self.offers) + len(self.evaluations)
+        return len(self.needs) + len(self.offers) + len(self.evaluations) + (self.twilight_term is not None)
 
     @property
     def nothing_to_do(self) -> bool:
@@ -364,6 +368,7 @@ def practitioner_section(person: User, *, now: datetime) -> PractitionerSection:
         upcoming=[b for b in live if b.status == "booked"],
         evaluations=evaluations.waiting_for(person),
         certificates=certificates,
+        twilight_term=twilights.term_to_book(person, now=now),
     )
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
@@ -566,6 +566,37 @@ def eligibility_problem(person: User) -> str | None:
     return (f"DSL network twilights are for designated safeguarding leads and their deputies ({names}). "
             f"Your job roles on your account are: {held}. If you have become a DSL or deputy, "
             "update your job roles first.")
+
+
+def term_to_book(person: User, *, now: datetime) -> TwilightTerm | None:
+    """The soonest term of this year's (or the next) series that has a twilight open for
+    booking now and in which the person, a DSL or deputy, holds no place: what their home
+    page asks them to book. None for anyone else. One statement (the person's roles are
+    already loaded by the caller's own work)."""
+    if not {role.job_role.code for role in person.current_roles} & set(AUDIENCE_ROLES):
+        return None
+    bookable = (
+        select(TwilightSession.id)
+        .join(TrainingSession, TrainingSession.id == TwilightSession.session_id)
+        .where(TwilightSession.term_id == TwilightTerm.id, TrainingSession.status == "scheduled",
+               TrainingSession.starts_at > now, TrainingSession.signup_closes_at > now,
+               or_(TrainingSession.signup_opens_at.is_(None), TrainingSession.signup_opens_at <= now))
+        .exists()
+    )
+    booked = (
+        select(Booking.id)
+        .join(TwilightSession, TwilightSession.session_id == Booking.session_id)
+        .where(TwilightSession.term_id == TwilightTerm.id, Booking.user_id == person.id,
+               Booking.status.in_(LIVE_STATUSES))
+        .exists()
+    )
+    order = case({code: index for index, code in enumerate(TERM_ORDER)}, value=TwilightTerm.term)
+    return db.session.scalar(
+        select(TwilightTerm).join(Programme, Programme.id == TwilightTerm.programme_id)
+        .where(Programme.kind == KIND, Programme.ends_on >= london_today(now), bookable, ~booked)
+        .order_by(Programme.starts_on, order)
+        .limit(1)
+    )
 
 
 def _lock_term(term: TwilightTerm) -> None:
