@@ -119,18 +119,19 @@ def demo_data_command(if_empty, seed):
     now = utcnow()
     created = create_demo_data(if_empty=if_empty, seed=seed, now=now)
     if created:
-        from lms.demo.history import create_demo_history
-
-        history = create_demo_history(seed=seed, now=now)
         import random
 
+        from lms.demo.followup import add_demo_followups
+        from lms.demo.history import create_demo_history
+        from lms.demo.partnership import add_demo_partnership_details
         from lms.demo.sessions import add_demo_sessions
-
         from lms.demo.week import add_demo_week
 
+        history = create_demo_history(seed=seed, now=now)
         sessions = add_demo_sessions(now, random.Random(seed))
         week = add_demo_week(now, random.Random(seed))
-        click.echo(__import__("lms.demo.followup", fromlist=["add_demo_followups"]).add_demo_followups(now, random.Random(seed)).summary())
+        followups = add_demo_followups(now, random.Random(seed))
+        add_demo_partnership_details(now)
         rebuild_status_table(now=now)
     db.session.commit()
     if created:
@@ -138,6 +139,7 @@ def demo_data_command(if_empty, seed):
         click.echo(f"Training history: {history.courses} partnership courses, {history.completions} completions.")
         click.echo(sessions.summary())
         click.echo(week.summary())
+        click.echo(followups.summary())
     else:
         click.echo("Demo data is already loaded.")
     click.echo("Demo sign-ins (password for all: see below):")
