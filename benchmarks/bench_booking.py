@@ -30,18 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
     OUTPUT_DIR,
-    check_disposable,
-    create_postgres_database,
     create_schema,
     database_url,
-    drop_postgres_database,
     is_sqlite,
     make_app,
     median,
     print_table,
-    remove_sqlite_file,
 )
-from signin_lockout import ATTEMPT_HEADER, Gunicorn, RunError, time_health  # noqa: E402
+from signin_lockout import ATTEMPT_HEADER, Gunicorn, RunError, time_health, on_fresh_database  # noqa: E402
 
 import requests  # noqa: E402
 
@@ -305,21 +301,8 @@ def main(argv: list[str] | None = None) -> int:
                      "--people and --health-samples to 1-1000")
 
     url = database_url(args.database or "sqlite:///" + str(args.output_dir / "booking.sqlite"))
-    postgres = not is_sqlite(url)
-    check_disposable(url, scratch_dir=args.output_dir)
-    if postgres:
-        create_postgres_database(url)
-    else:
-        remove_sqlite_file(url)
-    try:
-        return run(url, workers=args.workers, people=args.people, places=args.places, double_clicks=args.double_clicks,
-                   health_samples=args.health_samples, app=args.app, output_dir=args.output_dir)
-    except RunError as error:
-        print(f"Could not run the benchmark: {error}", file=sys.stderr)
-        return 2
-    finally:
-        if postgres and not args.keep:
-            drop_postgres_database(url)
+    return on_fresh_database(url, scratch_dir=args.output_dir, keep=args.keep,
+                             run=lambda url: run(url, workers=args.workers, people=args.people, places=args.places, double_clicks=args.double_clicks, health_samples=args.health_samples, app=args.app, output_dir=args.output_dir))
 
 
 if __name__ == "__main__":

@@ -35,19 +35,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
     OUTPUT_DIR,
-    check_disposable,
-    create_postgres_database,
     create_schema,
     database_url,
-    drop_postgres_database,
     is_sqlite,
     make_app,
     median,
     percentile,
     print_table,
-    remove_sqlite_file,
 )
-from signin_lockout import Gunicorn, RunError, time_health  # noqa: E402
+from signin_lockout import Gunicorn, RunError, time_health, on_fresh_database  # noqa: E402
 
 import requests  # noqa: E402
 
@@ -311,21 +307,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("keep --workers to 1-16, --learners to 1-500, --interval to 0.1-60 s, --duration to 1-600 s")
 
     url = database_url(args.database or "sqlite:///" + str(args.output_dir / "scorm.sqlite"))
-    postgres = not is_sqlite(url)
-    check_disposable(url, scratch_dir=args.output_dir)
-    if postgres:
-        create_postgres_database(url)
-    else:
-        remove_sqlite_file(url)
-    try:
-        return run(url, workers=args.workers, learners=args.learners, interval=args.interval, duration=args.duration,
-                   health_samples=args.health_samples, app=args.app, output_dir=args.output_dir)
-    except RunError as error:
-        print(f"Could not run the benchmark: {error}", file=sys.stderr)
-        return 2
-    finally:
-        if postgres and not args.keep:
-            drop_postgres_database(url)
+    return on_fresh_database(url, scratch_dir=args.output_dir, keep=args.keep,
+                             run=lambda url: run(url, workers=args.workers, learners=args.learners, interval=args.interval, duration=args.duration, health_samples=args.health_samples, app=args.app, output_dir=args.output_dir))
 
 
 if __name__ == "__main__":

@@ -66,6 +66,26 @@ class RunError(Exception):
     """The benchmark could not be run (as opposed to: it ran and the account was not locked)."""
 
 
+def on_fresh_database(url: str, *, scratch_dir: Path, keep: bool, run) -> int:
+    """Run `run(url)` on a database made for it (a PostgreSQL database created, a SQLite
+    file removed first), dropping a PostgreSQL one afterwards unless `keep`. A RunError is
+    exit status 2 with its message."""
+    postgres = not is_sqlite(url)
+    check_disposable(url, scratch_dir=scratch_dir)
+    if postgres:
+        create_postgres_database(url)
+    else:
+        remove_sqlite_file(url)
+    try:
+        return run(url)
+    except RunError as error:
+        print(f"Could not run the benchmark: {error}", file=sys.stderr)
+        return 2
+    finally:
+        if postgres and not keep:
+            drop_postgres_database(url)
+
+
 # --- the database ---------------------------------------------------------------------
 
 def prepare_database(url: str) -> dict:
@@ -394,21 +414,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("keep --workers to 1-16, --attempts to 1-200 and --health-samples to 1-1000")
 
     url = database_url(args.database or "sqlite:///" + str(args.output_dir / "lockout.sqlite"))
-    postgres = not is_sqlite(url)
-    check_disposable(url, scratch_dir=args.output_dir)
-    if postgres:
-        create_postgres_database(url)
-    else:
-        remove_sqlite_file(url)
-    try:
-        return run(url, workers=args.workers, attempts=args.attempts, health_samples=args.health_samples, app=args.app,
-                   output_dir=args.output_dir)
-    except RunError as error:
-        print(f"Could not run the benchmark: {error}", file=sys.stderr)
-        return 2
-    finally:
-        if postgres and not args.keep:
-            drop_postgres_database(url)
+    return on_fresh_database(url, scratch_dir=args.output_dir, keep=args.keep,
+                             run=lambda url: run(url, workers=args.workers, attempts=args.attempts, health_samples=args.health_samples, app=args.app, output_dir=args.output_dir))
 
 
 if __name__ == "__main__":
