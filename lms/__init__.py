@@ -38,6 +38,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from lms.accounts.admin.views import connect_signals as connect_accounts_admin
     from lms.certificates.services import connect_signals as connect_certificates
     from lms.compliance.receivers import connect_signals as connect_compliance_receivers
+    from lms.compliance.kept_rules import connect_signals as connect_kept_rules
     from lms.compliance.services import connect_signals as connect_compliance
     from lms.courses.sessions.services import connect_signals as connect_course_sessions
     from lms.evaluations.followup.services import connect_signals as connect_followup
@@ -47,6 +48,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from lms.records.external.services import connect_signals as connect_external_cpd
 
     connect_compliance()
+    connect_kept_rules()
     connect_compliance_receivers()
     connect_certificates()
     connect_course_sessions()

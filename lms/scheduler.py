@@ -66,6 +66,12 @@ JOBS: list[Job] = [
         "close accounts dormant for longer than the licence policy allows (the retention rule for accounts)",
     ),
     Job(
+        "check-licence-counts",
+        licences_jobs.check_licence_counts,
+        CronTrigger(hour=4, minute=40, timezone=LONDON),
+        "count open and dormant accounts again and put right the licence summary's kept counts",
+    ),
+    Job(
         "prune-sent-emails",
         notifications_jobs.prune_sent_emails,
         CronTrigger(hour=4, minute=45, timezone=LONDON),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, false as sa_false, Column, Float, ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, false as sa_false, Column, Float, ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -194,3 +194,18 @@ class CompliancePolicy(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     updated_by: Mapped[User | None] = relationship()
+
+
+class RuleSetVersion(db.Model):
+    """One row (id 1) whose `token` changes, in the same transaction, whenever anything the
+    rule set is built from changes: a requirement, one of its rule layers or job roles, a
+    job role, or a course (what it counts towards, its mode, whether it is active). Each
+    process keeps the rule set it last built with the token it was built under
+    (compliance.kept_rules) and reuses it while the token is the same. The token is random
+    rather than a counter, so a change rolled back can never leave a copy that matches a
+    later, different change."""
+
+    __tablename__ = "rule_set_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[int] = mapped_column(BigInteger)

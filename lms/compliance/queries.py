@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, func, select
 
 from lms.accounts.models import User
 from lms.catalogue.models import Course
-from lms.compliance import engine, services
+from lms.compliance import engine, kept_rules, services
 from lms.compliance.models import STRENGTHS, Requirement
 from lms.core.pagination import page_count
 from lms.extensions import db
@@ -213,10 +213,11 @@ def courses_for_rules(rules: dict[str, engine.Rule]) -> dict[str, list[Course]]:
 def training_needs(person: User, *, as_of: date) -> list[Need]:
     """Every requirement that applies to `person` on `as_of`, most urgent first (overdue,
     due soon, not yet due, current), then in the requirements' own order."""
-    rules = services.load_rules()
+    kept = kept_rules.rule_set()
+    rules = kept.rules
     effective = rules.for_organisation(person.organisation_id)
     results = services.person_compliance(person, as_of=as_of, rules=rules)
-    courses = courses_for_rules({item.requirement.code: effective[item.requirement.code] for item in results})
+    courses = kept.courses_for({item.requirement.code: effective[item.requirement.code] for item in results})
     return by_urgency([
         Need(item.requirement, effective[item.requirement.code], item.result, courses[item.requirement.code])
         for item in results

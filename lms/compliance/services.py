@@ -82,9 +82,12 @@ def merge_layers(requirement: Requirement, layers: list[RequirementRule]) -> eng
 _LAYER_ORDER = {"national": 0, "partnership": 1, "organisation": 2}
 
 
-def load_rules() -> RuleSet:
+def load_rules(session: Session | None = None) -> RuleSet:
+    """Every active requirement's effective rule, read now (through `session`, by default
+    the app's). Pages that only read the rules use kept_rules.rule_set(), which reuses a
+    copy while nothing it is built from has changed."""
     requirements = list(
-        db.session.scalars(
+        (session or db.session).scalars(
             select(Requirement)
             .where(Requirement.active.is_(True))
             .options(selectinload(Requirement.job_roles), selectinload(Requirement.rules))

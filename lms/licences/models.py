@@ -38,3 +38,17 @@ class LicencePolicy(db.Model):
     close_after_dormant_months: Mapped[int | None] = mapped_column(default=12)
     warn_at_percent: Mapped[int] = mapped_column(default=90)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LicenceCount(db.Model):
+    """The licence summary's counts, kept (one row, id 1): open accounts in use (`active`:
+    not closed, not dormant) and open dormant accounts. Changed in the same transaction as
+    the accounts (licences.kept_counts), counted again after bulk changes and checked
+    every night."""
+
+    __tablename__ = "licence_count"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    active: Mapped[int] = mapped_column(default=0)
+    dormant: Mapped[int] = mapped_column(default=0)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

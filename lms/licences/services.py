@@ -23,6 +23,7 @@ from lms.core.urls import external_url
 from lms.core.errors import DomainError
 from lms.core.time import add_months, format_date, london_today
 from lms.extensions import db
+from lms.licences import kept_counts
 from lms.licences.models import LicencePolicy, LicencePurchase
 from lms.notifications.services import queue_templated_email
 
@@ -103,10 +104,14 @@ def licences_on(day: date) -> int:
     )
 
 
+def account_counts() -> tuple[int, int]:
+    """(open accounts in use, open dormant accounts): the kept counts (kept_counts), or
+    counted directly while the database has none."""
+    return kept_counts.kept() or kept_counts.counted(db.session.connection())
+
+
 def active_accounts() -> int:
-    return db.session.scalar(
-        select(func.count(User.id)).where(User.active.is_(True), User.dormant_at.is_(None))
-    )
+    return account_counts()[0]
 
 
 @dataclass
@@ -133,10 +138,10 @@ class LicenceSummary:
 
 def summary(*, now: datetime) -> LicenceSummary:
     policy = get_policy()
-    dormant = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True), User.dormant_at.is_not(None)))
+    active, dormant = account_counts()
     return LicenceSummary(
         licences=licences_on(london_today(now)),
-        active=active_accounts(),
+        active=active,
         dormant=dormant,
         warn_at_percent=policy.warn_at_percent,
         dormant_after_months=policy.dormant_after_months,
@@ -165,6 +170,8 @@ def _on_dormant_account_signing_in(sender, *, user: User, now: datetime, **_) ->
 
 def connect_signals() -> None:
     from lms.signals import dormant_account_signing_in
+
+    kept_counts.connect_signals()
 
     dormant_account_signing_in.connect(_on_dormant_account_signing_in, weak=False)
 
