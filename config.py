@@ -24,6 +24,22 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _engine_options() -> dict:
+    """SQLAlchemy engine options, from the environment (docs/operations.md, "National scale"):
+    DATABASE_POOL_SIZE and DATABASE_MAX_OVERFLOW (connections each worker process keeps and
+    may add), DATABASE_POOL_RECYCLE (seconds before a connection is replaced), and
+    DATABASE_PGBOUNCER=1 behind PgBouncer in transaction mode: no server-side prepared
+    statements (psycopg's prepare_threshold), which a pooled server connection cannot keep."""
+    options: dict = {"pool_pre_ping": True}
+    for name, key in (("DATABASE_POOL_SIZE", "pool_size"), ("DATABASE_MAX_OVERFLOW", "max_overflow"),
+                      ("DATABASE_POOL_RECYCLE", "pool_recycle")):
+        if os.environ.get(name):
+            options[key] = int(os.environ[name])
+    if _bool("DATABASE_PGBOUNCER", False):
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
+
+
 class Config:
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Safeguarding Partnership Training")
     PARTNERSHIP_NAME = os.environ.get("PARTNERSHIP_NAME", "Safeguarding Children Partnership")
@@ -47,7 +63,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'lms.sqlite'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = _engine_options()
+    # A read replica for the report queries (lms.core.db_routing); unset: the main database.
+    REPORTS_DATABASE_URL = os.environ.get("REPORTS_DATABASE_URL") or None
     # Base URL used in emails and certificates (no trailing slash): the address the app is
     # served on. Unless set, it follows PORT (the port `make run` serves on).
     BASE_URL = os.environ.get("BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or 5000}"

@@ -17,6 +17,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from lms.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
+    _reports_database(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -106,6 +107,25 @@ def _sqlite_waits_for_writers(app: Flask) -> None:
         connect_args.setdefault("timeout", 30)
         options["connect_args"] = connect_args
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _reports_database(app: Flask) -> None:
+    """REPORTS_DATABASE_URL, when set: an engine of its own for the report reads
+    (lms.core.db_routing), with the primary's engine options. Not a Flask-SQLAlchemy bind,
+    so create_all, drop_all and the migrations never see it."""
+    url = app.config.get("REPORTS_DATABASE_URL")
+    if not url:
+        return
+    from sqlalchemy import create_engine
+
+    from lms.extensions import REPORTS_BIND
+
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"timeout": 30}
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options.pop("connect_args", None)
+    app.extensions[REPORTS_BIND] = create_engine(url, **options)
 
 
 def _ensure_instance_folder(app: Flask) -> None:

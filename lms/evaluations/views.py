@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from lms.core.db_routing import reads_reports
 from lms.catalogue.models import Course
 from lms.core.auth import actor, login_required, trainer_required
 from lms.core.errors import DomainError
@@ -55,6 +56,7 @@ def _labels() -> dict:
 
 @bp.get("/evaluations")
 @trainer_required
+@reads_reports
 def summary():
     """Every course's evaluations in a period (this financial quarter so far by default),
     or one course's in full."""

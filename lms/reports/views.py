@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
+from lms.core.db_routing import reads_reports
 from lms.core.auth import trainer_required
 from lms.core.errors import DomainError
 from lms.core.forms import apply_domain_error, read_period
@@ -26,6 +27,7 @@ DOWNLOADS = ("csv", "xlsx")
 
 @bp.get("/reports/uptake")
 @trainer_required
+@reads_reports
 def uptake():
     """The uptake figures, grouped and filtered, with their downloads: `format=csv` or
     `xlsx` (the figures as on the page, every measure), `long-csv` (one row per group,
@@ -61,6 +63,7 @@ def uptake():
 
 @bp.get("/reports/sessions")
 @trainer_required
+@reads_reports
 def sessions():
     """Fill rate, no-shows and late cancellations by course for sessions held in a period
     (this financial quarter so far by default)."""

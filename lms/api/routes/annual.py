@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from lms.core.db_routing import reads_reports
 from lms.api import bp
 from lms.api.auth import caller
 from lms.api.document import describe
@@ -98,6 +99,7 @@ def body(report: services.AnnualReport) -> dict:
         "ready to paste and `definitions` says what each counts. A bad `year` is a 400 naming it."
     ),
 )
+@reads_reports
 def annual_report():
     actor = caller()
     if not (actor.is_admin or actor.is_trainer):

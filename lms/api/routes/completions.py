@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from lms.core.db_routing import reads_reports
 from lms.accounts import services as accounts
 from lms.api import bp
 from lms.api.auth import caller
@@ -33,6 +34,7 @@ from lms.reports import services as reports
         "The filters are those of getUptake, on the same terms (stable codes, comma-separated)."
     ),
 )
+@reads_reports
 def list_completions():
     actor = caller()
     people = None

@@ -12,6 +12,7 @@ from datetime import date
 
 from flask import jsonify, request
 
+from lms.core.db_routing import reads_reports
 from lms.accounts import services as accounts
 from lms.api import bp
 from lms.api.auth import caller
@@ -106,6 +107,7 @@ def _figures(row: reports.Row, result: reports.Uptake) -> dict:
         "created. A completion counts in the sector of the person's organisation at the time." + FILTERS_NOTE
     ),
 )
+@reads_reports
 def uptake_report():
     result = _uptake()
     return jsonify(dump(Uptake, {
@@ -126,6 +128,7 @@ def uptake_report():
         "period (unique learners are not the periods added up)." + FILTERS_NOTE
     ),
 )
+@reads_reports
 def uptake_long():
     result = _uptake()
     return jsonify(dump(UptakeLong, {**_about(result), "items": reports.long_table(result)}))
@@ -149,6 +152,7 @@ def _period() -> tuple[date, date]:
         "to `to` (this financial quarter so far by default), one entry per course and the total."
     ),
 )
+@reads_reports
 def sessions_figures():
     reader()
     start, end = _period()
@@ -169,6 +173,7 @@ def sessions_figures():
         "from people who agreed to be quoted. `course` limits them to one course."
     ),
 )
+@reads_reports
 def evaluation_figures():
     reader()
     code = EvaluationArgs.parse()["course"]
@@ -197,6 +202,7 @@ def evaluation_figures():
         "their own; anyone else gets a 403. Not paged: one row per organisation and requirement."
     ),
 )
+@reads_reports
 def compliance_figures():
     actor = caller()
     organisation_ids = None

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import StringField
 
+from lms.core.db_routing import reads_reports
 from lms.core import tables
 from lms.core.auth import actor, trainer_required
 from lms.core.errors import DomainError
@@ -44,6 +45,7 @@ def xlsx(report: services.AnnualReport, *, generated_at) -> bytes:
 
 @bp.get("/reports/annual")
 @trainer_required
+@reads_reports
 def pack():
     now = utcnow()
     today = london_today(now)

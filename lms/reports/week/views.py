@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
+from lms.core.db_routing import reads_reports
 from lms.core import tables
 from lms.core.auth import trainer_required
 from lms.core.errors import DomainError
@@ -41,6 +42,7 @@ def _xlsx(report, now) -> bytes:
 
 @bp.get("/reports/safeguarding-week/<int:programme_id>")
 @trainer_required
+@reads_reports
 def report(programme_id: int):
     try:
         programme = week.get_week(programme_id)
