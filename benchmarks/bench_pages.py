@@ -145,7 +145,8 @@ class Run:
     data: dict
     learner: str
     results: list[Result]
-    home_people: dict[str, str] = field(default_factory=dict)  # role -> email, for the home pages
+    home_people: dict[str, str] = field(default_factory=dict)  # role -> email, for the home and booking pages
+    booking: BookingPeople | None = None
 
     def by_label(self) -> dict[str, Result]:
         return {r.page.label: r for r in self.results}
@@ -299,8 +300,63 @@ def find_home_people(app) -> dict[str, str]:
     return people
 
 
-def pages_for(enrolment_id: int, position: int) -> list[Page]:
-    return [
+# The booking pages are measured signed in as these (find_booking_people).
+BOOKING_ROLES = ("booker", "register trainer")
+BIG_REGISTER = 100  # places held on the session whose register is measured
+
+
+@dataclass
+class BookingPeople:
+    """Who the booking pages are measured as, and the session they show: the person with
+    the most bookings, and the trainer of the session with the most places held (the
+    generator books BIG_REGISTER people on one)."""
+
+    booker: str
+    trainer: str
+    session_id: int
+    places: int
+    bookings: int  # the booker's
+
+    def emails(self) -> dict[str, str]:
+        return {"booker": self.booker, "register trainer": self.trainer}
+
+
+def find_booking_people(app) -> BookingPeople:
+    from lms.accounts.models import User
+    from lms.bookings.models import PLACE_STATUSES, Booking, TrainingSession, session_trainer
+    from lms.extensions import db
+
+    with app.app_context():
+        # The first future session with a trainer and exactly BIG_REGISTER places held.
+        big = db.session.execute(
+            select(Booking.session_id, func.count().label("places"))
+            .join(TrainingSession, TrainingSession.id == Booking.session_id)
+            .where(Booking.status.in_(PLACE_STATUSES), TrainingSession.starts_at > datetime.now(timezone.utc),
+                   select(session_trainer.c.user_id).where(session_trainer.c.session_id == Booking.session_id).exists())
+            .group_by(Booking.session_id).having(func.count() == BIG_REGISTER).order_by(Booking.session_id).limit(1)
+        ).first()
+        if big is None:
+            raise RunError(f"No future session with a trainer has {BIG_REGISTER} places held: the data was generated before bookings were "
+                           "(add them with generate.py --only programmes,bookings, or give --regenerate)")
+        trainer = db.session.scalar(
+            select(User.email).join(session_trainer, session_trainer.c.user_id == User.id)
+            .where(session_trainer.c.session_id == big.session_id).order_by(User.id).limit(1))
+        if trainer is None:
+            raise RunError(f"Session {big.session_id} has no trainer")
+        booker = db.session.execute(
+            select(User.email, func.count(Booking.id).label("bookings")).join(Booking, Booking.user_id == User.id)
+            .where(User.active.is_(True), User.is_admin.is_(False), User.is_trainer.is_(False),
+                   User.email.like("%bench.example"))
+            .group_by(User.id, User.email).order_by(func.count(Booking.id).desc(), User.id).limit(1)
+        ).first()
+        if booker is None:
+            raise RunError("Nobody has a booking")
+        db.session.remove()
+    return BookingPeople(booker.email, trainer, big.session_id, big.places, booker.bookings)
+
+
+def pages_for(enrolment_id: int, position: int, booking: BookingPeople | None = None) -> list[Page]:
+    pages = [
         Page("/health", "/health", baseline=True),
         Page("/courses", "/courses"),
         Page("/courses?page=2", "/courses?page=2"),
@@ -309,6 +365,17 @@ def pages_for(enrolment_id: int, position: int) -> list[Page]:
         Page("lesson page", f"/learning/{enrolment_id}/lessons/{position}"),
         *(Page(f"home ({role})", "/", signed_in_as=role) for role in HOME_ROLES),
     ]
+    if booking is not None:
+        pages += [
+            Page("/sessions", "/sessions", signed_in_as="booker"),
+            Page("/sessions/calendar", "/sessions/calendar", signed_in_as="booker"),
+            Page("session page", f"/sessions/{booking.session_id}", signed_in_as="booker"),
+            Page("my bookings", "/bookings", signed_in_as="booker"),
+            Page("trainer's sessions", "/manage/sessions", signed_in_as="register trainer"),
+            Page(f"register ({BIG_REGISTER} people)", f"/manage/sessions/{booking.session_id}/register",
+                 signed_in_as="register trainer"),
+        ]
+    return pages
 
 
 # --- counting statements ----------------------------------------------------------------
@@ -542,23 +609,24 @@ def run_size(size: str, url: str, *, modes: list[str], requests: int, warm_up: i
     app = make_app(url)
     email, enrolment_id, position = find_learner(app)
     home_people = find_home_people(app)
+    booking_people = find_booking_people(app)
     with app.app_context():
         from lms.extensions import db
 
         db.engine.dispose()
-    pages = pages_for(enrolment_id, position)
+    pages = pages_for(enrolment_id, position, booking_people)
     runs = []
     for mode in modes:
         client = InProcess(url) if mode == "in-process" else OverHttp(url, workers=workers, log_dir=log_dir)
         try:
             client.sign_in(email, BENCH_PASSWORD)
-            for role, person in home_people.items():
+            for role, person in {**home_people, **booking_people.emails()}.items():
                 client.sign_in(person, BENCH_PASSWORD, who=role)
             results = measure(client, pages, requests=requests, warm_up=warm_up)
         finally:
             client.close()
         runs.append(Run(size, url, mode, data, f"{email}, enrolment {enrolment_id}, lesson {position}", results,
-                        home_people))
+                        {**home_people, **booking_people.emails()}, booking_people))
     return runs
 
 
@@ -571,7 +639,12 @@ def report(run: Run, *, limit: float, requests: int) -> list[str]:
           f"({backend}, {run.mode}, {requests} requests a page)")
     print(f"Signed in as {run.learner}")
     for role, email in run.home_people.items():
-        print(f"Home page ({role}) signed in as {email}")
+        if role not in BOOKING_ROLES:
+            print(f"Home page ({role}) signed in as {email}")
+    if run.booking is not None:
+        print(f"Booking pages signed in as {run.booking.booker} ({run.booking.bookings} bookings); session "
+              f"{run.booking.session_id} ({run.booking.places} places held) and its register as its trainer "
+              f"{run.booking.trainer}")
     baseline = next(r for r in run.results if r.page.baseline)
     base_ms = baseline.median_ms
     problems = []

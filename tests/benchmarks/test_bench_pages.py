@@ -15,8 +15,10 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "bench_pages.py"
 HOMES = ["home (practitioner)", "home (setting lead)", "home (trainer)", "home (admin)"]
+BOOKING_PAGES = ["/sessions", "/sessions/calendar", "session page", "my bookings", "trainer's sessions",
+                 "register (100 people)"]
 PAGES = ["/health", "/courses", "/courses?page=2", "/courses?mode=elearning&keyword=safe", "/courses/SGE",
-         "lesson page", *HOMES]
+         "lesson page", *HOMES, *BOOKING_PAGES]
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +74,9 @@ def test_generates_two_sizes_and_prints_figures_and_verdict(database):
     assert "Signed in as p" in out and "bench.example, enrolment" in out
     for role in ("practitioner", "setting lead", "trainer", "admin"):
         assert f"Home page ({role}) signed in as p" in out
+    # The booking pages: the person with the most bookings, and the trainer of the session
+    # the generator booked 100 people on.
+    assert out.count("(100 places held) and its register as its trainer p") == 2
     # XXS and XS have no trainer (every 2,000th person is one): one is made in each.
     assert out.count("Note: no trainer in the data; made p") == 2
 
@@ -104,7 +109,7 @@ def test_generates_two_sizes_and_prints_figures_and_verdict(database):
     # page, XXS statements, XS statements, same, XXS ratio, XS ratio
     assert [" ".join(parts[:-5]) for parts in comparison] == PAGES, out
     assert all(parts[-4] == parts[-5] and parts[-3] == "yes" for parts in comparison), out
-    assert out.rstrip().splitlines()[-1].startswith("PASS: 9 pages each within 1000 x /health")
+    assert out.rstrip().splitlines()[-1].startswith("PASS: 15 pages each within 1000 x /health")
 
 
 def test_fails_when_a_page_is_over_the_limit(database):
@@ -113,7 +118,8 @@ def test_fails_when_a_page_is_over_the_limit(database):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "lesson page took" in result.stdout and "x /health at size XXS (in-process; limit 0.5)" in result.stdout
     assert "home (admin) took" in result.stdout
-    assert result.stdout.rstrip().splitlines()[-1].startswith("FAIL: 9 problems")
+    assert "register (100 people) took" in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1].startswith("FAIL: 15 problems")
 
 
 def test_a_varying_statement_count_is_a_problem():
