@@ -307,15 +307,17 @@ BIG_REGISTER = 100  # places held on the session whose register is measured
 
 @dataclass
 class BookingPeople:
-    """Who the booking pages are measured as, and the session they show: the person with
-    the most bookings, and the trainer of the session with the most places held (the
-    generator books BIG_REGISTER people on one)."""
+    """Who the booking pages are measured as, and the sessions they show: the person with
+    the most bookings, a full session with a waiting list, and the trainer of the session
+    held yesterday with BIG_REGISTER people booked and not yet marked (the generator
+    makes it), whose register is measured."""
 
     booker: str
     trainer: str
     session_id: int
     places: int
     bookings: int  # the booker's
+    full_session_id: int  # a future session with a waiting list, for the session page
 
     def emails(self) -> dict[str, str]:
         return {"booker": self.booker, "register trainer": self.trainer}
@@ -327,16 +329,22 @@ def find_booking_people(app) -> BookingPeople:
     from lms.extensions import db
 
     with app.app_context():
-        # The first future session with a trainer and exactly BIG_REGISTER places held.
+        now = datetime.now(timezone.utc)
+        # The register to mark: a session that has started, with a trainer and exactly
+        # BIG_REGISTER people booked and not yet marked (the generator makes one).
         big = db.session.execute(
             select(Booking.session_id, func.count().label("places"))
             .join(TrainingSession, TrainingSession.id == Booking.session_id)
-            .where(Booking.status.in_(PLACE_STATUSES), TrainingSession.starts_at > datetime.now(timezone.utc),
+            .where(Booking.status == "booked", TrainingSession.starts_at < now,
                    select(session_trainer.c.user_id).where(session_trainer.c.session_id == Booking.session_id).exists())
             .group_by(Booking.session_id).having(func.count() == BIG_REGISTER).order_by(Booking.session_id).limit(1)
         ).first()
-        if big is None:
-            raise RunError(f"No future session with a trainer has {BIG_REGISTER} places held: the data was generated before bookings were "
+        # The session page: the first future session that is full, with a waiting list.
+        full = db.session.scalar(
+            select(func.min(Booking.session_id)).join(TrainingSession, TrainingSession.id == Booking.session_id)
+            .where(Booking.status == "waitlisted", TrainingSession.starts_at > now))
+        if big is None or full is None:
+            raise RunError(f"No session that has started has {BIG_REGISTER} people booked (or none has a waiting list): the data was generated before bookings were "
                            "(add them with generate.py --only programmes,bookings, or give --regenerate)")
         trainer = db.session.scalar(
             select(User.email).join(session_trainer, session_trainer.c.user_id == User.id)
@@ -352,7 +360,7 @@ def find_booking_people(app) -> BookingPeople:
         if booker is None:
             raise RunError("Nobody has a booking")
         db.session.remove()
-    return BookingPeople(booker.email, trainer, big.session_id, big.places, booker.bookings)
+    return BookingPeople(booker.email, trainer, big.session_id, big.places, booker.bookings, full)
 
 
 def pages_for(enrolment_id: int, position: int, booking: BookingPeople | None = None) -> list[Page]:
@@ -369,7 +377,7 @@ def pages_for(enrolment_id: int, position: int, booking: BookingPeople | None = 
         pages += [
             Page("/sessions", "/sessions", signed_in_as="booker"),
             Page("/sessions/calendar", "/sessions/calendar", signed_in_as="booker"),
-            Page("session page", f"/sessions/{booking.session_id}", signed_in_as="booker"),
+            Page("session page", f"/sessions/{booking.full_session_id}", signed_in_as="booker"),
             Page("my bookings", "/bookings", signed_in_as="booker"),
             Page("trainer's sessions", "/manage/sessions", signed_in_as="register trainer"),
             Page(f"register ({BIG_REGISTER} people)", f"/manage/sessions/{booking.session_id}/register",
@@ -642,9 +650,9 @@ def report(run: Run, *, limit: float, requests: int) -> list[str]:
         if role not in BOOKING_ROLES:
             print(f"Home page ({role}) signed in as {email}")
     if run.booking is not None:
-        print(f"Booking pages signed in as {run.booking.booker} ({run.booking.bookings} bookings); session "
-              f"{run.booking.session_id} ({run.booking.places} places held) and its register as its trainer "
-              f"{run.booking.trainer}")
+        print(f"Booking pages signed in as {run.booking.booker} ({run.booking.bookings} bookings; session page of "
+              f"full session {run.booking.full_session_id}); the register of session {run.booking.session_id} "
+              f"({run.booking.places} people booked) as its trainer {run.booking.trainer}")
     baseline = next(r for r in run.results if r.page.baseline)
     base_ms = baseline.median_ms
     problems = []

@@ -930,7 +930,7 @@ NO_SHOW_SHARE = 0.07  # of a past session's places: did not attend
 FULL_SHARE = 0.25  # future sessions that are full, with a waiting list
 CERTIFICATE_SHARE = 0.7  # past sessions whose certificates the trainer issued
 EVALUATION_SHARE = 0.3  # attendances evaluated
-BIG_REGISTER = 100  # one future session with this many booked (the register benchmark)
+BIG_REGISTER = 100  # one session, held yesterday, with this many booked and not yet marked (a register to mark)
 BIG_REGISTER_COURSE = "WT-F"
 TWILIGHT_TOPICS = [
     ("Online extremism: the school response", "Police Prevent team; Local authority education safeguarding team"),
@@ -1420,7 +1420,11 @@ def generate_bookings(ctx: Context) -> None:
                 mark_past(row, group, course, trainer, sectors=course.sectors)
         if not course.active:
             continue
-        for day in calendar.days_between(course, today + timedelta(days=1), horizon):
+        days = calendar.days_between(course, today + timedelta(days=1), horizon)
+        if course is big_course:
+            # The big register: a session that ran yesterday, its 100 people not marked yet.
+            days.insert(0, _weekday(today - timedelta(days=1)))
+        for day in days:
             trainer = trainers[rng.randrange(len(trainers))]
             starts = london(day, clock(9, 30) if rng.random() < 0.6 else clock(13, 30))
             ends = starts + timedelta(minutes=int(min(course.cpd_hours, Decimal("6.5")) * 60) + 30)

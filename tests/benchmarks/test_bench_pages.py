@@ -76,7 +76,7 @@ def test_generates_two_sizes_and_prints_figures_and_verdict(database):
         assert f"Home page ({role}) signed in as p" in out
     # The booking pages: the person with the most bookings, and the trainer of the session
     # the generator booked 100 people on.
-    assert out.count("(100 places held) and its register as its trainer p") == 2
+    assert out.count("(100 people booked) as its trainer p") == 2
     # XXS and XS have no trainer (every 2,000th person is one): one is made in each.
     assert out.count("Note: no trainer in the data; made p") == 2
 
