@@ -14,11 +14,20 @@ people (`user`), job roles, employments, setting leads; the catalogue (the e-lea
 courses/, synced as `flask lms courses sync` does, and 74 courses run as sessions, with
 their audiences and the requirements they count towards); completions over five years
 (with the completed enrolment behind each e-learning one); and one e-learning course in
-progress for a tenth of people. Rows go in with bulk INSERTs of a few thousand at a time (COPY on
-PostgreSQL with psycopg 3) and ids assigned here (so no RETURNING). Everything derives
-from --seed.
+progress for a tenth of people. Then the booking side: the DSL twilight series and the
+Safeguarding Weeks (programmes), and sessions of every session course over those years and
+the next months with their bookings, waiting lists, registers, certificates, evaluations
+and public registrations (bookings); each attendance completion falls on a day its course
+ran and points at its booking. Rows go in with bulk INSERTs of a few thousand at a time
+(COPY on PostgreSQL with psycopg 3) and ids assigned here (so no RETURNING). Everything
+derives from --seed (and --as-of).
 
-Adding a table (bookings...): write a step `def generate_x(ctx: Context) -> None` that calls
+    python benchmarks/generate.py --size L --database postgresql://... --only programmes,bookings
+
+runs only the named steps on a database generated before, reading what the earlier
+steps made back from it (load_context).
+
+Adding a table: write a step `def generate_x(ctx: Context) -> None` that calls
 `ctx.insert("table", rows)` in chunks, and add it to STEPS. `ctx` holds what the earlier
 steps made: `ctx.person_org[i]` / `ctx.person_type[i]` / `ctx.person_role[i]` for person id
 `ctx.first_person_id + i`, the organisation ids by type, `ctx.job_role_ids`, `ctx.courses`
