@@ -965,11 +965,13 @@ WEEK_EVENTS = [
 WEEK_ORGANISER_TYPES = ("council-other", "police", "childrens-social-care", "community-health", "charity")
 
 
-def _ids_from(ctx: Context, table: str) -> "Counter":
-    return Counter(ctx.next_id(table))
+def _ids_from(ctx: Context, table: str) -> "IdCounter":
+    return IdCounter(ctx.next_id(table))
 
 
-class Counter:
+class IdCounter:
+    """The next ids of a table, assigned here (no RETURNING)."""
+
     def __init__(self, first: int):
         self.value = first
 
@@ -1490,8 +1492,8 @@ def _programme_bookings(ctx, rng, calendar, pools, trainers, admin, booking, boo
         session["ends_at"] = _aware(session["ends_at"])
         session["created_at"] = _aware(session["created_at"])
         day = session["starts_at"].astimezone(LONDON).date()
-        year = day.year if row["term"] == "autumn" else day.year
-        session["_title"] = (f"{series.title}, {row['term']} {year}: {row['topic_title']}"[:200]
+        # As lms.programmes.twilights.services.completion_title_for writes it.
+        session["_title"] = (f"{series.title}, {row['term']} {day.year}: {row['topic_title']}"[:200]
                              if series else None)
         twilights[(day, row["twilight_area"])] = session
     trainer_of = dict(ctx.connection.execute(
