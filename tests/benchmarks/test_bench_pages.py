@@ -59,7 +59,7 @@ def _page_rows(output: str) -> list[list[str]]:
         for page in PAGES:
             rest = line[len(page):].split() if line.startswith(page + " ") else None
             if rest and len(rest) >= 9:
-                rows.append([page, *rest[:9]])
+                rows.append([page, *(value.replace(",", "") for value in rest[:9])])  # 1,517.24 ms on a busy day
     return rows
 
 
