@@ -28,7 +28,9 @@ the number of SQL statements per request (counted by a before_cursor_execute lis
 Once a minute the app renews the signed-in session on whatever request comes next: it
 UPDATEs user_session.last_seen_at and commits, and the commit makes the ORM read the
 signed-in person again. Those requests ("session renewals") run two more statements
-whatever the page, so they are counted apart and left out of the fixed-count check.
+whatever the page, so they are counted apart and left out of the fixed-count check; so
+are the requests on which a process reads the partnership's details again (also once a
+minute, one more statement).
 
 Exit status: 0 when every page is within --limit x /health and its statement count is the
 same in every request (and at every size given); 1 when not; 2 when the run could not be
@@ -72,6 +74,9 @@ from sqlalchemy.exc import OperationalError, ProgrammingError  # noqa: E402
 DEFAULT_DATABASE = "sqlite:///" + str(OUTPUT_DIR / "{size}.sqlite")
 STATEMENTS_HEADER = "X-Bench-Statements"
 TOUCH_PATTERN = re.compile(r"^\s*UPDATE\s+\"?user_session\"?\s", re.IGNORECASE)
+# Each process reads the partnership's details again once a minute (PARTNERSHIP_DETAILS_SECONDS),
+# on whichever request comes next: like a session renewal, counted apart.
+RELOAD_PATTERN = re.compile(r"^\s*SELECT\s.*\sFROM\s+\"?partnership_settings\"?", re.IGNORECASE | re.DOTALL)
 
 
 class RunError(Exception):
@@ -145,7 +150,8 @@ class Run:
     data: dict
     learner: str
     results: list[Result]
-    home_people: dict[str, str] = field(default_factory=dict)  # role -> email, for the home pages
+    home_people: dict[str, str] = field(default_factory=dict)  # role -> email, for the home and booking pages
+    booking: BookingPeople | None = None
 
     def by_label(self) -> dict[str, Result]:
         return {r.page.label: r for r in self.results}
@@ -299,8 +305,77 @@ def find_home_people(app) -> dict[str, str]:
     return people
 
 
-def pages_for(enrolment_id: int, position: int) -> list[Page]:
-    return [
+# The booking pages are measured signed in as these (find_booking_people).
+BOOKING_ROLES = ("booker", "register trainer")
+BIG_REGISTER = 100  # places held on the session whose register is measured
+
+
+@dataclass
+class BookingPeople:
+    """Who the booking pages are measured as, and the sessions they show: the person with
+    the most bookings among those on a waiting list, a full session with a waiting list, and the trainer of the session
+    held yesterday with BIG_REGISTER people booked and not yet marked (the generator
+    makes it), whose register is measured."""
+
+    booker: str
+    trainer: str
+    session_id: int
+    places: int
+    bookings: int  # the booker's
+    full_session_id: int  # a future session with a waiting list, for the session page
+
+    def emails(self) -> dict[str, str]:
+        return {"booker": self.booker, "register trainer": self.trainer}
+
+
+def find_booking_people(app) -> BookingPeople:
+    from lms.accounts.models import User
+    from sqlalchemy.orm import aliased
+
+    from lms.bookings.models import Booking, TrainingSession, session_trainer
+    from lms.extensions import db
+
+    with app.app_context():
+        now = datetime.now(timezone.utc)
+        # The register to mark: a session that has started, with a trainer and exactly
+        # BIG_REGISTER people booked and not yet marked (the generator makes one).
+        big = db.session.execute(
+            select(Booking.session_id, func.count().label("places"))
+            .join(TrainingSession, TrainingSession.id == Booking.session_id)
+            .where(Booking.status == "booked", TrainingSession.starts_at < now,
+                   select(session_trainer.c.user_id).where(session_trainer.c.session_id == Booking.session_id).exists())
+            .group_by(Booking.session_id).having(func.count() == BIG_REGISTER).order_by(Booking.session_id).limit(1)
+        ).first()
+        # The session page: the first future session that is full, with a waiting list.
+        full = db.session.scalar(
+            select(func.min(Booking.session_id)).join(TrainingSession, TrainingSession.id == Booking.session_id)
+            .where(Booking.status == "waitlisted", TrainingSession.starts_at > now))
+        if big is None or full is None:
+            raise RunError(f"No session that has started has {BIG_REGISTER} people booked (or none has a waiting list): the data was generated before bookings were "
+                           "(add them with generate.py --only programmes,bookings, or give --regenerate)")
+        trainer = db.session.scalar(
+            select(User.email).join(session_trainer, session_trainer.c.user_id == User.id)
+            .where(session_trainer.c.session_id == big.session_id).order_by(User.id).limit(1))
+        if trainer is None:
+            raise RunError(f"Session {big.session_id} has no trainer")
+        # On a waiting list too, so "my bookings" shows (and asks for) waiting-list places
+        # at every size, and the sizes compare.
+        queued = aliased(Booking)
+        waiting = select(queued.id).where(queued.user_id == User.id, queued.status == "waitlisted").exists()
+        booker = db.session.execute(
+            select(User.email, func.count(Booking.id).label("bookings")).join(Booking, Booking.user_id == User.id)
+            .where(User.active.is_(True), User.is_admin.is_(False), User.is_trainer.is_(False),
+                   User.email.like("%bench.example"), waiting)
+            .group_by(User.id, User.email).order_by(func.count(Booking.id).desc(), User.id).limit(1)
+        ).first()
+        if booker is None:
+            raise RunError("Nobody has a booking")
+        db.session.remove()
+    return BookingPeople(booker.email, trainer, big.session_id, big.places, booker.bookings, full)
+
+
+def pages_for(enrolment_id: int, position: int, booking: BookingPeople | None = None) -> list[Page]:
+    pages = [
         Page("/health", "/health", baseline=True),
         Page("/courses", "/courses"),
         Page("/courses?page=2", "/courses?page=2"),
@@ -309,6 +384,17 @@ def pages_for(enrolment_id: int, position: int) -> list[Page]:
         Page("lesson page", f"/learning/{enrolment_id}/lessons/{position}"),
         *(Page(f"home ({role})", "/", signed_in_as=role) for role in HOME_ROLES),
     ]
+    if booking is not None:
+        pages += [
+            Page("/sessions", "/sessions", signed_in_as="booker"),
+            Page("/sessions/calendar", "/sessions/calendar", signed_in_as="booker"),
+            Page("session page", f"/sessions/{booking.full_session_id}", signed_in_as="booker"),
+            Page("my bookings", "/bookings", signed_in_as="booker"),
+            Page("trainer's sessions", "/manage/sessions", signed_in_as="register trainer"),
+            Page(f"register ({BIG_REGISTER} people)", f"/manage/sessions/{booking.session_id}/register",
+                 signed_in_as="register trainer"),
+        ]
+    return pages
 
 
 # --- counting statements ----------------------------------------------------------------
@@ -362,7 +448,7 @@ class StatementCounter:
 
     def outcome(self) -> tuple[int, bool]:
         """(statements, whether one of them renewed the session)."""
-        return len(self.statements), any(TOUCH_PATTERN.match(s) for s in self.statements)
+        return len(self.statements), any(TOUCH_PATTERN.match(s) or RELOAD_PATTERN.match(s) for s in self.statements)
 
 
 def server_app():
@@ -542,23 +628,24 @@ def run_size(size: str, url: str, *, modes: list[str], requests: int, warm_up: i
     app = make_app(url)
     email, enrolment_id, position = find_learner(app)
     home_people = find_home_people(app)
+    booking_people = find_booking_people(app)
     with app.app_context():
         from lms.extensions import db
 
         db.engine.dispose()
-    pages = pages_for(enrolment_id, position)
+    pages = pages_for(enrolment_id, position, booking_people)
     runs = []
     for mode in modes:
         client = InProcess(url) if mode == "in-process" else OverHttp(url, workers=workers, log_dir=log_dir)
         try:
             client.sign_in(email, BENCH_PASSWORD)
-            for role, person in home_people.items():
+            for role, person in {**home_people, **booking_people.emails()}.items():
                 client.sign_in(person, BENCH_PASSWORD, who=role)
             results = measure(client, pages, requests=requests, warm_up=warm_up)
         finally:
             client.close()
         runs.append(Run(size, url, mode, data, f"{email}, enrolment {enrolment_id}, lesson {position}", results,
-                        home_people))
+                        {**home_people, **booking_people.emails()}, booking_people))
     return runs
 
 
@@ -571,7 +658,12 @@ def report(run: Run, *, limit: float, requests: int) -> list[str]:
           f"({backend}, {run.mode}, {requests} requests a page)")
     print(f"Signed in as {run.learner}")
     for role, email in run.home_people.items():
-        print(f"Home page ({role}) signed in as {email}")
+        if role not in BOOKING_ROLES:
+            print(f"Home page ({role}) signed in as {email}")
+    if run.booking is not None:
+        print(f"Booking pages signed in as {run.booking.booker} ({run.booking.bookings} bookings; session page of "
+              f"full session {run.booking.full_session_id}); the register of session {run.booking.session_id} "
+              f"({run.booking.places} people booked) as its trainer {run.booking.trainer}")
     baseline = next(r for r in run.results if r.page.baseline)
     base_ms = baseline.median_ms
     problems = []

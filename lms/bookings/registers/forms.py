@@ -24,6 +24,8 @@ CHOICES = [
     SelectChoice("partly-attended", "Partly attended"),
     SelectChoice("no-show", "Did not attend"),
 ]
+# (value, text) of each choice, for the register's template, which writes the selects out.
+STATUS_CHOICES = [(choice.value, choice.label) for choice in CHOICES]
 
 
 def status_field(booking_id: int) -> str:

@@ -16,7 +16,7 @@ from lms.bookings import formatting
 from lms.bookings.access import managed_session
 from lms.bookings.models import ATTENDANCE_STATUSES, TrainingSession
 from lms.bookings.registers import services
-from lms.bookings.registers.forms import MarkAllForm, hours_field, register_form, status_field
+from lms.bookings.registers.forms import STATUS_CHOICES, MarkAllForm, hours_field, register_form, status_field
 from lms.core import auth
 from lms.core.auth import trainer_required
 from lms.core.errors import DomainError
@@ -82,6 +82,7 @@ def _render_register(session, bookings, form, state, now, status_code=200):
         starts_day=formatting.day(session.starts_at),
         clock=formatting.clock,
         now=now,
+        status_choices=STATUS_CHOICES,
     ), status_code
 
 

@@ -188,6 +188,51 @@ def test_form_errors_are_listed_for_each_person(client, running, booked, trainer
     assert {b.status for b in booked.values()} == {"booked"}
 
 
+def test_each_row_shows_its_own_error_beside_its_fields(client, running, booked, trainer):
+    sign_in_as(client, trainer)
+    tom, cara = booked["Tom Teacher"], booked["Cara Colleague"]
+
+    response = client.post(f"/manage/sessions/{running.id}/register", data={
+        f"status_{tom.id}": "partly-attended", f"hours_{tom.id}": "",
+        f"status_{cara.id}": "attended",
+    })
+
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    row = re.search(rf'<tr class="govuk-table__row" id="row-{tom.id}">.*?</tr>', html, re.S).group(0)
+    assert f'<p id="hours_{tom.id}-error" class="govuk-error-message">' in row
+    assert "Enter the hours Tom Teacher attended" in row
+    assert re.search(rf'<input class="govuk-input govuk-input--width-3 govuk-input--error" id="hours_{tom.id}"[^>]*'
+                     rf'aria-describedby="hours_{tom.id}-error"', row)
+    # What was chosen is kept; the row without an error has no error markup.
+    assert re.search(r'<option value="partly-attended" selected>Partly attended</option>', row)
+    other = re.search(rf'<tr class="govuk-table__row" id="row-{cara.id}">.*?</tr>', html, re.S).group(0)
+    assert "govuk-error-message" not in other and "--error" not in other
+    assert '<option value="attended" selected>Attended</option>' in other
+
+
+def test_the_register_runs_the_same_statements_for_3_people_or_30(client, running, booked, trainer, make_people,
+                                                                   count_queries):
+    sign_in_as(client, trainer)
+    session_id = running.id
+    client.get(f"/manage/sessions/{session_id}/register")
+    db.session.remove()  # each request starts with nothing loaded, as in a server
+    with count_queries() as few:
+        assert client.get(f"/manage/sessions/{session_id}/register").status_code == 200
+    running = db.session.get(type(running), session_id)
+    running.capacity = 40
+    others = make_people(15) + make_people(12, org=factories.organisation("Birch Academy"))
+    book_all(running, others)
+    db.session.commit()
+    db.session.remove()
+    with count_queries() as many:
+        response = client.get(f"/manage/sessions/{session_id}/register")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count('<select class="govuk-select"') == 30
+    assert len(many) == len(few), "\n\n".join(many)
+    assert len(many) <= 8, "\n\n".join(many)
+
+
 def test_an_invalid_choice_is_refused(client, running, booked, trainer):
     sign_in_as(client, trainer)
     tom = booked["Tom Teacher"]
