@@ -57,6 +57,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     connect_week()
     connect_followup()
 
+    from lms.reports.portfolio.downloads import register_kinds as register_pack_downloads
+
+    register_pack_downloads()
+
     from lms.cli import register_cli
 
     register_cli(app)
@@ -84,6 +88,7 @@ FEATURES = [
     "lms.certificates.views",
     "lms.evaluations.views",
     "lms.reports.views",
+    "lms.downloads.views",
     "lms.privacy.views",
 ]
 
