@@ -57,11 +57,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     connect_week()
     connect_followup()
 
+    from lms.compliance.downloads import register_kinds as register_export_downloads
     from lms.courses.sessions.downloads import register_kinds as register_certificate_downloads
     from lms.reports.portfolio.downloads import register_kinds as register_pack_downloads
 
     register_pack_downloads()
     register_certificate_downloads()
+    register_export_downloads()
 
     from lms.cli import register_cli
 
