@@ -61,7 +61,8 @@ def produce(params: dict, *, actor: User, now: datetime, progress) -> tuple[byte
     start, end = _period(params)
     pack = services.evidence_pack(organisation, start=start, end=end, actor=actor, now=now)
     progress(0, len(pack.matrix.rows), "people")
-    body, _ = pack_pdf(pack, verify_url=external_url("certificates.verify"), progress=progress)
+    body, _ = pack_pdf(pack, verify_url=external_url("certificates.verify"), progress=progress,
+                       workers=int(current_app.config.get("PDF_WORKERS") or 1))
     name = f"training-evidence-{slug(organisation.name, default='organisation')}-{end.isoformat()}.pdf"
     return body, name, MIMETYPES["pdf"]
 

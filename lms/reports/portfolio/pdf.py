@@ -4,19 +4,25 @@ entries at a time. xhtml2pdf slows down as one document grows, so each part is r
 on its own, the parts are joined with pypdf and the pages numbered ("Page 3 of 120") in
 the footer afterwards. `progress(done, total, label)` is told after each part, so a
 prepared download's page can say "1,200 of 2,000 people".
+
+In the background job (`workers` > 1) the parts are rendered by that many worker
+processes at once (started fresh, "spawn", so nothing of the scheduler's threads or
+database connections is copied into them): xhtml2pdf is pure Python and holds one core.
 """
 from __future__ import annotations
 
 import io
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 
-from flask import render_template
+from flask import current_app, render_template
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib.units import cm
 from reportlab.pdfgen import canvas
 
 from lms.compliance import queries
-from lms.core.pdf import html_to_pdf
+from lms.core.pdf import html_to_pdf, html_to_pdf_in
 from lms.reports.portfolio.services import EvidencePack
 
 TEMPLATE = "reports/portfolio/pack_pdf.html"
@@ -24,6 +30,8 @@ TEMPLATE = "reports/portfolio/pack_pdf.html"
 # pages each, where xhtml2pdf is still at its fastest per page.
 STAFF_PER_PART = 100
 ENTRIES_PER_PART = 150
+# Worker processes are worth starting (a second or so each) only for a long document.
+PARALLEL_FROM_PARTS = 6
 
 
 def _parts(pack: EvidencePack):
@@ -43,20 +51,37 @@ def _parts(pack: EvidencePack):
                            "closing": index == len(entry_parts) - 1}, done, listed
 
 
-def pack_pdf(pack: EvidencePack, *, verify_url: str,
-             progress: Callable[..., None] | None = None) -> tuple[bytes, int]:
+def pack_pdf(pack: EvidencePack, *, verify_url: str, progress: Callable[..., None] | None = None,
+             workers: int = 1) -> tuple[bytes, int]:
     """The pack's PDF and its number of pages."""
     people, entries = len(pack.matrix.rows), len(pack.entries)
-    writer = PdfWriter()
+    parts = []
     for part, context, people_done, entries_done in _parts(pack):
         html = render_template(TEMPLATE, pack=pack, labels=queries.STATUS_LABELS, verify_url=verify_url,
                                part=part, numbered=False, **context)
-        writer.append(PdfReader(io.BytesIO(html_to_pdf(html))))
-        if progress is not None:
-            if part == "training" and entries:
-                progress(entries_done, entries, "training records")
-            elif part == "staff":
-                progress(people_done, people, "people")
+        parts.append((part, html, people_done, entries_done))
+
+    def told(part: str, people_done: int, entries_done: int) -> None:
+        if progress is None:
+            return
+        if part == "training" and entries:
+            progress(entries_done, entries, "training records")
+        elif part == "staff":
+            progress(people_done, people, "people")
+
+    writer = PdfWriter()
+    if workers > 1 and len(parts) >= PARALLEL_FROM_PARTS:
+        folder = str(current_app.static_folder)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(html_to_pdf_in, html, folder) for _, html, _, _ in parts]
+            for (part, _, people_done, entries_done), future in zip(parts, futures):
+                writer.append(PdfReader(io.BytesIO(future.result())))
+                told(part, people_done, entries_done)
+    else:
+        for part, html, people_done, entries_done in parts:
+            writer.append(PdfReader(io.BytesIO(html_to_pdf(html))))
+            told(part, people_done, entries_done)
     _number_pages(writer)
     output = io.BytesIO()
     writer.write(output)

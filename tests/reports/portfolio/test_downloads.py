@@ -104,3 +104,18 @@ def test_small_packs_stay_direct(app, world):
     client = factories.signed_in_client(app, world["lead"])
     page = client.get(f"/organisation/evidence-pack?{ARGS}").get_data(as_text=True)
     assert "Download the evidence pack (PDF)" in page and "Prepare the evidence pack" not in page
+
+
+def test_worker_processes_make_the_same_pack(app, world, small_limit, monkeypatch):
+    from lms.reports.portfolio import pdf
+
+    monkeypatch.setitem(app.config, "PDF_WORKERS", 2)
+    monkeypatch.setattr(pdf, "PARALLEL_FROM_PARTS", 2)  # the front, the staff, the training
+    client = factories.signed_in_client(app, world["lead"])
+    download_id = _prepare(client, world["hillside"])
+    assert jobs.run_downloads(now=NOW) == {"made": 1, "failed": 0}
+    reader = PdfReader(io.BytesIO(client.get(f"/downloads/{download_id}/file").data))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for expected in ("Hillside Primary School", "Dee Ess", "Ann Teacher", "Every member of staff",
+                     "About this evidence", f"Page {len(reader.pages)} of {len(reader.pages)}"):
+        assert expected in text, expected
