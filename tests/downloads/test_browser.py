@@ -31,6 +31,7 @@ def test_the_progress_page_at_320_pixels(browser, live_server, test_kind):
         expect(page.get_by_role("heading", level=1)).to_have_text("Training evidence pack: Hillside Primary School")
         expect(page.locator("progress")).to_be_visible()
         expect(page.locator("#download-progress-text")).to_have_text("Waiting to start")
+        expect(page.locator("#download-status")).to_have_text("Waiting")
         expect(page.get_by_role("link", name="Check progress")).to_be_visible()
         width, scroll = page.evaluate("[window.innerWidth, document.documentElement.scrollWidth]")
         assert scroll <= width
@@ -39,6 +40,7 @@ def test_the_progress_page_at_320_pixels(browser, live_server, test_kind):
         jobs.run_downloads(now=utcnow())  # the page asks every few seconds
         expect(page.locator("#download-progress-text")).to_have_text("Ready to download", timeout=15_000)
         expect(page.get_by_role("link", name="Download the file")).to_be_visible()
+        expect(page.locator("#download-status")).to_have_text("Ready")
         check_accessibility(page)
 
         page.reload()

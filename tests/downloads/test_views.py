@@ -42,6 +42,7 @@ def test_the_requester_follows_a_waiting_download(app, people):
     assert "<progress" in html and 'aria-live="polite"' in html
     assert f'href="/downloads/{download.id}"' in html and "Check progress" in html
     assert "http-equiv" not in html  # no meta refresh
+    assert "&lt;span" not in html
     state = client.get(f"/downloads/{download.id}/progress.json").get_json()
     assert state == {"id": download.id, "status": "queued", "done": 0, "total": None, "text": "Waiting to start",
                      "file_url": None}

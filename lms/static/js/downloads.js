@@ -31,6 +31,12 @@ if (root) {
       bar.textContent = words
       said = words
     }
+    const tag = document.querySelector('#download-status .govuk-tag')
+    const tags = { running: ['Being made', 'govuk-tag--blue'], ready: ['Ready', 'govuk-tag--green'], failed: ['Failed', 'govuk-tag--red'] }
+    if (tag && tags[state.status]) {
+      tag.textContent = tags[state.status][0]
+      tag.className = 'govuk-tag ' + tags[state.status][1]
+    }
     if (state.status === 'ready' && state.file_url) {
       ready.hidden = false
       check.hidden = true
