@@ -6,7 +6,9 @@ setting lead through the web app, made by the run-downloads job with progress.
 
 A missing or empty database is generated first at size S (generate.py). The generated
 "Benchmark Academy" is then made a 2,000-person setting (--people) by moving staff of other
-schools into it (their statuses move with them: the status table is keyed by person), once.
+schools into it (their statuses move with them: the status table is keyed by person), once,
+and the compliance status table is rebuilt as the nightly job does (the generator leaves it
+empty), so the pack's matrix has every requirement's column.
 
 The run, with the Flask test client signed in as the Academy's setting lead:
 
@@ -46,7 +48,8 @@ DEFAULT_DATABASE = "sqlite:///" + str(OUTPUT_DIR / "downloads-{size}.sqlite")
 
 def _enlarge(db, people: int) -> tuple[int, int]:
     """(the Academy's id, its staff): staff of other schools moved into it until it has
-    `people` active staff."""
+    `people` active staff; the compliance status table rebuilt (as the nightly job does)
+    when it is empty or people moved."""
     from generate import LARGE_ORGANISATION_NAME
     from lms.accounts.models import SettingLead, User
     from lms.organisations.models import Organisation, OrganisationType, Sector
@@ -73,6 +76,15 @@ def _enlarge(db, people: int) -> tuple[int, int]:
         db.session.commit()
         staff += len(movers)
         print(f"Moved {len(movers):,} school staff into {academy.name}")
+    from lms.compliance.models import ComplianceStatus
+    from lms.compliance.services import rebuild_status_table
+
+    if wanted > 0 or db.session.scalar(select(func.count()).select_from(ComplianceStatus)) == 0:
+        # The nightly rebuild, so the pack's matrix and summary have every requirement's column.
+        started = time.perf_counter()
+        rows = rebuild_status_table(now=datetime.now(timezone.utc))
+        db.session.commit()
+        print(f"Rebuilt the compliance status table ({rows:,} rows) in {time.perf_counter() - started:.1f} s")
     return academy.id, staff
 
 
@@ -139,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             academy_id, staff = _enlarge(db, args.people)
             lead_id, other_id = _lead_of(db, academy_id), _lead_of(db, academy_id, other=True)
+            from lms.compliance.matrix import organisation_requirements
+
+            columns = len(organisation_requirements(academy_id))
         except RunError as error:
             print(f"Cannot run: {error}", file=sys.stderr)
             return 2
@@ -193,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print_table(["Measured", "Value"], [
         ["Staff in the pack", f"{staff:,}"],
+        ["Requirement columns", f"{columns}"],
         ["/health median ms", f"{health:.1f}"],
         ["Job seconds", f"{seconds:.1f}"],
         ["PDF worker processes", f"{args.workers}"],

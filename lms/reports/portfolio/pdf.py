@@ -97,6 +97,6 @@ def _number_pages(writer: PdfWriter) -> None:
         stamp = canvas.Canvas(buffer, pagesize=(width, height))
         stamp.setFont("Helvetica", 8)
         stamp.setFillColorRGB(0x50 / 255, 0x5a / 255, 0x5f / 255)
-        stamp.drawRightString(width - 1.5 * cm, 1.3 * cm, f"Page {number} of {total}")
+        stamp.drawRightString(width - 1.5 * cm, 1.3 * cm + 2, f"Page {number} of {total}")
         stamp.save()
         page.merge_page(PdfReader(buffer).pages[0])
