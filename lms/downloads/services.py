@@ -259,3 +259,14 @@ def expire(*, now: datetime) -> int:
         download.status, download.stored_name = EXPIRED, None
     db.session.flush()
     return len(due)
+
+
+def remove_where(condition) -> int:
+    """Delete the downloads `condition` selects, with their files (erasing a person: what
+    they asked for, and any whose request names them); flushes."""
+    found = list(db.session.scalars(select(PreparedDownload).where(condition)))
+    for download in found:
+        _remove_file(download)
+        db.session.delete(download)
+    db.session.flush()
+    return len(found)

@@ -154,3 +154,23 @@ def test_retention_is_configurable(app, requester, monkeypatch):
     jobs.run_downloads(now=NOW)
     db.session.expire_all()
     assert db.session.get(PreparedDownload, download.id).expires_at == NOW + timedelta(days=2)
+
+
+def test_erasing_a_person_deletes_their_downloads_and_requests_naming_them(app, requester, test_kind, downloads_folder):
+    from lms.privacy import services as privacy
+
+    admin = factories.user("admin@example.org", full_name="Ada Admin", admin=True, roles=("other",))
+    colleague = factories.user("col@example.org", full_name="Cole League")
+    test_kind.allowed.add(colleague.id)
+    own = _queue(requester, 1)
+    naming = services.queue(colleague, "test-kind", {"q": "Asa Asker"}, title="Export", now=NOW)
+    other = services.queue(colleague, "test-kind", {"q": "someone else"}, title="Export", now=NOW)
+    db.session.commit()
+    jobs.run_downloads(now=NOW)
+    db.session.expire_all()
+    path = os.path.join(downloads_folder, db.session.get(PreparedDownload, own.id).stored_name)
+    assert os.path.exists(path)
+    privacy.erase(db.session.get(type(requester), requester.id), actor=admin, now=NOW, reason="Asked to be forgotten")
+    db.session.commit()
+    assert set(db.session.scalars(select(PreparedDownload.id))) == {other.id}
+    assert not os.path.exists(path) and naming.id != other.id
