@@ -175,7 +175,7 @@ def _progress_writer(download_id: int):
 
 def _store(body, download_id: int) -> tuple[str, int]:
     """Write the body under a new random name in the folder: (name, size)."""
-    os.makedirs(folder(), exist_ok=True)
+    os.makedirs(folder(), mode=0o700, exist_ok=True)
     name = f"{download_id}-{secrets.token_hex(16)}.bin"
     path = os.path.join(folder(), name)
     with open(path, "wb") as handle:
