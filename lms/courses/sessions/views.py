@@ -67,7 +67,7 @@ def certificates_page(session_id: int):
 def certificates_download(session_id: int):
     session = services.get_managed(session_id, actor=actor())
     if len(certificates.session_certificates(session.id)) > zip_downloads.direct_limit():
-        flash("There are too many certificates to put in a ZIP straight away: select ‘Prepare the ZIP’", "info")
+        flash("There are too many certificates to put in a ZIP straight away: select ‘Prepare a ZIP’", "info")
         return redirect(url_for("courses.sessions.certificates", session_id=session.id))
     try:
         body, _ = services.session_zip(session, actor=actor(), now=utcnow())

@@ -132,7 +132,8 @@ def _pack_page(*, pdf: bool):
     large = pack is not None and pack.people > pack_downloads.direct_limit()
     args = {"organisation": organisation.id, **(form.as_args() if pack is not None else {})}
     if pdf and large:  # too big to make in a request: the page offers to prepare it
-        flash("This evidence pack is large, so it is prepared in the background: select ‘Prepare the PDF’", "info")
+        flash("This evidence pack is large, so it is prepared in the background: "
+              "select ‘Prepare the evidence pack (PDF)’", "info")
         return redirect(url_for(".pack", **args))
     if pdf and pack is not None:
         body, _ = make_pack_pdf(pack, verify_url=url_for("certificates.verify", _external=True))
@@ -176,7 +177,7 @@ def pack_prepare():
     if not form.validate_on_submit():
         abort(400)
     now = utcnow()
-    period, start, end = _period(london_today(now))
+    _, start, end = _period(london_today(now))
     if start is None:
         return redirect(url_for(".pack", organisation=organisation.id))
     download = downloads.queue(
