@@ -131,6 +131,17 @@ class Config:
     EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER")
     # SCORM packages' files, one folder per package version (default instance/scorm).
     SCORM_STORAGE_DIR = os.environ.get("SCORM_STORAGE_DIR")
+    # Prepared downloads (docs/downloads.md): where their files are kept (default
+    # instance/downloads), for how many days, and above what size a document is made in the
+    # background rather than in the request.
+    DOWNLOADS_FOLDER = os.environ.get("DOWNLOADS_FOLDER")
+    DOWNLOAD_RETENTION_DAYS = _int("DOWNLOAD_RETENTION_DAYS", 7)
+    EVIDENCE_PACK_DIRECT_LIMIT = _int("EVIDENCE_PACK_DIRECT_LIMIT", 100)
+    CERTIFICATE_ZIP_DIRECT_LIMIT = _int("CERTIFICATE_ZIP_DIRECT_LIMIT", 50)
+    COMPLIANCE_EXPORT_DIRECT_LIMIT = _int("COMPLIANCE_EXPORT_DIRECT_LIMIT", 500)
+    # Worker processes the run-downloads job renders a long PDF's parts with (1: in the job's own
+    # process; 2 on a machine whose cores are free for it: docs/downloads.md).
+    PDF_WORKERS = _int("PDF_WORKERS", 1)
 
     # Safeguarding Week's public registration: how long a held place waits for the
     # emailed link to be followed, how many attempts one address may make in the window,

@@ -60,6 +60,14 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     connect_week()
     connect_followup()
 
+    from lms.compliance.downloads import register_kinds as register_export_downloads
+    from lms.courses.sessions.downloads import register_kinds as register_certificate_downloads
+    from lms.reports.portfolio.downloads import register_kinds as register_pack_downloads
+
+    register_pack_downloads()
+    register_certificate_downloads()
+    register_export_downloads()
+
     from lms.cli import register_cli
 
     register_cli(app)
@@ -87,6 +95,7 @@ FEATURES = [
     "lms.certificates.views",
     "lms.evaluations.views",
     "lms.reports.views",
+    "lms.downloads.views",
     "lms.privacy.views",
 ]
 

@@ -16,6 +16,7 @@ from lms.bookings import jobs as bookings_jobs
 from lms.compliance import jobs as compliance_jobs
 from lms.core.jobs import Job
 from lms.core.time import LONDON
+from lms.downloads import jobs as downloads_jobs
 from lms.evaluations.followup import jobs as followup_jobs
 from lms.licences import jobs as licences_jobs
 from lms.notifications import jobs as notifications_jobs
@@ -41,6 +42,10 @@ JOBS: list[Job] = [
     ),
     Job("run-imports", imports_jobs.run_imports, IntervalTrigger(seconds=30, timezone=LONDON),
         "run the history imports queued from the upload page (files too large for a web request), oldest first"),
+    Job("run-downloads", downloads_jobs.run_downloads, IntervalTrigger(seconds=20, timezone=LONDON),
+        "make the prepared downloads people asked for (large evidence packs, certificate ZIPs, exports), oldest first"),
+    Job("expire-downloads", downloads_jobs.expire_downloads, CronTrigger(hour=4, minute=50, timezone=LONDON),
+        "delete prepared downloads older than the retention period (the retention rule for prepared downloads)"),
     Job(
         "rebuild-compliance",
         compliance_jobs.rebuild_compliance,

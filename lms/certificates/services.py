@@ -422,12 +422,15 @@ def pdf_filename(certificate: Certificate) -> str:
     return f"certificate-{course}-{name}-{certificate.code}.pdf"
 
 
-def zip_of(certificates: list[Certificate], *, now: datetime) -> bytes:
-    """The certificates as PDFs in one ZIP."""
+def zip_of(certificates: list[Certificate], *, now: datetime, progress=None) -> bytes:
+    """The certificates as PDFs in one ZIP; `progress(done, total, label)`, if given, is
+    told after each certificate (a prepared download's progress)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for certificate in certificates:
+        for done, certificate in enumerate(certificates, start=1):
             archive.writestr(pdf_filename(certificate), pdf_bytes(certificate, now=now))
+            if progress is not None:
+                progress(done, len(certificates), "certificates")
     return buffer.getvalue()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
@@ -20,6 +20,7 @@ from wtforms import SelectChoice
 from lms.accounts.models import SettingLead, User
 from lms.accounts.services import led_organisation_ids
 from lms.audit import services as audit
+from lms.compliance import downloads as export_downloads
 from lms.compliance import engine, exports, queries
 from lms.compliance import matrix as matrix_queries
 from lms.compliance import overview as overview_queries
@@ -30,6 +31,8 @@ from lms.core.auth import actor, admin_required, login_required, setting_lead_re
 from lms.core.tables import attachment
 from lms.core.time import london_today, utcnow
 from lms.core.urls import url_for_each
+from lms.downloads import services as downloads
+from lms.downloads.forms import PrepareDownloadForm
 from lms.extensions import db
 from lms.organisations.models import JobRole, Organisation
 from lms.organisations.services import organisation_choices
@@ -244,6 +247,7 @@ def matrix():
         lines=_matrix_lines(table, args.get("as_of")),
         sort_headers=_sort_headers(table.requirements, filters.sort, args),
         summary_cells=_summary_cells(args),
+        prepare=table.page.total > export_downloads.direct_limit(), prepare_form=PrepareDownloadForm(),
     )
 
 
@@ -345,6 +349,13 @@ def export(extension: str):
     if state.form.errors:  # back to the page, which shows the error
         return redirect(url_for(".matrix", **request.args.to_dict(flat=False)))
     as_of, described = state.as_of, state.described
+    counted = matrix_queries.matrix(
+        organisation, as_of=as_of, filters=state.filters, requirements=state.requirements, page=1, per_page=1,
+    )
+    if counted.page.total > export_downloads.direct_limit():  # too big for a request: prepared instead
+        flash("This export is large, so it is prepared in the background: select ‘Prepare the CSV’ or "
+              "‘Prepare the Excel file’", "info")
+        return redirect(url_for(".matrix", **request.args.to_dict(flat=False)))
     table = matrix_queries.matrix(
         organisation, as_of=as_of, filters=state.filters, requirements=state.requirements, page=None
     )
@@ -365,6 +376,31 @@ def export(extension: str):
     )
     db.session.commit()
     return attachment(body, extension, name)
+
+
+@bp.post("/organisation/compliance/export/prepare")
+@setting_lead_required
+def export_prepare():
+    """Queue a large staff matrix export (CSV or XLSX, from the button) and go to its
+    progress page."""
+    organisation, _, _ = choose_organisation("compliance.matrix")
+    if organisation is None:
+        abort(404)
+    form = PrepareDownloadForm()
+    extension = request.form.get("format")
+    if not form.validate_on_submit() or extension not in exports.FORMATS:
+        return redirect(url_for(".matrix", organisation=organisation.id))
+    state = _matrix_state(organisation)
+    if state.form.errors:
+        return redirect(url_for(".matrix", **request.args.to_dict(flat=False)))
+    params = export_downloads.params_for(organisation, extension=extension, as_of=state.as_of, filters=state.filters,
+                                         described=state.described, args=state.args)
+    download = downloads.queue(
+        actor(), export_downloads.KIND, params, now=utcnow(),
+        title=export_downloads.title_for(organisation, extension, state.as_of, bool(state.described)),
+    )
+    db.session.commit()
+    return redirect(url_for("downloads.show", download_id=download.id))
 
 
 @bp.get("/organisation/compliance/<int:user_id>")

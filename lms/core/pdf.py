@@ -114,6 +114,12 @@ def html_to_pdf(html: str, *, resources: StaticResources | None = None) -> bytes
     return output.getvalue()
 
 
+def html_to_pdf_in(html: str, static_folder: str) -> bytes:
+    """html_to_pdf with the resource rules of `static_folder`, needing no app: for a worker
+    process that renders one part of a long document."""
+    return html_to_pdf(html, resources=static_resources(static_folder))
+
+
 def render_pdf(template: str, **context) -> bytes:
     """Render a Jinja template to HTML and that to PDF bytes."""
     return html_to_pdf(render_template(template, **context))

@@ -2,7 +2,8 @@
 roles and employment history and their training record, so every report counts the same;
 everything that identifies them goes: name and email (everywhere they were copied: the
 certificates' holder name, the audit log's words, import results), password, sign-in
-records, sessions, links, API tokens, emails sent to them, evidence files, and what they
+records, sessions, links, API tokens, emails sent to them, evidence files, the downloads they
+prepared (and any prepared download whose request names them), and what they
 or others wrote about them in free text (evaluation answers, booking notes, CPD notes)."""
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from lms.audit.models import AuditEvent
 from lms.bookings.models import Booking
 from lms.certificates.models import Certificate
 from lms.core.errors import DomainError
+from lms.downloads import services as downloads
+from lms.downloads.models import PreparedDownload
 from lms.evaluations.models import Evaluation
 from lms.extensions import db
 from lms.notifications.models import OutboundEmail
@@ -87,6 +90,10 @@ def erase(person: User, *, actor: User | None, now: datetime, reason: str) -> No
     for job in db.session.scalars(select(ImportJob).where(_mentions(ImportJob, search, ("result", "error")))):
         job.result = _scrub_json(job.result, words)
         job.error = _scrub(job.error, words)
+    # Prepared downloads: the files they asked for (other people's details), and any request
+    # that names them (a compliance export filtered by their name), with its file.
+    downloads.remove_where(or_(PreparedDownload.requested_by_id == person.id,
+                               _mentions(PreparedDownload, search, ("title", "params", "error"))))
 
     person.full_name = ERASED_NAME
     person.email = erased_email(person)

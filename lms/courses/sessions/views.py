@@ -12,7 +12,10 @@ from lms.core.errors import DomainError
 from lms.core.forms import fail
 from lms.core.tables import attachment
 from lms.core.time import as_utc, to_london, utcnow
+from lms.courses.sessions import downloads as zip_downloads
 from lms.courses.sessions import services
+from lms.downloads import services as downloads
+from lms.downloads.forms import PrepareDownloadForm
 from lms.evaluations import services as evaluations
 from lms.evaluations.models import CONFIDENCE, SATISFACTION, SKILLS
 from lms.extensions import db
@@ -55,6 +58,7 @@ def certificates_page(session_id: int):
         "courses/sessions/certificates.html", training_session=session, attendance=attendance, live=live, form=form,
         unmarked=unmarked, waiting=sum(1 for b in attendance if b.completion_id not in live), evaluating=evaluating,
         when=formatting.session_when(session), started=as_utc(utcnow()) >= as_utc(session.starts_at),
+        prepare=len(live) > zip_downloads.direct_limit(), prepare_form=PrepareDownloadForm(),
     )
 
 
@@ -62,6 +66,9 @@ def certificates_page(session_id: int):
 @trainer_required
 def certificates_download(session_id: int):
     session = services.get_managed(session_id, actor=actor())
+    if len(certificates.session_certificates(session.id)) > zip_downloads.direct_limit():
+        flash("There are too many certificates to put in a ZIP straight away: select ‘Prepare a ZIP’", "info")
+        return redirect(url_for("courses.sessions.certificates", session_id=session.id))
     try:
         body, _ = services.session_zip(session, actor=actor(), now=utcnow())
     except DomainError as error:
@@ -72,6 +79,20 @@ def certificates_download(session_id: int):
     response = attachment(body, "zip", f"certificates-{session.course.code}-{day}.zip".lower())
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.post("/manage/sessions/<int:session_id>/certificates/prepare", endpoint="certificates_prepare")
+@trainer_required
+def certificates_prepare(session_id: int):
+    """Queue the ZIP of a session's many certificates and go to its progress page."""
+    session = services.get_managed(session_id, actor=actor())
+    form = PrepareDownloadForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("courses.sessions.certificates", session_id=session.id))
+    download = downloads.queue(actor(), zip_downloads.KIND, {"session_id": session.id},
+                               title=zip_downloads.title_for(session), now=utcnow())
+    db.session.commit()
+    return redirect(url_for("downloads.show", download_id=download.id))
 
 
 @bp.get("/manage/sessions/<int:session_id>/evaluations", endpoint="evaluations")

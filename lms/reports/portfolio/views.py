@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from lms.accounts.models import User
 from lms.accounts.services import led_organisation_ids
@@ -24,7 +24,11 @@ from lms.core.pdf import render_pdf
 from lms.core.tables import attachment, slug
 from lms.core.time import london_today, utcnow
 from lms.extensions import db
+from lms.downloads import services as downloads
+from lms.downloads.forms import PrepareDownloadForm
+from lms.reports.portfolio import downloads as pack_downloads
 from lms.reports.portfolio import services
+from lms.reports.portfolio.pdf import pack_pdf as make_pack_pdf
 
 bp = Blueprint("portfolio", __name__, template_folder="templates")
 
@@ -125,9 +129,14 @@ def _pack_page(*, pdf: bool):
     pack = None
     if start is not None:
         pack = services.evidence_pack(organisation, start=start, end=end, actor=actor(), now=now)
+    large = pack is not None and pack.people > pack_downloads.direct_limit()
+    args = {"organisation": organisation.id, **(form.as_args() if pack is not None else {})}
+    if pdf and large:  # too big to make in a request: the page offers to prepare it
+        flash("This evidence pack is large, so it is prepared in the background: "
+              "select ‘Prepare the evidence pack (PDF)’", "info")
+        return redirect(url_for(".pack", **args))
     if pdf and pack is not None:
-        body = render_pdf("reports/portfolio/pack_pdf.html", pack=pack, labels=queries.STATUS_LABELS,
-                          verify_url=url_for("certificates.verify", _external=True))
+        body, _ = make_pack_pdf(pack, verify_url=url_for("certificates.verify", _external=True))
         audit.record(
             actor(), "evidence_pack.download", target=organisation, now=now,
             summary=f"Downloaded the training evidence pack of {organisation.name} "
@@ -137,11 +146,11 @@ def _pack_page(*, pdf: bool):
         db.session.commit()
         return attachment(body, "pdf",
                           f"training-evidence-{slug(organisation.name, default='organisation')}-{end.isoformat()}.pdf")
-    args = {"organisation": organisation.id, **(form.as_args() if pack is not None else {})}
     return render_template(
         "reports/portfolio/pack.html", organisation=organisation, form=form, pack=pack, today=today,
         labels=queries.STATUS_LABELS, statuses=queries.URGENCY,
-        pdf_url=url_for(".pack_pdf", **args) if pack is not None else None,
+        pdf_url=url_for(".pack_pdf", **args) if pack is not None and not large else None,
+        prepare_url=url_for(".pack_prepare", **args) if large else None, prepare_form=PrepareDownloadForm(),
     ), 200 if pack is not None else 400
 
 
@@ -155,3 +164,25 @@ def pack():
 @setting_lead_required
 def pack_pdf():
     return _pack_page(pdf=True)
+
+
+@bp.post("/organisation/evidence-pack/prepare")
+@setting_lead_required
+def pack_prepare():
+    """Queue a large pack as a prepared download and go to its progress page."""
+    organisation, choice, _ = choose_organisation(request.endpoint)
+    if organisation is None:
+        abort(404)
+    form = PrepareDownloadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    now = utcnow()
+    _, start, end = _period(london_today(now))
+    if start is None:
+        return redirect(url_for(".pack", organisation=organisation.id))
+    download = downloads.queue(
+        actor(), pack_downloads.KIND, pack_downloads.params_for(organisation, start, end),
+        title=pack_downloads.title_for(organisation, start, end), now=now,
+    )
+    db.session.commit()
+    return redirect(url_for("downloads.show", download_id=download.id))
