@@ -3,7 +3,7 @@ rules, requirements, job roles and courses, so each process can reuse its rule s
 licence_count (the licence summary's open and dormant accounts, kept)
 
 Revision ID: f3a7c1e9d5b2
-Revises: c8e2a4f6b0d3
+Revises: f3a9d1c7e5b2
 Created: 2026-12-09 09:00:00.000000
 """
 import secrets
@@ -15,7 +15,7 @@ import lms.core.db_types
 
 
 revision = 'f3a7c1e9d5b2'
-down_revision = 'c8e2a4f6b0d3'
+down_revision = 'f3a9d1c7e5b2'
 branch_labels = None
 depends_on = None
 
