@@ -1,0 +1,204 @@
+"""Kept uptake figures: who completed something in which months of each financial year,
+in each reporting group, so the uptake report can count unique learners without counting
+distinct people over every completion of the period (docs/reports.md, "How the figures
+are kept").
+
+`uptake_learner` holds one row per (dimension, financial year, group, person) for every
+person with at least one completion in that financial year and group:
+
+- `dimension`: what the group is (DIMENSIONS): everyone (`all`, for the total row),
+  the sector at the time, the organisation's type and area now, the course, the delivery
+  mode;
+- `group_key`: the group's id (sector, organisation type, area, course), a delivery mode's
+  position in DELIVERY_MODES counted from 1, or NO_GROUP (0: no organisation, no area,
+  not in the catalogue; and the one group of `all`);
+- `months`: a 12-bit mask, bit m set when the person has a completion in month m of the
+  financial year (April is bit 0, March bit 11);
+- `completions_0` .. `completions_11`: how many completions they have in each month.
+
+So the unique learners of a group in a span of whole months of one financial year are the
+rows whose mask meets the span's bits (each row is one person), and its completions the sum
+of the span's month columns. The rows are exact, never approximate: records.services calls
+refresh_people in the same transaction as every change to completions, an organisation's
+new type or area refreshes the people with completions there (the organisation_regrouped
+signal), and rebuild_uptake rebuilds the whole table (the generator, `flask lms reports
+rebuild-uptake`, the nightly job).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import ForeignKey, Integer, SmallInteger, case, cast, delete, extract, func, insert, literal, select, text, union_all
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.catalogue.models import DELIVERY_MODES
+from lms.extensions import db
+from lms.organisations.models import Organisation
+from lms.records.models import Completion
+from lms.signals import organisation_regrouped
+
+# The dimensions and their stored numbers (kept small: the table is large).
+DIMENSIONS = {"all": 0, "sector": 1, "organisation-type": 2, "area": 3, "course": 4, "delivery-mode": 5}
+NO_GROUP = 0  # no organisation / no area / not in the catalogue, and everyone's one group
+MONTH_COLUMNS = tuple(f"completions_{m}" for m in range(12))  # April .. March
+
+
+def delivery_mode_key(mode: str) -> int:
+    """A delivery mode's group key: its position in DELIVERY_MODES, from 1."""
+    return list(DELIVERY_MODES).index(mode) + 1
+
+
+def delivery_mode_of(key: int) -> str | None:
+    modes = list(DELIVERY_MODES)
+    return modes[key - 1] if 1 <= key <= len(modes) else None
+
+
+class UptakeLearner(db.Model):
+    __tablename__ = "uptake_learner"
+
+    # The primary key's order makes one dimension's financial year one index range.
+    dimension: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    financial_year: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    group_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False, index=True)
+    months: Mapped[int] = mapped_column(SmallInteger)
+    completions_0: Mapped[int] = mapped_column(Integer)
+    completions_1: Mapped[int] = mapped_column(Integer)
+    completions_2: Mapped[int] = mapped_column(Integer)
+    completions_3: Mapped[int] = mapped_column(Integer)
+    completions_4: Mapped[int] = mapped_column(Integer)
+    completions_5: Mapped[int] = mapped_column(Integer)
+    completions_6: Mapped[int] = mapped_column(Integer)
+    completions_7: Mapped[int] = mapped_column(Integer)
+    completions_8: Mapped[int] = mapped_column(Integer)
+    completions_9: Mapped[int] = mapped_column(Integer)
+    completions_10: Mapped[int] = mapped_column(Integer)
+    completions_11: Mapped[int] = mapped_column(Integer)
+
+
+# --- building rows from completions -----------------------------------------------------------
+
+def _month():
+    return cast(extract("month", Completion.completed_on), Integer)
+
+
+def _financial_year():
+    year = cast(extract("year", Completion.completed_on), Integer)
+    return case((_month() >= 4, year), else_=year - 1)
+
+
+def _month_bit():
+    """1 << (the month's position in the financial year), spelled as a CASE: SQLite has no
+    portable power function."""
+    return case({month: 1 << ((month - 4) % 12) for month in range(1, 13)}, value=_month())
+
+
+def _group(dimension: str):
+    """(the group key of a completion in `dimension`, whether it needs the organisation joined)."""
+    if dimension == "all":
+        return literal(NO_GROUP), False
+    if dimension == "sector":
+        return func.coalesce(Completion.sector_id, NO_GROUP), False
+    if dimension == "organisation-type":
+        return func.coalesce(Organisation.type_id, NO_GROUP), True
+    if dimension == "area":
+        return func.coalesce(Organisation.area_id, NO_GROUP), True
+    if dimension == "course":
+        return func.coalesce(Completion.course_id, NO_GROUP), False
+    return case({mode: delivery_mode_key(mode) for mode in DELIVERY_MODES}, value=Completion.delivery_mode,
+                else_=NO_GROUP), False
+
+
+def _rows(dimension: str, people=None):
+    """SELECT of the kept rows of `dimension` (for the people in `people`, a list or a
+    subquery of user ids, or everyone): completions grouped first by person, year, month
+    and group, then by person, year and group, the mask being the sum of the distinct
+    months' bits (no bitwise OR aggregate is portable)."""
+    group, joins = _group(dimension)
+    by_month = select(
+        Completion.user_id.label("user_id"),
+        _financial_year().label("financial_year"),
+        _month_bit().label("bit"),
+        group.label("group_key"),
+        func.count().label("n"),
+    ).select_from(Completion)
+    if joins:
+        by_month = by_month.outerjoin(Organisation, Organisation.id == Completion.organisation_id)
+    if people is not None:
+        by_month = by_month.where(Completion.user_id.in_(people))
+    by_month = by_month.group_by(Completion.user_id, _financial_year(), _month_bit(),
+                                 *([] if dimension == "all" else [group])).subquery()
+    return select(
+        literal(DIMENSIONS[dimension]).label("dimension"),
+        by_month.c.financial_year,
+        by_month.c.group_key,
+        by_month.c.user_id,
+        func.sum(by_month.c.bit).label("months"),
+        *[func.sum(case((by_month.c.bit == 1 << m, by_month.c.n), else_=0)).label(MONTH_COLUMNS[m]) for m in range(12)],
+    ).group_by(by_month.c.user_id, by_month.c.financial_year, by_month.c.group_key)
+
+
+COLUMNS = ("dimension", "financial_year", "group_key", "user_id", "months", *MONTH_COLUMNS)
+
+
+def refresh_people(user_ids: Iterable[int] | None = None, *, people=None) -> None:
+    """Make these people's kept rows match their completions again: delete them and insert
+    them afresh, in two statements (per 500 people), in the caller's transaction. Give the
+    people as ids, or as `people`, a subquery of user ids (everyone with completions at an
+    organisation)."""
+    if people is not None:
+        _refresh(people)
+        return
+    ids = sorted({int(i) for i in user_ids or ()})
+    for start in range(0, len(ids), 500):
+        _refresh(ids[start:start + 500])
+
+
+def _refresh(people) -> None:
+    db.session.flush()
+    db.session.execute(delete(UptakeLearner).where(UptakeLearner.user_id.in_(people)))
+    parts = [_rows(dimension, people) for dimension in DIMENSIONS]
+    db.session.execute(insert(UptakeLearner).from_select(COLUMNS, union_all(*parts)))
+
+
+def people_at(organisation_id: int):
+    """A subquery of the people with completions recorded at an organisation."""
+    return select(Completion.user_id).where(Completion.organisation_id == organisation_id).distinct()
+
+
+def refresh_organisation(organisation_id: int) -> None:
+    """An organisation's type or area changed: refresh everyone with completions there,
+    set-based (the people are a subquery, never loaded)."""
+    refresh_people(people=people_at(organisation_id))
+
+
+def _organisation_regrouped(_sender, *, organisation_id: int, now=None, **_) -> None:
+    refresh_organisation(organisation_id)
+
+
+def connect_signals() -> None:
+    organisation_regrouped.connect(_organisation_regrouped)
+
+
+def rebuild_uptake() -> int:
+    """Delete every kept row and insert them all again from the completions: one INSERT ...
+    SELECT per dimension, in primary-key order. Returns the number of rows."""
+    db.session.flush()
+    db.session.execute(delete(UptakeLearner))
+    for dimension in DIMENSIONS:
+        rows = _rows(dimension).subquery()
+        ordered = select(*[rows.c[name] for name in COLUMNS]).order_by(
+            rows.c.financial_year, rows.c.group_key, rows.c.user_id)
+        db.session.execute(insert(UptakeLearner).from_select(COLUMNS, ordered))
+    return db.session.scalar(select(func.count()).select_from(UptakeLearner)) or 0
+
+
+def vacuum_uptake() -> bool:
+    """After a rebuild is committed, on PostgreSQL: VACUUM (ANALYZE) the table, so the
+    planner's statistics and the visibility map are current (True if it ran)."""
+    if db.engine.dialect.name != "postgresql":
+        return False
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f"VACUUM (ANALYZE) {UptakeLearner.__tablename__}"))
+    return True
