@@ -799,8 +799,18 @@ def generate_enrolments(ctx: Context) -> None:
     ctx.commit()
 
 
+def generate_uptake_rows(ctx: Context) -> None:
+    """The kept uptake rows (lms.records.uptake) from the completions just generated, as
+    the nightly rebuild makes them."""
+    from lms.records.uptake import rebuild_uptake
+
+    with ctx.watches.setdefault("uptake_learner", Stopwatch()).running():
+        ctx.rows["uptake_learner"] = rebuild_uptake(ctx.connection)
+        ctx.commit()
+
+
 STEPS = [generate_areas, generate_organisations, generate_people, generate_courses, generate_completions,
-         generate_enrolments]
+         generate_uptake_rows, generate_enrolments]
 
 
 # --- running ------------------------------------------------------------------------------

@@ -181,17 +181,20 @@ def connect_signals() -> None:
     organisation_regrouped.connect(_organisation_regrouped)
 
 
-def rebuild_uptake() -> int:
+def rebuild_uptake(connection=None) -> int:
     """Delete every kept row and insert them all again from the completions: one INSERT ...
-    SELECT per dimension, in primary-key order. Returns the number of rows."""
-    db.session.flush()
-    db.session.execute(delete(UptakeLearner))
+    SELECT per dimension, in primary-key order, in the session's transaction (or on
+    `connection`, for the benchmark data generator). Returns the number of rows."""
+    if connection is None:
+        db.session.flush()
+        connection = db.session
+    connection.execute(delete(UptakeLearner))
     for dimension in DIMENSIONS:
         rows = _rows(dimension).subquery()
         ordered = select(*[rows.c[name] for name in COLUMNS]).order_by(
             rows.c.financial_year, rows.c.group_key, rows.c.user_id)
-        db.session.execute(insert(UptakeLearner).from_select(COLUMNS, ordered))
-    return db.session.scalar(select(func.count()).select_from(UptakeLearner)) or 0
+        connection.execute(insert(UptakeLearner).from_select(COLUMNS, ordered))
+    return connection.execute(select(func.count()).select_from(UptakeLearner)).scalar() or 0
 
 
 def vacuum_uptake() -> bool:
