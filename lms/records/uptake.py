@@ -116,10 +116,13 @@ def _rows(dimension: str, people=None):
     and group, then by person, year and group, the mask being the sum of the distinct
     months' bits (no bitwise OR aggregate is portable)."""
     group, joins = _group(dimension)
+    # Each expression is built once and grouped by as selected: PostgreSQL matches a GROUP
+    # BY term to a selected expression only when their bound parameters are the same ones.
+    financial_year, bit = _financial_year(), _month_bit()
     by_month = select(
         Completion.user_id.label("user_id"),
-        _financial_year().label("financial_year"),
-        _month_bit().label("bit"),
+        financial_year.label("financial_year"),
+        bit.label("bit"),
         group.label("group_key"),
         func.count().label("n"),
     ).select_from(Completion)
@@ -127,7 +130,7 @@ def _rows(dimension: str, people=None):
         by_month = by_month.outerjoin(Organisation, Organisation.id == Completion.organisation_id)
     if people is not None:
         by_month = by_month.where(Completion.user_id.in_(people))
-    by_month = by_month.group_by(Completion.user_id, _financial_year(), _month_bit(),
+    by_month = by_month.group_by(Completion.user_id, financial_year, bit,
                                  *([] if dimension == "all" else [group])).subquery()
     return select(
         literal(DIMENSIONS[dimension]).label("dimension"),
