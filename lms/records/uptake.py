@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from sqlalchemy import ForeignKey, Integer, SmallInteger, case, cast, delete, extract, func, insert, literal, select, text, union_all
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lms.accounts.models import User
 from lms.catalogue.models import DELIVERY_MODES
 from lms.extensions import db
 from lms.organisations.models import Organisation
@@ -75,6 +76,37 @@ class UptakeLearner(db.Model):
     completions_9: Mapped[int] = mapped_column(Integer)
     completions_10: Mapped[int] = mapped_column(Integer)
     completions_11: Mapped[int] = mapped_column(Integer)
+
+
+class UptakeMix(db.Model):
+    """uptake_learner counted: for each dimension, financial year, group and month mask, how
+    many people have exactly those months there, and their completions in each month. A
+    report within one financial year reads these few rows instead of a row per person. Kept
+    by adding each refresh's difference (so a mix may stay at 0 people)."""
+
+    __tablename__ = "uptake_mix"
+
+    dimension: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    financial_year: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    group_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    months: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    people: Mapped[int] = mapped_column(Integer)
+    completions_0: Mapped[int] = mapped_column(Integer)
+    completions_1: Mapped[int] = mapped_column(Integer)
+    completions_2: Mapped[int] = mapped_column(Integer)
+    completions_3: Mapped[int] = mapped_column(Integer)
+    completions_4: Mapped[int] = mapped_column(Integer)
+    completions_5: Mapped[int] = mapped_column(Integer)
+    completions_6: Mapped[int] = mapped_column(Integer)
+    completions_7: Mapped[int] = mapped_column(Integer)
+    completions_8: Mapped[int] = mapped_column(Integer)
+    completions_9: Mapped[int] = mapped_column(Integer)
+    completions_10: Mapped[int] = mapped_column(Integer)
+    completions_11: Mapped[int] = mapped_column(Integer)
+
+
+MIX_KEY = ("dimension", "financial_year", "group_key", "months")
+MIX_VALUES = ("people", *MONTH_COLUMNS)
 
 
 # --- building rows from completions -----------------------------------------------------------
@@ -160,9 +192,47 @@ def refresh_people(user_ids: Iterable[int] | None = None, *, people=None) -> Non
 
 def _refresh(people) -> None:
     db.session.flush()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One refresh of a person at a time: two would both insert their rows.
+        db.session.execute(select(User.id).where(User.id.in_(people)).order_by(User.id).with_for_update())
+    before = _mixes(people)
     db.session.execute(delete(UptakeLearner).where(UptakeLearner.user_id.in_(people)))
     parts = [_rows(dimension, people) for dimension in DIMENSIONS]
     db.session.execute(insert(UptakeLearner).from_select(COLUMNS, union_all(*parts)))
+    after = _mixes(people)
+    changes = []
+    for key in sorted(set(before) | set(after)):  # in key order, so concurrent refreshes lock alike
+        old, new = before.get(key, (0,) * 13), after.get(key, (0,) * 13)
+        difference = [b - a for a, b in zip(old, new, strict=True)]
+        if any(difference):
+            changes.append(dict(zip(MIX_KEY + MIX_VALUES, (*key, *difference), strict=True)))
+    if changes:
+        db.session.execute(_add_to_mix(), changes)
+
+
+def _mixes(people) -> dict[tuple, tuple]:
+    """{(dimension, year, group, months): (people, completions by month)} of these people's rows."""
+    learner = UptakeLearner.__table__.c
+    statement = (
+        select(*[learner[name] for name in MIX_KEY], func.count(), *[func.sum(learner[name]) for name in MONTH_COLUMNS])
+        .where(learner.user_id.in_(people)).group_by(*[learner[name] for name in MIX_KEY])
+    )
+    return {tuple(row[:4]): tuple(int(value or 0) for value in row[4:]) for row in db.session.execute(statement)}
+
+
+def _add_to_mix():
+    """INSERT ... ON CONFLICT DO UPDATE adding to the people and completions (SQLite and
+    PostgreSQL spell it alike)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    table = UptakeMix.__table__
+    statement = upsert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c[name] for name in MIX_KEY],
+        set_={name: table.c[name] + statement.excluded[name] for name in MIX_VALUES},
+    )
 
 
 def people_at(organisation_id: int):
@@ -197,6 +267,11 @@ def rebuild_uptake(connection=None) -> int:
         ordered = select(*[rows.c[name] for name in COLUMNS]).order_by(
             rows.c.financial_year, rows.c.group_key, rows.c.user_id)
         connection.execute(insert(UptakeLearner).from_select(COLUMNS, ordered))
+    connection.execute(delete(UptakeMix))
+    learner = UptakeLearner.__table__.c
+    key = [learner[name] for name in MIX_KEY]
+    connection.execute(insert(UptakeMix).from_select(MIX_KEY + MIX_VALUES, select(
+        *key, func.count(), *[func.sum(learner[name]) for name in MONTH_COLUMNS]).group_by(*key)))
     return connection.execute(select(func.count()).select_from(UptakeLearner)).scalar() or 0
 
 
@@ -206,5 +281,5 @@ def vacuum_uptake() -> bool:
     if db.engine.dialect.name != "postgresql":
         return False
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f"VACUUM (ANALYZE) {UptakeLearner.__tablename__}"))
+        connection.execute(text(f"VACUUM (ANALYZE) {UptakeLearner.__tablename__}, {UptakeMix.__tablename__}"))
     return True

@@ -46,7 +46,7 @@ from lms.core.time import LONDON, add_months
 from lms.extensions import db
 from lms.organisations.models import Area, Organisation, OrganisationType, Sector
 from lms.records.models import Completion
-from lms.records.uptake import DIMENSIONS, MONTH_COLUMNS, NO_GROUP, UptakeLearner, delivery_mode_of
+from lms.records.uptake import DIMENSIONS, MONTH_COLUMNS, NO_GROUP, UptakeLearner, UptakeMix, delivery_mode_of
 
 GROUPINGS = {
     "sector": "Sector",
@@ -548,14 +548,14 @@ def kept_applies(query: UptakeQuery, spans: list[Bucket]) -> bool:
 
 def _kept_counts(query: UptakeQuery, filters, spans: list[Bucket], measures, row, total) -> None:
     """Unique learners and completions from the kept rows: one statement reads the
-    financial years' rows of the grouping and of everyone, counted by month mask (so each
-    bucket's people are the rows whose mask meets its months, and its completions the sum
-    of its months); a period over several financial years adds one statement counting
-    distinct people over their rows."""
+    financial years' month mixes of the grouping and of everyone (uptake_mix: people by
+    month mask), so each bucket's people are those whose mask meets its months, and its
+    completions the sum of its months; a period over several financial years adds one
+    statement counting distinct people over their rows in uptake_learner."""
     dimension, everyone = DIMENSIONS[query.by], DIMENSIONS["all"]
     period_bits = _month_bits(query.start, query.end)
     bucket_bits = [(b.key, _month_bits(b.start, min(b.end, query.end))) for b in spans]
-    months = [UptakeLearner.__table__.c[name] for name in MONTH_COLUMNS]
+    mix = UptakeMix.__table__.c
     wants_learners = "unique-learners" in measures
     wants_completions = "completions" in measures
 
@@ -565,11 +565,10 @@ def _kept_counts(query: UptakeQuery, filters, spans: list[Bucket], measures, row
         return None if group_key == NO_GROUP else group_key
 
     statement = (
-        select(UptakeLearner.dimension, UptakeLearner.financial_year, UptakeLearner.group_key, UptakeLearner.months,
-               func.count(), *[func.sum(column) for column in months])
-        .where(UptakeLearner.dimension.in_([dimension, everyone]),
-               UptakeLearner.financial_year.between(min(period_bits), max(period_bits)))
-        .group_by(UptakeLearner.dimension, UptakeLearner.financial_year, UptakeLearner.group_key, UptakeLearner.months)
+        select(mix.dimension, mix.financial_year, mix.group_key, mix.months, mix.people,
+               *[mix[name] for name in MONTH_COLUMNS])
+        .where(mix.dimension.in_([dimension, everyone]),
+               mix.financial_year.between(min(period_bits), max(period_bits)), mix.people > 0)
     )
     several_years = len(period_bits) > 1
     for found_dimension, year, group_key, mask, people, *by_month in db.session.execute(statement):

@@ -1,5 +1,6 @@
 """reports: the kept uptake rows (uptake_learner), one per dimension, financial year, group
-and person with a 12-bit month mask and completions per month, filled from the completions
+and person with a 12-bit month mask and completions per month, and their counts by month
+mask (uptake_mix), filled from the completions
 
 Revision ID: f3b9d1e7a6c4
 Revises: c8e2a4f6b0d3
@@ -35,6 +36,16 @@ def upgrade():
     )
     with op.batch_alter_table('uptake_learner', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_uptake_learner_user_id'), ['user_id'], unique=False)
+    op.create_table(
+        'uptake_mix',
+        sa.Column('dimension', sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column('financial_year', sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column('group_key', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('months', sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column('people', sa.Integer(), nullable=False),
+        *[sa.Column(name, sa.Integer(), nullable=False) for name in MONTHS],
+        sa.PrimaryKeyConstraint('dimension', 'financial_year', 'group_key', 'months'),
+    )
 
     # Fill it from the completions recorded so far (what lms.records.uptake.rebuild_uptake does).
     if op.get_bind().dialect.name == 'sqlite':
@@ -58,9 +69,15 @@ def upgrade():
             f"GROUP BY 1, 2, 3, 4) AS by_month "
             f"GROUP BY user_id, financial_year, group_key"
         )
+    op.execute(
+        f"INSERT INTO uptake_mix (dimension, financial_year, group_key, months, people, {', '.join(MONTHS)}) "
+        f"SELECT dimension, financial_year, group_key, months, COUNT(*), {', '.join(f'SUM({m})' for m in MONTHS)} "
+        f"FROM uptake_learner GROUP BY dimension, financial_year, group_key, months"
+    )
 
 
 def downgrade():
+    op.drop_table('uptake_mix')
     with op.batch_alter_table('uptake_learner', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_uptake_learner_user_id'))
     op.drop_table('uptake_learner')
