@@ -30,7 +30,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ForeignKey, Integer, SmallInteger, case, cast, delete, extract, func, insert, literal, select, text, union_all
+from sqlalchemy import (BigInteger, ForeignKey, Integer, SmallInteger, case, cast, delete, extract, func, insert, literal,
+                        literal_column, select, text, union_all)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.accounts.models import User
@@ -106,6 +107,25 @@ class UptakeMix(db.Model):
     completions_10: Mapped[int] = mapped_column(Integer)
     completions_11: Mapped[int] = mapped_column(Integer)
 
+
+class UptakeSpan(db.Model):
+    """uptake_learner counted across years: for each dimension, group and set of financial
+    years (`years`, bit y - FIRST_SPAN_YEAR for the year starting in April of y), how many
+    people completed something there in exactly those years. A report of whole financial
+    years over several years counts its unique learners from these few rows. Kept by adding
+    each refresh's difference, like uptake_mix."""
+
+    __tablename__ = "uptake_span"
+
+    dimension: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    group_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    years: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    people: Mapped[int] = mapped_column(Integer)
+
+
+# Financial years a span can hold (63 bits): completions outside them are not in any span.
+FIRST_SPAN_YEAR, LAST_SPAN_YEAR = 2000, 2062
+SPAN_KEY = ("dimension", "group_key", "years")
 
 MIX_KEY = ("dimension", "financial_year", "group_key", "months")
 MIX_VALUES = ("people", *MONTH_COLUMNS)
@@ -197,7 +217,7 @@ def _refresh(people) -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         # One refresh of a person at a time: two would both insert their rows.
         db.session.execute(select(User.id).where(User.id.in_(people)).order_by(User.id).with_for_update())
-    before = _mixes(people)
+    before, spans_before = _mixes(people), _spans(people)
     db.session.execute(delete(UptakeLearner).where(UptakeLearner.user_id.in_(people)))
     parts = [_rows(dimension, people) for dimension in DIMENSIONS]
     db.session.execute(insert(UptakeLearner).from_select(COLUMNS, union_all(*parts)))
@@ -209,7 +229,15 @@ def _refresh(people) -> None:
         if any(difference):
             changes.append(dict(zip(MIX_KEY + MIX_VALUES, (*key, *difference), strict=True)))
     if changes:
-        db.session.execute(_add_to_mix(), changes)
+        db.session.execute(_add_to(UptakeMix, MIX_KEY, MIX_VALUES), changes)
+    spans_after = _spans(people)
+    changes = []
+    for key in sorted(set(spans_before) | set(spans_after)):
+        difference = spans_after.get(key, 0) - spans_before.get(key, 0)
+        if difference:
+            changes.append(dict(zip(SPAN_KEY + ("people",), (*key, difference), strict=True)))
+    if changes:
+        db.session.execute(_add_to(UptakeSpan, SPAN_KEY, ("people",)), changes)
 
 
 def _mixes(people) -> dict[tuple, tuple]:
@@ -222,18 +250,43 @@ def _mixes(people) -> dict[tuple, tuple]:
     return {tuple(row[:4]): tuple(int(value or 0) for value in row[4:]) for row in db.session.execute(statement)}
 
 
-def _add_to_mix():
-    """INSERT ... ON CONFLICT DO UPDATE adding to the people and completions (SQLite and
+def _years_bit(learner):
+    """1 << (financial year - FIRST_SPAN_YEAR), as a 64-bit integer."""
+    return cast(literal_column("1"), BigInteger).op("<<")(learner.financial_year - FIRST_SPAN_YEAR)
+
+
+def _person_spans(people=None):
+    """SELECT (dimension, group, years) per person of their rows (every person's without `people`)."""
+    learner = UptakeLearner.__table__.c
+    statement = (
+        select(learner.dimension, learner.group_key, func.sum(_years_bit(learner)).label("years"))
+        .where(learner.financial_year.between(FIRST_SPAN_YEAR, LAST_SPAN_YEAR))
+        .group_by(learner.dimension, learner.group_key, learner.user_id)
+    )
+    return statement if people is None else statement.where(learner.user_id.in_(people))
+
+
+def _spans(people) -> dict[tuple, int]:
+    """{(dimension, group, years): people} of these people's rows."""
+    found: dict[tuple, int] = {}
+    for dimension, group_key, years in db.session.execute(_person_spans(people)):
+        key = (dimension, group_key, int(years))
+        found[key] = found.get(key, 0) + 1
+    return found
+
+
+def _add_to(model, key: tuple, values: tuple):
+    """INSERT ... ON CONFLICT DO UPDATE adding `values` to the row with `key` (SQLite and
     PostgreSQL spell it alike)."""
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
-    table = UptakeMix.__table__
+    table = model.__table__
     statement = upsert(table)
     return statement.on_conflict_do_update(
-        index_elements=[table.c[name] for name in MIX_KEY],
-        set_={name: table.c[name] + statement.excluded[name] for name in MIX_VALUES},
+        index_elements=[table.c[name] for name in key],
+        set_={name: table.c[name] + statement.excluded[name] for name in values},
     )
 
 
@@ -274,6 +327,11 @@ def rebuild_uptake(connection=None) -> int:
     key = [learner[name] for name in MIX_KEY]
     connection.execute(insert(UptakeMix).from_select(MIX_KEY + MIX_VALUES, select(
         *key, func.count(), *[func.sum(learner[name]) for name in MONTH_COLUMNS]).group_by(*key)))
+    connection.execute(delete(UptakeSpan))
+    spans = _person_spans().subquery()
+    connection.execute(insert(UptakeSpan).from_select(SPAN_KEY + ("people",), select(
+        spans.c.dimension, spans.c.group_key, spans.c.years, func.count()).group_by(
+        spans.c.dimension, spans.c.group_key, spans.c.years)))
     return connection.execute(select(func.count()).select_from(UptakeLearner)).scalar() or 0
 
 
@@ -283,5 +341,5 @@ def vacuum_uptake() -> bool:
     if db.engine.dialect.name != "postgresql":
         return False
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f"VACUUM (ANALYZE) {UptakeLearner.__tablename__}, {UptakeMix.__tablename__}"))
+        connection.execute(text(f"VACUUM (ANALYZE) {UptakeLearner.__tablename__}, {UptakeMix.__tablename__}, {UptakeSpan.__tablename__}"))
     return True

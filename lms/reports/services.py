@@ -46,7 +46,8 @@ from lms.core.time import LONDON, add_months
 from lms.extensions import db
 from lms.organisations.models import Area, Organisation, OrganisationType, Sector
 from lms.records.models import Completion
-from lms.records.uptake import DIMENSIONS, MONTH_COLUMNS, NO_GROUP, UptakeLearner, UptakeMix, delivery_mode_of
+from lms.records.uptake import (DIMENSIONS, FIRST_SPAN_YEAR, LAST_SPAN_YEAR, MONTH_COLUMNS, NO_GROUP, UptakeLearner,
+                                UptakeMix, UptakeSpan, delivery_mode_of)
 
 GROUPINGS = {
     "sector": "Sector",
@@ -402,7 +403,7 @@ def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES), *, k
     """The figures for `query`: for each group, each period bucket and the whole period,
     and the same for everyone (the total row, where unique learners are counted once, not
     added up). Unique learners and completions come from the kept rows (lms.records.uptake)
-    when they can give them exactly (kept_applies), else from the completions themselves
+    when they can give them exactly (kept_plan), else from the completions themselves
     (`kept=False` always counts them directly: the reference). At most nine statements."""
     check(query)
     filters = resolve_filters(query)
@@ -418,9 +419,11 @@ def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES), *, k
 
     used_kept = False
     if "unique-learners" in measures or "completions" in measures:
-        used_kept = kept and not filters and kept_applies(query, spans)
-        count = _kept_counts if used_kept else _direct_counts
-        count(query, filters, spans, measures, row, total)
+        used_kept, whole_years = kept_plan(query, spans) if kept and not filters else (False, False)
+        if used_kept:
+            _kept_counts(query, spans, measures, row, total, whole_years=whole_years)
+        else:
+            _direct_counts(query, filters, spans, measures, row, total)
     if "registrations" in measures and query.counts_registrations:
         start_utc, end_utc = london_start_utc(query.start), london_start_utc(query.end + timedelta(days=1))
         utc_spans = [(london_start_utc(b.start), london_start_utc(b.end + timedelta(days=1)) - timedelta(microseconds=1), b.key)
@@ -529,29 +532,42 @@ def _month_end(day: date) -> date:
     return add_months(date(day.year, day.month, 1), 1) - timedelta(days=1)
 
 
-def kept_applies(query: UptakeQuery, spans: list[Bucket]) -> bool:
-    """Whether the kept rows give this report exactly: it has no filters, and every
-    bucket is made of whole months, except that the report may end before the end of its
-    last month when nothing is recorded after it in that month (one indexed look-up)."""
+def kept_plan(query: UptakeQuery, spans: list[Bucket]) -> tuple[bool, bool]:
+    """(whether the kept rows give this report exactly, whether its unique learners over
+    several financial years can come from the year spans).
+
+    The kept rows apply when the report has no filters and every bucket is made of whole
+    months, except that the report may end before the end of its last month when nothing
+    is recorded after it in that month. The year spans apply to a report of several
+    financial years that starts on 1 April and has nothing recorded after its end in its
+    last financial year. One indexed look-up (the first completion after the end, up to the
+    end of its month or, over several years, of its financial year) tells both."""
     if query.filtered or query.start.day != 1:
-        return False
+        return False, False
     if any(b.start.day != 1 or (b.end != _month_end(b.end) and b is not spans[-1]) for b in spans):
-        return False
+        return False, False
+    several = financial_year(query.start) != financial_year(query.end)
     month_end = _month_end(query.end)
-    if query.end == month_end:
-        return True
-    later = db.session.scalar(
-        select(Completion.id).where(Completion.completed_on > query.end, Completion.completed_on <= month_end).limit(1)
-    )
-    return later is None
+    limit = date(financial_year(query.end) + 1, 3, 31) if several else month_end
+    later = None
+    if query.end != limit:
+        later = db.session.scalar(
+            select(func.min(Completion.completed_on)).where(Completion.completed_on > query.end,
+                                                            Completion.completed_on <= limit)
+        )
+    applies = later is None or later > month_end
+    whole_years = (several and later is None and query.start == date(query.start.year, 4, 1)
+                   and FIRST_SPAN_YEAR <= financial_year(query.start) and financial_year(query.end) <= LAST_SPAN_YEAR)
+    return applies, whole_years
 
 
-def _kept_counts(query: UptakeQuery, filters, spans: list[Bucket], measures, row, total) -> None:
+def _kept_counts(query: UptakeQuery, spans: list[Bucket], measures, row, total, *, whole_years: bool) -> None:
     """Unique learners and completions from the kept rows: one statement reads the
     financial years' month mixes of the grouping and of everyone (uptake_mix: people by
     month mask), so each bucket's people are those whose mask meets its months, and its
     completions the sum of its months; a period over several financial years adds one
-    statement counting distinct people over their rows in uptake_learner."""
+    statement: its people from the year spans (uptake_span) when it is made of whole
+    financial years, else distinct people counted over their rows in uptake_learner."""
     dimension, everyone = DIMENSIONS[query.by], DIMENSIONS["all"]
     period_bits = _month_bits(query.start, query.end)
     bucket_bits = [(b.key, _month_bits(b.start, min(b.end, query.end))) for b in spans]
@@ -588,7 +604,17 @@ def _kept_counts(query: UptakeQuery, filters, spans: list[Bucket], measures, row
                     _add(target.values["completions"], bucket_key, count)
         if wants_learners and not several_years:
             _add_one(target.values["unique-learners"], "total", people)
-    if wants_learners and several_years:
+    if wants_learners and several_years and whole_years:
+        wanted_years = sum(1 << (year - FIRST_SPAN_YEAR) for year in period_bits)
+        span = UptakeSpan.__table__.c
+        for found_dimension, group_key, years, people in db.session.execute(
+            select(span.dimension, span.group_key, span.years, span.people)
+            .where(span.dimension.in_([dimension, everyone]), span.people > 0)
+        ):
+            if int(years) & wanted_years:
+                target = total if found_dimension == everyone else row(key_of(group_key))
+                _add_one(target.values["unique-learners"], "total", people)
+    elif wants_learners and several_years:
         in_period = or_(*[and_(UptakeLearner.financial_year == year, UptakeLearner.months.op("&")(bits) != 0)
                           for year, bits in period_bits.items()])
         for found_dimension, group_key, people in db.session.execute(

@@ -1,6 +1,6 @@
 """reports: the kept uptake rows (uptake_learner), one per dimension, financial year, group
-and person with a 12-bit month mask and completions per month, and their counts by month
-mask (uptake_mix), filled from the completions
+and person with a 12-bit month mask and completions per month, their counts by month mask
+(uptake_mix) and by set of financial years (uptake_span), filled from the completions
 
 Revision ID: f3b9d1e7a6c4
 Revises: c8e2a4f6b0d3
@@ -46,6 +46,14 @@ def upgrade():
         *[sa.Column(name, sa.Integer(), nullable=False) for name in MONTHS],
         sa.PrimaryKeyConstraint('dimension', 'financial_year', 'group_key', 'months'),
     )
+    op.create_table(
+        'uptake_span',
+        sa.Column('dimension', sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column('group_key', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('years', sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column('people', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('dimension', 'group_key', 'years'),
+    )
 
     # Fill it from the completions recorded so far (what lms.records.uptake.rebuild_uptake does).
     if op.get_bind().dialect.name == 'sqlite':
@@ -74,9 +82,18 @@ def upgrade():
         f"SELECT dimension, financial_year, group_key, months, COUNT(*), {', '.join(f'SUM({m})' for m in MONTHS)} "
         f"FROM uptake_learner GROUP BY dimension, financial_year, group_key, months"
     )
+    # lms.records.uptake.FIRST_SPAN_YEAR and LAST_SPAN_YEAR
+    op.execute(
+        "INSERT INTO uptake_span (dimension, group_key, years, people) "
+        "SELECT dimension, group_key, years, COUNT(*) FROM ("
+        "SELECT dimension, group_key, SUM(CAST(1 AS BIGINT) << (financial_year - 2000)) AS years FROM uptake_learner "
+        "WHERE financial_year BETWEEN 2000 AND 2062 GROUP BY dimension, group_key, user_id) AS spans "
+        "GROUP BY dimension, group_key, years"
+    )
 
 
 def downgrade():
+    op.drop_table('uptake_span')
     op.drop_table('uptake_mix')
     with op.batch_alter_table('uptake_learner', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_uptake_learner_user_id'))
