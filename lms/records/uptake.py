@@ -20,7 +20,9 @@ So the unique learners of a group in a span of whole months of one financial yea
 rows whose mask meets the span's bits (each row is one person), and its completions the sum
 of the span's month columns. `uptake_mix` holds those rows counted by month mask (people
 and completions per month for each dimension, year, group and mask): a few thousand rows
-a year where uptake_learner has one per person, which is what a report reads. The rows are exact, never approximate: records.services calls
+a year where uptake_learner has one per person, which is what a report reads; and
+`uptake_span` counts them by the set of financial years each person is in (per dimension
+and group), for reports of whole financial years over several years. The rows are exact, never approximate: records.services calls
 refresh_people in the same transaction as every change to completions, an organisation's
 new type or area refreshes the people with completions there (the organisation_regrouped
 signal), and rebuild_uptake rebuilds the whole table (the generator, `flask lms reports
