@@ -587,23 +587,30 @@ def _kept_counts(query: UptakeQuery, spans: list[Bucket], measures, row, total, 
                mix.financial_year.between(min(period_bits), max(period_bits)), mix.people > 0)
     )
     several_years = len(period_bits) > 1
+    # Each year's buckets, with their month bits and month positions (a mix row meets only
+    # the buckets of its own year).
+    in_year: dict[int, list] = {}
+    for bucket_key, bits_by_year in bucket_bits:
+        for year, bits in bits_by_year.items():
+            in_year.setdefault(year, []).append((bucket_key, bits, [m for m in range(12) if bits >> m & 1]))
     for found_dimension, year, group_key, mask, people, *by_month in db.session.execute(statement):
-        wanted = period_bits.get(year, 0)
-        if not mask & wanted:
+        if not mask & period_bits.get(year, 0):
             continue
         target = total if found_dimension == everyone else row(key_of(group_key))
-        for bucket_key, bits in bucket_bits:
-            bits = bits.get(year, 0)
+        learners = target.values["unique-learners"] if wants_learners else None
+        completions = target.values["completions"] if wants_completions else None
+        for bucket_key, bits, months in in_year[year]:
             if not mask & bits:
                 continue
             if wants_learners:
-                _add_one(target.values["unique-learners"], bucket_key, people)
+                learners[bucket_key] = learners.get(bucket_key, 0) + people
             if wants_completions:
-                count = sum(by_month[m] or 0 for m in range(12) if bits >> m & 1)
+                count = sum(by_month[m] for m in months)
                 if count:
-                    _add(target.values["completions"], bucket_key, count)
+                    completions[bucket_key] = completions.get(bucket_key, 0) + count
+                    completions["total"] = completions.get("total", 0) + count
         if wants_learners and not several_years:
-            _add_one(target.values["unique-learners"], "total", people)
+            learners["total"] = learners.get("total", 0) + people
     if wants_learners and several_years and whole_years:
         wanted_years = sum(1 << (year - FIRST_SPAN_YEAR) for year in period_bits)
         span = UptakeSpan.__table__.c
