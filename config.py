@@ -126,6 +126,11 @@ class Config:
     SCHEDULER_LOCK_FILE = os.environ.get("SCHEDULER_LOCK_FILE")
     NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
 
+    # Unfiltered uptake reports of whole months read the kept uptake rows (docs/reports.md,
+    # "How the figures are kept"); 0 counts every report from the completions instead (the
+    # benchmark's --direct, or a fallback while the kept rows are being rebuilt).
+    UPTAKE_KEPT_FIGURES = _bool("UPTAKE_KEPT_FIGURES", True)
+
     # Evidence files people upload with external CPD: a folder outside the static folder,
     # kept with the database's backups (default instance/evidence).
     EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER")

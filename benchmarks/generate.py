@@ -1593,8 +1593,25 @@ def _update_session_counters(ctx: Context, session: dict) -> None:
         capacity=session["capacity"], lock_version=session["lock_version"] if "lock_version" in session else 0))
 
 
+def generate_kept(ctx: Context) -> None:
+    """The figures the app keeps as it goes, made from what the earlier steps wrote, as
+    the nightly jobs make them: the kept uptake rows (lms.records.uptake, after the
+    bookings step, whose Safeguarding Week events write completions of their own) and the
+    licence summary's counts of open and dormant accounts (lms.licences.kept_counts)."""
+    from lms.licences.kept_counts import write_counted
+    from lms.records.uptake import rebuild_uptake
+
+    with ctx.watches.setdefault("uptake_learner", Stopwatch()).running():
+        ctx.rows["uptake_learner"] = rebuild_uptake(ctx.connection)
+        ctx.commit()
+    with ctx.watches.setdefault("licence_count", Stopwatch()).running():
+        write_counted(ctx.connection, now=ctx.now)
+        ctx.commit()
+    ctx.rows["licence_count"] = 1
+
+
 STEPS = [generate_areas, generate_organisations, generate_people, generate_courses, generate_completions,
-         generate_enrolments, generate_programmes, generate_bookings]
+         generate_enrolments, generate_programmes, generate_bookings, generate_kept]
 
 
 # --- running ------------------------------------------------------------------------------

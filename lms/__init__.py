@@ -47,6 +47,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from lms.programmes.twilights.services import connect_signals as connect_twilights
     from lms.programmes.week.services import connect_signals as connect_week
     from lms.records.external.services import connect_signals as connect_external_cpd
+    from lms.records.uptake import connect_signals as connect_uptake
 
     connect_compliance()
     connect_kept_rules()
@@ -54,6 +55,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     connect_certificates()
     connect_course_sessions()
     connect_external_cpd()
+    connect_uptake()
     connect_licences()
     connect_accounts_admin()
     connect_twilights()

@@ -115,6 +115,7 @@ def demo_data_command(if_empty, seed):
     from lms.demo.data import create_demo_data, demo_sign_ins
 
     from lms.compliance.services import rebuild_status_table
+    from lms.records.uptake import rebuild_uptake
 
     now = utcnow()
     created = create_demo_data(if_empty=if_empty, seed=seed, now=now)
@@ -133,6 +134,7 @@ def demo_data_command(if_empty, seed):
         followups = add_demo_followups(now, random.Random(seed))
         add_demo_partnership_details(now)
         rebuild_status_table(now=now)
+        rebuild_uptake()  # the history went in round records.services
     db.session.commit()
     if created:
         click.echo(created.summary())
@@ -145,6 +147,26 @@ def demo_data_command(if_empty, seed):
     click.echo("Demo sign-ins (password for all: see below):")
     for line in demo_sign_ins():
         click.echo("  " + line)
+
+
+reports_cli = AppGroup("reports", help="Reports.")
+lms_cli.add_command(reports_cli)
+
+
+@reports_cli.command("rebuild-uptake")
+def rebuild_uptake_command():
+    """Rebuild the kept uptake rows from the training record (after loading data round the
+    services; the nightly rebuild-uptake job does the same)."""
+    import time
+
+    from lms.records.uptake import rebuild_uptake, vacuum_uptake
+
+    started = time.perf_counter()
+    rows = rebuild_uptake()
+    db.session.commit()
+    tidied = vacuum_uptake()
+    click.echo(f"{rows} uptake rows rebuilt in {time.perf_counter() - started:.1f} s"
+               + (", table vacuumed and analysed" if tidied else ""))
 
 
 courses_cli = AppGroup("courses", help="E-learning courses in the courses/ folder.")

@@ -22,6 +22,7 @@ from lms.licences import jobs as licences_jobs
 from lms.notifications import jobs as notifications_jobs
 from lms.privacy import jobs as privacy_jobs
 from lms.programmes.week import jobs as week_jobs
+from lms.records import jobs as records_jobs
 from lms.records.imports import jobs as imports_jobs
 
 JOBS: list[Job] = [
@@ -51,6 +52,12 @@ JOBS: list[Job] = [
         compliance_jobs.rebuild_compliance,
         CronTrigger(hour=2, minute=30, timezone=LONDON),
         "recompute everyone's compliance status from the training record and the rules, and the overview's counts",
+    ),
+    Job(
+        "rebuild-uptake",
+        records_jobs.rebuild_uptake_rows,
+        CronTrigger(hour=2, minute=15, timezone=LONDON),
+        "rebuild the kept uptake rows (who completed what in which months) from the training record",
     ),
     Job(
         "warn-dormant-accounts",

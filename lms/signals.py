@@ -20,6 +20,13 @@ course code moves to the catalogue course it maps to (records.services.move_to_c
 Receivers get `sender=None, user_ids=<list of int>, now=<datetime>` and must only add to
 the same transaction."""
 
+organisation_regrouped = _signals.signal("organisation-regrouped")
+"""Sent by organisations.services.update_organisation when an organisation's type or area
+changes (flushed, not committed). Receivers get `sender=None, organisation_id=<int>,
+now=<datetime>` and add to the same transaction (records refreshes the kept uptake rows
+of everyone with completions there: reports count a completion under its organisation's
+type and area now)."""
+
 person_changed = _signals.signal("person-changed")
 """Sent by accounts services when a person's job roles or organisation change. Receivers
 get `sender=None, user=<User>, now=<datetime>` and add to the same transaction

@@ -21,6 +21,7 @@ from lms.audit import services as audit
 from lms.core.errors import DomainError, Forbidden, NotFound
 from lms.extensions import db
 from lms.organisations.models import Area, Organisation, OrganisationType, Sector, SettingLead
+from lms.signals import organisation_regrouped
 
 if TYPE_CHECKING:
     from lms.accounts.models import User
@@ -332,9 +333,12 @@ def update_organisation(
     )
     _check_urn_free(details["urn"], exclude_id=organisation.id)
     before = audit.snapshot(organisation, ORGANISATION_FIELDS)
+    grouping = (organisation.type_id, organisation.area_id)
     for key, value in details.items():
         setattr(organisation, key, value)
     db.session.flush()
+    if (organisation.type_id, organisation.area_id) != grouping:
+        organisation_regrouped.send(None, organisation_id=organisation.id, now=now)
     after = audit.snapshot(organisation, ORGANISATION_FIELDS)
     old, new = audit.changed(before, after)
     if not new:

@@ -12,6 +12,7 @@ from lms.accounts.models import User
 from lms.extensions import db
 from lms.catalogue.models import DELIVERY_MODES
 from lms.records.models import SOURCES, Completion, ExternalActivity
+from lms.records.uptake import refresh_people
 from lms.signals import completion_changed, completion_recorded, completion_removed, completions_recorded
 
 
@@ -74,6 +75,7 @@ def record_completion(
         if existing is None:
             raise
         return existing, False
+    refresh_people([user.id])
     completion_recorded.send(None, completion=completion, now=now)
     return completion, True
 
@@ -132,7 +134,9 @@ def record_completions(items: list[NewCompletion], *, source: str, now: datetime
     for start in range(0, len(rows), chunk):
         db.session.execute(insert(Completion).execution_options(render_nulls=True), rows[start:start + chunk])
     if rows:
-        completions_recorded.send(None, user_ids=sorted({row["user_id"] for row in rows}), now=now)
+        user_ids = sorted({row["user_id"] for row in rows})
+        refresh_people(user_ids)
+        completions_recorded.send(None, user_ids=user_ids, now=now)
     return len(rows)
 
 
@@ -158,6 +162,7 @@ def update_completion(completion: Completion, *, title: str, on: date, hours: De
     completion.cpd_hours = Decimal(hours)
     completion.updated_at = now
     db.session.flush()
+    refresh_people([completion.user_id])
     completions_recorded.send(None, user_ids=[completion.user_id], now=now)
     completion_changed.send(None, completion=completion, now=now)
     return completion
@@ -179,7 +184,9 @@ def move_to_course(source: str, source_refs: list[str], course, *, now: datetime
         update(Completion).where(Completion.id.in_([row.id for row in rows])).values(course_id=course.id, course_version_id=None, updated_at=now)
         .execution_options(synchronize_session="fetch")
     )
-    completions_recorded.send(None, user_ids=sorted({row.user_id for row in rows}), now=now)
+    user_ids = sorted({row.user_id for row in rows})
+    refresh_people(user_ids)
+    completions_recorded.send(None, user_ids=user_ids, now=now)
     return len(rows)
 
 
@@ -193,6 +200,7 @@ def remove_completion(source: str, source_ref: str, *, now: datetime) -> bool:
     completion_removed.send(None, completion=completion, now=now)
     db.session.delete(completion)
     db.session.flush()
+    refresh_people([user_id])
     completions_recorded.send(None, user_ids=[user_id], now=now)
     return True
 

@@ -37,7 +37,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 
 from lms.accounts.models import User
 from lms.catalogue.models import DELIVERY_MODES, Course
@@ -46,6 +46,8 @@ from lms.core.time import LONDON, add_months
 from lms.extensions import db
 from lms.organisations.models import Area, Organisation, OrganisationType, Sector
 from lms.records.models import Completion
+from lms.records.uptake import (DIMENSIONS, FIRST_SPAN_YEAR, LAST_SPAN_YEAR, MONTH_COLUMNS, NO_GROUP, UptakeLearner,
+                                UptakeMix, UptakeSpan, delivery_mode_of)
 
 GROUPINGS = {
     "sector": "Sector",
@@ -306,6 +308,7 @@ class Uptake:
     total: Row
     measures: tuple[str, ...]
     filters: list[AppliedFilter] = field(default_factory=list)
+    kept: bool = False  # whether unique learners and completions came from the kept rows
 
     @property
     def bucket_keys(self) -> list[str]:
@@ -396,25 +399,15 @@ def _order(by: str, keys: set) -> list:
     return ordered + ([None] if None in keys else [])
 
 
-def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES)) -> Uptake:
+def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES), *, kept: bool = True) -> Uptake:
     """The figures for `query`: for each group, each period bucket and the whole period,
     and the same for everyone (the total row, where unique learners are counted once, not
-    added up). At most nine statements."""
+    added up). Unique learners and completions come from the kept rows (lms.records.uptake)
+    when they can give them exactly (kept_plan), else from the completions themselves
+    (`kept=False` always counts them directly: the reference). At most nine statements."""
     check(query)
     filters = resolve_filters(query)
     spans = buckets(query.start, query.end, query.period)
-    group, joins = _completion_group(query.by)
-    conditions, filter_joins = filter_conditions(filters)
-    joins = joins or filter_joins
-    date_spans = [(b.start, b.end, b.key) for b in spans]
-    bucket = _bucket_case(Completion.completed_on, date_spans)
-    in_period = Completion.completed_on.between(query.start, query.end)
-
-    def completions_select(*columns):
-        statement = select(*columns).select_from(Completion).where(in_period, *conditions)
-        if joins:
-            statement = statement.outerjoin(Organisation, Organisation.id == Completion.organisation_id)
-        return statement
 
     rows: dict = {}
     total = Row("total", "All")
@@ -424,32 +417,13 @@ def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES)) -> U
             rows[key] = Row(NONE_KEY if key is None else str(key), "")
         return rows[key]
 
-    wants_learners = "unique-learners" in measures
-    wants_completions = "completions" in measures
-    if wants_learners or wants_completions:
-        for key, bucket_key, learners, count in db.session.execute(
-            completions_select(group, bucket, func.count(func.distinct(Completion.user_id)), func.count())
-            .group_by(group, bucket)
-        ):
-            if wants_learners:
-                row(key).values["unique-learners"][bucket_key] = learners
-            if wants_completions:
-                row(key).values["completions"][bucket_key] = count
-                row(key).values["completions"]["total"] = row(key).values["completions"].get("total", 0) + count
-                total.values["completions"][bucket_key] = total.values["completions"].get(bucket_key, 0) + count
-                total.values["completions"]["total"] = total.values["completions"].get("total", 0) + count
-    if wants_learners:
-        for key, learners in db.session.execute(
-            completions_select(group, func.count(func.distinct(Completion.user_id))).group_by(group)
-        ):
-            row(key).values["unique-learners"]["total"] = learners
-        for bucket_key, learners in db.session.execute(
-            completions_select(bucket, func.count(func.distinct(Completion.user_id))).group_by(bucket)
-        ):
-            total.values["unique-learners"][bucket_key] = learners
-        total.values["unique-learners"]["total"] = db.session.scalar(
-            completions_select(func.count(func.distinct(Completion.user_id)))
-        ) or 0
+    used_kept = False
+    if "unique-learners" in measures or "completions" in measures:
+        used_kept, whole_years = kept_plan(query, spans) if kept and not filters else (False, False)
+        if used_kept:
+            _kept_counts(query, spans, measures, row, total, whole_years=whole_years)
+        else:
+            _direct_counts(query, filters, spans, measures, row, total)
     if "registrations" in measures and query.counts_registrations:
         start_utc, end_utc = london_start_utc(query.start), london_start_utc(query.end + timedelta(days=1))
         utc_spans = [(london_start_utc(b.start), london_start_utc(b.end + timedelta(days=1)) - timedelta(microseconds=1), b.key)
@@ -490,7 +464,179 @@ def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES)) -> U
     for measure in measures:
         if measure != "registrations" or query.counts_registrations:
             total.values.setdefault(measure, {})
-    return Uptake(query=query, buckets=spans, rows=ordered, total=total, measures=measures, filters=filters)
+    return Uptake(query=query, buckets=spans, rows=ordered, total=total, measures=measures, filters=filters,
+                  kept=used_kept)
+
+
+def _direct_counts(query: UptakeQuery, filters: list[AppliedFilter], spans: list[Bucket], measures, row, total) -> None:
+    """Unique learners and completions counted from the completions of the period: distinct
+    people per group and bucket, per group, per bucket and overall (four statements)."""
+    group, joins = _completion_group(query.by)
+    conditions, filter_joins = filter_conditions(filters)
+    joins = joins or filter_joins
+    date_spans = [(b.start, b.end, b.key) for b in spans]
+    bucket = _bucket_case(Completion.completed_on, date_spans)
+    in_period = Completion.completed_on.between(query.start, query.end)
+
+    def completions_select(*columns):
+        statement = select(*columns).select_from(Completion).where(in_period, *conditions)
+        if joins:
+            statement = statement.outerjoin(Organisation, Organisation.id == Completion.organisation_id)
+        return statement
+
+    wants_learners = "unique-learners" in measures
+    wants_completions = "completions" in measures
+    for key, bucket_key, learners, count in db.session.execute(
+        completions_select(group, bucket, func.count(func.distinct(Completion.user_id)), func.count())
+        .group_by(group, bucket)
+    ):
+        if wants_learners:
+            row(key).values["unique-learners"][bucket_key] = learners
+        if wants_completions:
+            _add(row(key).values["completions"], bucket_key, count)
+            _add(total.values["completions"], bucket_key, count)
+    if wants_learners:
+        for key, learners in db.session.execute(
+            completions_select(group, func.count(func.distinct(Completion.user_id))).group_by(group)
+        ):
+            row(key).values["unique-learners"]["total"] = learners
+        for bucket_key, learners in db.session.execute(
+            completions_select(bucket, func.count(func.distinct(Completion.user_id))).group_by(bucket)
+        ):
+            total.values["unique-learners"][bucket_key] = learners
+        total.values["unique-learners"]["total"] = db.session.scalar(
+            completions_select(func.count(func.distinct(Completion.user_id)))
+        ) or 0
+
+
+def _add(values: dict, bucket_key: str, count: int) -> None:
+    """Add `count` to a bucket and to the whole period."""
+    values[bucket_key] = values.get(bucket_key, 0) + count
+    values["total"] = values.get("total", 0) + count
+
+
+# --- kept figures -----------------------------------------------------------------------------
+
+def _month_bits(start: date, end: date) -> dict[int, int]:
+    """{financial year: the month mask of the months from `start` to `end`} (whole months)."""
+    bits: dict[int, int] = {}
+    month = date(start.year, start.month, 1)
+    while month <= end:
+        year = financial_year(month)
+        bits[year] = bits.get(year, 0) | 1 << ((month.month - 4) % 12)
+        month = add_months(month, 1)
+    return bits
+
+
+def _month_end(day: date) -> date:
+    return add_months(date(day.year, day.month, 1), 1) - timedelta(days=1)
+
+
+def kept_plan(query: UptakeQuery, spans: list[Bucket]) -> tuple[bool, bool]:
+    """(whether the kept rows give this report exactly, whether its unique learners over
+    several financial years can come from the year spans).
+
+    The kept rows apply when the report has no filters and every bucket is made of whole
+    months, except that the report may end before the end of its last month when nothing
+    is recorded after it in that month. The year spans apply to a report of several
+    financial years that starts on 1 April and has nothing recorded after its end in its
+    last financial year. One indexed look-up (the first completion after the end, up to the
+    end of its month or, over several years, of its financial year) tells both."""
+    if query.filtered or query.start.day != 1:
+        return False, False
+    if any(b.start.day != 1 or (b.end != _month_end(b.end) and b is not spans[-1]) for b in spans):
+        return False, False
+    several = financial_year(query.start) != financial_year(query.end)
+    month_end = _month_end(query.end)
+    limit = date(financial_year(query.end) + 1, 3, 31) if several else month_end
+    later = None
+    if query.end != limit:
+        later = db.session.scalar(
+            select(func.min(Completion.completed_on)).where(Completion.completed_on > query.end,
+                                                            Completion.completed_on <= limit)
+        )
+    applies = later is None or later > month_end
+    whole_years = (several and later is None and query.start == date(query.start.year, 4, 1)
+                   and FIRST_SPAN_YEAR <= financial_year(query.start) and financial_year(query.end) <= LAST_SPAN_YEAR)
+    return applies, whole_years
+
+
+def _kept_counts(query: UptakeQuery, spans: list[Bucket], measures, row, total, *, whole_years: bool) -> None:
+    """Unique learners and completions from the kept rows: one statement reads the
+    financial years' month mixes of the grouping and of everyone (uptake_mix: people by
+    month mask), so each bucket's people are those whose mask meets its months, and its
+    completions the sum of its months; a period over several financial years adds one
+    statement: its people from the year spans (uptake_span) when it is made of whole
+    financial years, else distinct people counted over their rows in uptake_learner."""
+    dimension, everyone = DIMENSIONS[query.by], DIMENSIONS["all"]
+    period_bits = _month_bits(query.start, query.end)
+    bucket_bits = [(b.key, _month_bits(b.start, min(b.end, query.end))) for b in spans]
+    mix = UptakeMix.__table__.c
+    wants_learners = "unique-learners" in measures
+    wants_completions = "completions" in measures
+
+    def key_of(group_key: int):
+        if query.by == "delivery-mode":
+            return delivery_mode_of(group_key)
+        return None if group_key == NO_GROUP else group_key
+
+    statement = (
+        select(mix.dimension, mix.financial_year, mix.group_key, mix.months, mix.people,
+               *[mix[name] for name in MONTH_COLUMNS])
+        .where(mix.dimension.in_([dimension, everyone]),
+               mix.financial_year.between(min(period_bits), max(period_bits)), mix.people > 0)
+    )
+    several_years = len(period_bits) > 1
+    # Each year's buckets, with their month bits and month positions (a mix row meets only
+    # the buckets of its own year).
+    in_year: dict[int, list] = {}
+    for bucket_key, bits_by_year in bucket_bits:
+        for year, bits in bits_by_year.items():
+            in_year.setdefault(year, []).append((bucket_key, bits, [m for m in range(12) if bits >> m & 1]))
+    for found_dimension, year, group_key, mask, people, *by_month in db.session.execute(statement):
+        if not mask & period_bits.get(year, 0):
+            continue
+        target = total if found_dimension == everyone else row(key_of(group_key))
+        learners = target.values["unique-learners"] if wants_learners else None
+        completions = target.values["completions"] if wants_completions else None
+        for bucket_key, bits, months in in_year[year]:
+            if not mask & bits:
+                continue
+            if wants_learners:
+                learners[bucket_key] = learners.get(bucket_key, 0) + people
+            if wants_completions:
+                count = sum(by_month[m] for m in months)
+                if count:
+                    completions[bucket_key] = completions.get(bucket_key, 0) + count
+                    completions["total"] = completions.get("total", 0) + count
+        if wants_learners and not several_years:
+            learners["total"] = learners.get("total", 0) + people
+    if wants_learners and several_years and whole_years:
+        wanted_years = sum(1 << (year - FIRST_SPAN_YEAR) for year in period_bits)
+        span = UptakeSpan.__table__.c
+        for found_dimension, group_key, years, people in db.session.execute(
+            select(span.dimension, span.group_key, span.years, span.people)
+            .where(span.dimension.in_([dimension, everyone]), span.people > 0)
+        ):
+            if int(years) & wanted_years:
+                target = total if found_dimension == everyone else row(key_of(group_key))
+                _add_one(target.values["unique-learners"], "total", people)
+    elif wants_learners and several_years:
+        in_period = or_(*[and_(UptakeLearner.financial_year == year, UptakeLearner.months.op("&")(bits) != 0)
+                          for year, bits in period_bits.items()])
+        for found_dimension, group_key, people in db.session.execute(
+            select(UptakeLearner.dimension, UptakeLearner.group_key, func.count(func.distinct(UptakeLearner.user_id)))
+            .where(UptakeLearner.dimension.in_([dimension, everyone]), in_period)
+            .group_by(UptakeLearner.dimension, UptakeLearner.group_key)
+        ):
+            target = total if found_dimension == everyone else row(key_of(group_key))
+            target.values["unique-learners"]["total"] = people
+    if wants_learners:
+        total.values["unique-learners"].setdefault("total", 0)
+
+
+def _add_one(values: dict, bucket_key: str, count: int) -> None:
+    values[bucket_key] = values.get(bucket_key, 0) + count
 
 
 def _none_name(by: str) -> str:

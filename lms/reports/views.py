@@ -4,7 +4,7 @@ and evidence packs (reports.portfolio), whose pages are under /my-training and
 /organisation, so it has no URL prefix of its own."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from lms.core.db_routing import reads_reports
 from lms.core.auth import trainer_required
@@ -37,7 +37,7 @@ def uptake():
     result = None
     if valid:
         try:
-            result = services.uptake(form.query())
+            result = services.uptake(form.query(), kept=current_app.config["UPTAKE_KEPT_FIGURES"])
         except DomainError as error:
             apply_domain_error(form, error, "start")
             valid = False

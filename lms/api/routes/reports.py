@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from lms.core.db_routing import reads_reports
 from lms.accounts import services as accounts
@@ -71,7 +71,7 @@ def _uptake() -> reports.Uptake:
         **{reports.FILTERS[param].attribute: given for param, given in filter_codes().items()},
     )
     try:
-        return reports.uptake(query)
+        return reports.uptake(query, kept=current_app.config["UPTAKE_KEPT_FIGURES"])
     except DomainError as error:
         raise as_parameter(error) from None
 

@@ -1,0 +1,347 @@
+"""Kept uptake figures: who completed something in which months of each financial year,
+in each reporting group, so the uptake report can count unique learners without counting
+distinct people over every completion of the period (docs/reports.md, "How the figures
+are kept").
+
+`uptake_learner` holds one row per (dimension, financial year, group, person) for every
+person with at least one completion in that financial year and group:
+
+- `dimension`: what the group is (DIMENSIONS): everyone (`all`, for the total row),
+  the sector at the time, the organisation's type and area now, the course, the delivery
+  mode;
+- `group_key`: the group's id (sector, organisation type, area, course), a delivery mode's
+  position in DELIVERY_MODES counted from 1, or NO_GROUP (0: no organisation, no area,
+  not in the catalogue; and the one group of `all`);
+- `months`: a 12-bit mask, bit m set when the person has a completion in month m of the
+  financial year (April is bit 0, March bit 11);
+- `completions_0` .. `completions_11`: how many completions they have in each month.
+
+So the unique learners of a group in a span of whole months of one financial year are the
+rows whose mask meets the span's bits (each row is one person), and its completions the sum
+of the span's month columns. `uptake_mix` holds those rows counted by month mask (people
+and completions per month for each dimension, year, group and mask): a few thousand rows
+a year where uptake_learner has one per person, which is what a report reads; and
+`uptake_span` counts them by the set of financial years each person is in (per dimension
+and group), for reports of whole financial years over several years. The rows are exact, never approximate: records.services calls
+refresh_people in the same transaction as every change to completions, an organisation's
+new type or area refreshes the people with completions there (the organisation_regrouped
+signal), and rebuild_uptake rebuilds the whole table (the generator, `flask lms reports
+rebuild-uptake`, the nightly job).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import (BigInteger, ForeignKey, Integer, SmallInteger, case, cast, delete, extract, func, insert, literal,
+                        literal_column, select, text, union_all)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.accounts.models import User
+from lms.catalogue.models import DELIVERY_MODES
+from lms.extensions import db
+from lms.organisations.models import Organisation
+from lms.records.models import Completion
+from lms.signals import organisation_regrouped
+
+# The dimensions and their stored numbers (kept small: the table is large).
+DIMENSIONS = {"all": 0, "sector": 1, "organisation-type": 2, "area": 3, "course": 4, "delivery-mode": 5}
+NO_GROUP = 0  # no organisation / no area / not in the catalogue, and everyone's one group
+MONTH_COLUMNS = tuple(f"completions_{m}" for m in range(12))  # April .. March
+
+
+def delivery_mode_key(mode: str) -> int:
+    """A delivery mode's group key: its position in DELIVERY_MODES, from 1."""
+    return list(DELIVERY_MODES).index(mode) + 1
+
+
+def delivery_mode_of(key: int) -> str | None:
+    modes = list(DELIVERY_MODES)
+    return modes[key - 1] if 1 <= key <= len(modes) else None
+
+
+class UptakeLearner(db.Model):
+    __tablename__ = "uptake_learner"
+
+    # The primary key's order makes one dimension's financial year one index range.
+    dimension: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    financial_year: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    group_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False, index=True)
+    months: Mapped[int] = mapped_column(SmallInteger)
+    completions_0: Mapped[int] = mapped_column(Integer)
+    completions_1: Mapped[int] = mapped_column(Integer)
+    completions_2: Mapped[int] = mapped_column(Integer)
+    completions_3: Mapped[int] = mapped_column(Integer)
+    completions_4: Mapped[int] = mapped_column(Integer)
+    completions_5: Mapped[int] = mapped_column(Integer)
+    completions_6: Mapped[int] = mapped_column(Integer)
+    completions_7: Mapped[int] = mapped_column(Integer)
+    completions_8: Mapped[int] = mapped_column(Integer)
+    completions_9: Mapped[int] = mapped_column(Integer)
+    completions_10: Mapped[int] = mapped_column(Integer)
+    completions_11: Mapped[int] = mapped_column(Integer)
+
+
+class UptakeMix(db.Model):
+    """uptake_learner counted: for each dimension, financial year, group and month mask, how
+    many people have exactly those months there, and their completions in each month. A
+    report within one financial year reads these few rows instead of a row per person. Kept
+    by adding each refresh's difference (so a mix may stay at 0 people)."""
+
+    __tablename__ = "uptake_mix"
+
+    dimension: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    financial_year: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    group_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    months: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    people: Mapped[int] = mapped_column(Integer)
+    completions_0: Mapped[int] = mapped_column(Integer)
+    completions_1: Mapped[int] = mapped_column(Integer)
+    completions_2: Mapped[int] = mapped_column(Integer)
+    completions_3: Mapped[int] = mapped_column(Integer)
+    completions_4: Mapped[int] = mapped_column(Integer)
+    completions_5: Mapped[int] = mapped_column(Integer)
+    completions_6: Mapped[int] = mapped_column(Integer)
+    completions_7: Mapped[int] = mapped_column(Integer)
+    completions_8: Mapped[int] = mapped_column(Integer)
+    completions_9: Mapped[int] = mapped_column(Integer)
+    completions_10: Mapped[int] = mapped_column(Integer)
+    completions_11: Mapped[int] = mapped_column(Integer)
+
+
+class UptakeSpan(db.Model):
+    """uptake_learner counted across years: for each dimension, group and set of financial
+    years (`years`, bit y - FIRST_SPAN_YEAR for the year starting in April of y), how many
+    people completed something there in exactly those years. A report of whole financial
+    years over several years counts its unique learners from these few rows. Kept by adding
+    each refresh's difference, like uptake_mix."""
+
+    __tablename__ = "uptake_span"
+
+    dimension: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    group_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    years: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    people: Mapped[int] = mapped_column(Integer)
+
+
+# Financial years a span can hold (63 bits): completions outside them are not in any span.
+FIRST_SPAN_YEAR, LAST_SPAN_YEAR = 2000, 2062
+SPAN_KEY = ("dimension", "group_key", "years")
+
+MIX_KEY = ("dimension", "financial_year", "group_key", "months")
+MIX_VALUES = ("people", *MONTH_COLUMNS)
+
+
+# --- building rows from completions -----------------------------------------------------------
+
+def _month():
+    return cast(extract("month", Completion.completed_on), Integer)
+
+
+def _financial_year():
+    year = cast(extract("year", Completion.completed_on), Integer)
+    return case((_month() >= 4, year), else_=year - 1)
+
+
+def _month_bit():
+    """1 << (the month's position in the financial year), spelled as a CASE: SQLite has no
+    portable power function."""
+    return case({month: 1 << ((month - 4) % 12) for month in range(1, 13)}, value=_month())
+
+
+def _group(dimension: str):
+    """(the group key of a completion in `dimension`, whether it needs the organisation joined)."""
+    if dimension == "all":
+        return literal(NO_GROUP), False
+    if dimension == "sector":
+        return func.coalesce(Completion.sector_id, NO_GROUP), False
+    if dimension == "organisation-type":
+        return func.coalesce(Organisation.type_id, NO_GROUP), True
+    if dimension == "area":
+        return func.coalesce(Organisation.area_id, NO_GROUP), True
+    if dimension == "course":
+        return func.coalesce(Completion.course_id, NO_GROUP), False
+    return case({mode: delivery_mode_key(mode) for mode in DELIVERY_MODES}, value=Completion.delivery_mode,
+                else_=NO_GROUP), False
+
+
+def _rows(dimension: str, people=None):
+    """SELECT of the kept rows of `dimension` (for the people in `people`, a list or a
+    subquery of user ids, or everyone): completions grouped first by person, year, month
+    and group, then by person, year and group, the mask being the sum of the distinct
+    months' bits (no bitwise OR aggregate is portable)."""
+    group, joins = _group(dimension)
+    # Each expression is built once and grouped by as selected: PostgreSQL matches a GROUP
+    # BY term to a selected expression only when their bound parameters are the same ones.
+    financial_year, bit = _financial_year(), _month_bit()
+    by_month = select(
+        Completion.user_id.label("user_id"),
+        financial_year.label("financial_year"),
+        bit.label("bit"),
+        group.label("group_key"),
+        func.count().label("n"),
+    ).select_from(Completion)
+    if joins:
+        by_month = by_month.outerjoin(Organisation, Organisation.id == Completion.organisation_id)
+    if people is not None:
+        by_month = by_month.where(Completion.user_id.in_(people))
+    by_month = by_month.group_by(Completion.user_id, financial_year, bit,
+                                 *([] if dimension == "all" else [group])).subquery()
+    return select(
+        literal(DIMENSIONS[dimension]).label("dimension"),
+        by_month.c.financial_year,
+        by_month.c.group_key,
+        by_month.c.user_id,
+        func.sum(by_month.c.bit).label("months"),
+        *[func.sum(case((by_month.c.bit == 1 << m, by_month.c.n), else_=0)).label(MONTH_COLUMNS[m]) for m in range(12)],
+    ).group_by(by_month.c.user_id, by_month.c.financial_year, by_month.c.group_key)
+
+
+COLUMNS = ("dimension", "financial_year", "group_key", "user_id", "months", *MONTH_COLUMNS)
+
+
+def refresh_people(user_ids: Iterable[int] | None = None, *, people=None) -> None:
+    """Make these people's kept rows match their completions again: delete them and insert
+    them afresh, in two statements (per 500 people), in the caller's transaction. Give the
+    people as ids, or as `people`, a subquery of user ids (everyone with completions at an
+    organisation)."""
+    if people is not None:
+        _refresh(people)
+        return
+    ids = sorted({int(i) for i in user_ids or ()})
+    for start in range(0, len(ids), 500):
+        _refresh(ids[start:start + 500])
+
+
+def _refresh(people) -> None:
+    db.session.flush()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One refresh of a person at a time: two would both insert their rows.
+        db.session.execute(select(User.id).where(User.id.in_(people)).order_by(User.id).with_for_update())
+    before, spans_before = _mixes(people), _spans(people)
+    db.session.execute(delete(UptakeLearner).where(UptakeLearner.user_id.in_(people)))
+    parts = [_rows(dimension, people) for dimension in DIMENSIONS]
+    db.session.execute(insert(UptakeLearner).from_select(COLUMNS, union_all(*parts)))
+    after = _mixes(people)
+    changes = []
+    for key in sorted(set(before) | set(after)):  # in key order, so concurrent refreshes lock alike
+        old, new = before.get(key, (0,) * 13), after.get(key, (0,) * 13)
+        difference = [b - a for a, b in zip(old, new, strict=True)]
+        if any(difference):
+            changes.append(dict(zip(MIX_KEY + MIX_VALUES, (*key, *difference), strict=True)))
+    if changes:
+        db.session.execute(_add_to(UptakeMix, MIX_KEY, MIX_VALUES), changes)
+    spans_after = _spans(people)
+    changes = []
+    for key in sorted(set(spans_before) | set(spans_after)):
+        difference = spans_after.get(key, 0) - spans_before.get(key, 0)
+        if difference:
+            changes.append(dict(zip(SPAN_KEY + ("people",), (*key, difference), strict=True)))
+    if changes:
+        db.session.execute(_add_to(UptakeSpan, SPAN_KEY, ("people",)), changes)
+
+
+def _mixes(people) -> dict[tuple, tuple]:
+    """{(dimension, year, group, months): (people, completions by month)} of these people's rows."""
+    learner = UptakeLearner.__table__.c
+    statement = (
+        select(*[learner[name] for name in MIX_KEY], func.count(), *[func.sum(learner[name]) for name in MONTH_COLUMNS])
+        .where(learner.user_id.in_(people)).group_by(*[learner[name] for name in MIX_KEY])
+    )
+    return {tuple(row[:4]): tuple(int(value or 0) for value in row[4:]) for row in db.session.execute(statement)}
+
+
+def _years_bit(learner):
+    """1 << (financial year - FIRST_SPAN_YEAR), as a 64-bit integer."""
+    return cast(literal_column("1"), BigInteger).op("<<")(learner.financial_year - FIRST_SPAN_YEAR)
+
+
+def _person_spans(people=None):
+    """SELECT (dimension, group, years) per person of their rows (every person's without `people`)."""
+    learner = UptakeLearner.__table__.c
+    statement = (
+        select(learner.dimension, learner.group_key, func.sum(_years_bit(learner)).label("years"))
+        .where(learner.financial_year.between(FIRST_SPAN_YEAR, LAST_SPAN_YEAR))
+        .group_by(learner.dimension, learner.group_key, learner.user_id)
+    )
+    return statement if people is None else statement.where(learner.user_id.in_(people))
+
+
+def _spans(people) -> dict[tuple, int]:
+    """{(dimension, group, years): people} of these people's rows."""
+    found: dict[tuple, int] = {}
+    for dimension, group_key, years in db.session.execute(_person_spans(people)):
+        key = (dimension, group_key, int(years))
+        found[key] = found.get(key, 0) + 1
+    return found
+
+
+def _add_to(model, key: tuple, values: tuple):
+    """INSERT ... ON CONFLICT DO UPDATE adding `values` to the row with `key` (SQLite and
+    PostgreSQL spell it alike)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    table = model.__table__
+    statement = upsert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c[name] for name in key],
+        set_={name: table.c[name] + statement.excluded[name] for name in values},
+    )
+
+
+def people_at(organisation_id: int):
+    """A subquery of the people with completions recorded at an organisation."""
+    return select(Completion.user_id).where(Completion.organisation_id == organisation_id).distinct()
+
+
+def refresh_organisation(organisation_id: int) -> None:
+    """An organisation's type or area changed: refresh everyone with completions there,
+    set-based (the people are a subquery, never loaded)."""
+    refresh_people(people=people_at(organisation_id))
+
+
+def _organisation_regrouped(_sender, *, organisation_id: int, now=None, **_) -> None:
+    refresh_organisation(organisation_id)
+
+
+def connect_signals() -> None:
+    organisation_regrouped.connect(_organisation_regrouped)
+
+
+def rebuild_uptake(connection=None) -> int:
+    """Delete every kept row and insert them all again from the completions: one INSERT ...
+    SELECT per dimension, in primary-key order, in the session's transaction (or on
+    `connection`, for the benchmark data generator). Returns the number of rows."""
+    if connection is None:
+        db.session.flush()
+        connection = db.session
+    connection.execute(delete(UptakeLearner))
+    for dimension in DIMENSIONS:
+        rows = _rows(dimension).subquery()
+        ordered = select(*[rows.c[name] for name in COLUMNS]).order_by(
+            rows.c.financial_year, rows.c.group_key, rows.c.user_id)
+        connection.execute(insert(UptakeLearner).from_select(COLUMNS, ordered))
+    connection.execute(delete(UptakeMix))
+    learner = UptakeLearner.__table__.c
+    key = [learner[name] for name in MIX_KEY]
+    connection.execute(insert(UptakeMix).from_select(MIX_KEY + MIX_VALUES, select(
+        *key, func.count(), *[func.sum(learner[name]) for name in MONTH_COLUMNS]).group_by(*key)))
+    connection.execute(delete(UptakeSpan))
+    spans = _person_spans().subquery()
+    connection.execute(insert(UptakeSpan).from_select(SPAN_KEY + ("people",), select(
+        spans.c.dimension, spans.c.group_key, spans.c.years, func.count()).group_by(
+        spans.c.dimension, spans.c.group_key, spans.c.years)))
+    return connection.execute(select(func.count()).select_from(UptakeLearner)).scalar() or 0
+
+
+def vacuum_uptake() -> bool:
+    """After a rebuild is committed, on PostgreSQL: VACUUM (ANALYZE) the table, so the
+    planner's statistics and the visibility map are current (True if it ran)."""
+    if db.engine.dialect.name != "postgresql":
+        return False
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f"VACUUM (ANALYZE) {UptakeLearner.__tablename__}, {UptakeMix.__tablename__}, {UptakeSpan.__tablename__}"))
+    return True
