@@ -37,7 +37,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import BigInteger, and_, case, func, literal, or_, select, union_all
 
 from lms.accounts.models import User
 from lms.catalogue.models import DELIVERY_MODES, Course
@@ -580,47 +580,61 @@ def _kept_counts(query: UptakeQuery, spans: list[Bucket], measures, row, total, 
             return delivery_mode_of(group_key)
         return None if group_key == NO_GROUP else group_key
 
+    several_years = len(period_bits) > 1
+    # The sums are made in SQL, one row per group: for each bucket (and each financial year
+    # it falls in) the people whose month mask meets its months and the completions of those
+    # months, and whether the group has anyone in the period at all (a group with nobody
+    # in the period has no row in the report).
+    pairs = [(bucket_key, year, bits) for bucket_key, bits_by_year in bucket_bits for year, bits in bits_by_year.items()]
+    zero = literal(0)
+
+    def meets(year: int, bits: int):
+        return and_(mix.financial_year == year, mix.months.op("&")(bits) != 0)
+
+    columns = [func.sum(case((or_(*[meets(year, bits) for year, bits in period_bits.items()]), mix.people), else_=zero))]
+    if not several_years:
+        columns.append(func.sum(case((meets(*next(iter(period_bits.items()))), mix.people), else_=zero)))
+    for _bucket_key, year, bits in pairs:
+        columns.append(func.sum(case((meets(year, bits), mix.people), else_=zero)))
+        months = [mix[MONTH_COLUMNS[m]] for m in range(12) if bits >> m & 1]
+        month_sum = months[0]
+        for column in months[1:]:
+            month_sum = month_sum + column
+        columns.append(func.sum(case((mix.financial_year == year, month_sum), else_=zero)))
     statement = (
-        select(mix.dimension, mix.financial_year, mix.group_key, mix.months, mix.people,
-               *[mix[name] for name in MONTH_COLUMNS])
+        select(mix.dimension, mix.group_key, *columns)
         .where(mix.dimension.in_([dimension, everyone]),
                mix.financial_year.between(min(period_bits), max(period_bits)), mix.people > 0)
+        .group_by(mix.dimension, mix.group_key)
     )
-    several_years = len(period_bits) > 1
-    # Each year's buckets, with their month bits and month positions (a mix row meets only
-    # the buckets of its own year).
-    in_year: dict[int, list] = {}
-    for bucket_key, bits_by_year in bucket_bits:
-        for year, bits in bits_by_year.items():
-            in_year.setdefault(year, []).append((bucket_key, bits, [m for m in range(12) if bits >> m & 1]))
-    for found_dimension, year, group_key, mask, people, *by_month in db.session.execute(statement):
-        if not mask & period_bits.get(year, 0):
+    for found_dimension, group_key, in_period, *sums in db.session.execute(statement):
+        if not in_period:
             continue
         target = total if found_dimension == everyone else row(key_of(group_key))
         learners = target.values["unique-learners"] if wants_learners else None
         completions = target.values["completions"] if wants_completions else None
-        for bucket_key, bits, months in in_year[year]:
-            if not mask & bits:
-                continue
+        if not several_years:
+            year_people, sums = sums[0], sums[1:]
             if wants_learners:
+                learners["total"] = learners.get("total", 0) + int(year_people)
+        for index, (bucket_key, _year, _bits) in enumerate(pairs):
+            people, count = int(sums[2 * index] or 0), int(sums[2 * index + 1] or 0)
+            if wants_learners and people:
                 learners[bucket_key] = learners.get(bucket_key, 0) + people
-            if wants_completions:
-                count = sum(by_month[m] for m in months)
-                if count:
-                    completions[bucket_key] = completions.get(bucket_key, 0) + count
-                    completions["total"] = completions.get("total", 0) + count
-        if wants_learners and not several_years:
-            learners["total"] = learners.get("total", 0) + people
+            if wants_completions and count:
+                completions[bucket_key] = completions.get(bucket_key, 0) + count
+                completions["total"] = completions.get("total", 0) + count
     if wants_learners and several_years and whole_years:
         wanted_years = sum(1 << (year - FIRST_SPAN_YEAR) for year in period_bits)
         span = UptakeSpan.__table__.c
-        for found_dimension, group_key, years, people in db.session.execute(
-            select(span.dimension, span.group_key, span.years, span.people)
-            .where(span.dimension.in_([dimension, everyone]), span.people > 0)
+        for found_dimension, group_key, people in db.session.execute(
+            select(span.dimension, span.group_key, func.sum(span.people))
+            .where(span.dimension.in_([dimension, everyone]), span.people > 0,
+                   span.years.op("&")(literal(wanted_years, BigInteger)) != 0)
+            .group_by(span.dimension, span.group_key)
         ):
-            if int(years) & wanted_years:
-                target = total if found_dimension == everyone else row(key_of(group_key))
-                _add_one(target.values["unique-learners"], "total", people)
+            target = total if found_dimension == everyone else row(key_of(group_key))
+            _add_one(target.values["unique-learners"], "total", int(people))
     elif wants_learners and several_years:
         in_period = or_(*[and_(UptakeLearner.financial_year == year, UptakeLearner.months.op("&")(bits) != 0)
                           for year, bits in period_bits.items()])
