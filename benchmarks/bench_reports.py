@@ -41,7 +41,15 @@ from common import (OUTPUT_DIR, Timed, database_url, describe_url, make_app, med
                     signed_in_admin, time_get)
 
 
+ONLY: list[str] = []  # --report: the labels (or parts of them) to run; /health always runs
+
+
 def reports(today: date) -> list[tuple[str, str]]:
+    return [(label, path) for label, path in _reports(today)
+            if label == "/health" or not ONLY or any(part.lower() in label.lower() for part in ONLY)]
+
+
+def _reports(today: date) -> list[tuple[str, str]]:
     year = today.year if today.month >= 4 else today.year - 1
     this_year = f"from={year}-04-01&to={today.isoformat()}"
     three_years = f"from={year - 2}-04-01&to={today.isoformat()}"
@@ -166,8 +174,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="also measure the direct count (kept rows switched off) and print kept / direct")
     parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="where gunicorn's log goes")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--report", action="append", default=[],
+                        help="run only the reports whose label contains this (repeatable), e.g. 'This year by sector'")
     args = parser.parse_args(argv)
 
+    ONLY[:] = args.report
     url = database_url(args.database.replace("{size}", args.size.lower()))
     try:
         counts = prepare_database(args.size, url, regenerate=False, seed=args.seed)
