@@ -150,6 +150,10 @@ class Booking(db.Model):
         ),
         Index("ix_booking_session_status", "session_id", "status", "queued_at"),
         Index("ix_booking_user_status", "user_id", "status"),
+        # Places by status, then session: the places still "booked" (not yet attended or
+        # absent) are those on sessions to come and the registers not yet marked, never the
+        # whole history (pages.registers_query).
+        Index("ix_booking_status_session", "status", "session_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

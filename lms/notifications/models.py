@@ -21,6 +21,12 @@ class OutboundEmail(db.Model):
             "ix_outbound_email_unpruned", "sent_at", "failed_at",
             sqlite_where=text("pruned_at IS NULL"), postgresql_where=text("pruned_at IS NULL"),
         ),
+        # The emails the sender gave up on (the admin's home page and dashboard count
+        # them): only those rows, not every email ever sent.
+        Index(
+            "ix_outbound_email_failed", "failed_at",
+            sqlite_where=text("failed_at IS NOT NULL"), postgresql_where=text("failed_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -416,33 +416,46 @@ def _trainer_of(person: User):
     return exists().where(session_trainer.c.session_id == TrainingSession.id, session_trainer.c.user_id == person.id)
 
 
-def trainer_section(person: User, *, now: datetime) -> TrainerSection:
-    """The trainer's next sessions with places taken, and the registers of their ended
-    sessions that still have bookings marked "booked" (neither attended nor absent)."""
+def upcoming_sessions_query(person: User, *, now: datetime):
+    """The trainer's next SHOWN scheduled sessions with places taken, and how many are to
+    come in all. Read by their start (ix_training_session_starts_at): the sessions still to
+    come, never the ones held before."""
     places = booking_queries.places_held().label("places")
-    upcoming = db.session.execute(
+    return (
         select(TrainingSession, places, func.count().over().label("total"))
         .where(_trainer_of(person), TrainingSession.status == "scheduled", TrainingSession.starts_at > now)
         .order_by(TrainingSession.starts_at, TrainingSession.id)
         .limit(SHOWN)
-    ).all()
-    unmarked = (
-        select(func.count(Booking.id))
-        .where(Booking.session_id == TrainingSession.id, Booking.status == "booked")
-        .correlate(TrainingSession)
-        .scalar_subquery()
     )
-    registers = db.session.execute(
-        select(TrainingSession, unmarked.label("unmarked"), func.count().over().label("total"))
-        .where(
-            _trainer_of(person),
-            TrainingSession.status == "scheduled",
-            TrainingSession.ends_at <= now,
-            exists().where(Booking.session_id == TrainingSession.id, Booking.status == "booked"),
-        )
+
+
+def registers_query(person: User, *, now: datetime):
+    """The trainer's ended, not cancelled sessions that still have places marked "booked"
+    (neither attended nor absent), oldest first, with how many: the oldest SHOWN and the
+    total. Read from the places still booked (ix_booking_status_session: the places on
+    sessions to come and the registers not yet marked) rather than from every session ever
+    held."""
+    booked = (
+        select(Booking.session_id.label("session_id"), func.count(Booking.id).label("unmarked"))
+        .where(Booking.status == "booked")
+        .group_by(Booking.session_id)
+        .subquery("booked")
+    )
+    return (
+        select(TrainingSession, booked.c.unmarked, func.count().over().label("total"))
+        .select_from(booked)
+        .join(TrainingSession, TrainingSession.id == booked.c.session_id)
+        .where(_trainer_of(person), TrainingSession.status == "scheduled", TrainingSession.ends_at <= now)
         .order_by(TrainingSession.starts_at, TrainingSession.id)
         .limit(SHOWN)
-    ).all()
+    )
+
+
+def trainer_section(person: User, *, now: datetime) -> TrainerSection:
+    """The trainer's next sessions with places taken, and the registers of their ended
+    sessions that still have bookings marked "booked" (neither attended nor absent)."""
+    upcoming = db.session.execute(upcoming_sessions_query(person, now=now)).all()
+    registers = db.session.execute(registers_query(person, now=now)).all()
     return TrainerSection(
         next_sessions=[SessionPlaces(s, n or 0) for s, n, _ in upcoming],
         sessions_total=upcoming[0].total if upcoming else 0,
@@ -451,23 +464,24 @@ def trainer_section(person: User, *, now: datetime) -> TrainerSection:
     )
 
 
-def admin_section(person: User, *, now: datetime) -> AdminSection:
-    """The partnership's queues: organisation requests waiting, failed emails and the
-    scheduler's heartbeat in one statement; the learner licences (licences.summary); and
-    sessions starting within UNDER_MINIMUM_DAYS with fewer places taken than their minimum."""
+def admin_queues_query():
+    """Organisation requests waiting, failed emails (ix_outbound_email_failed: only the
+    emails given up on), the scheduler's heartbeat and people asking to join organisations
+    with no lead, in one statement."""
     requests_waiting = (
         select(func.count(OrganisationRequest.id)).where(OrganisationRequest.status == "pending").scalar_subquery()
     )
     failed = select(func.count(OutboundEmail.id)).where(OutboundEmail.failed_at.is_not(None)).scalar_subquery()
     heartbeat = select(JobRun.last_finished_at).where(JobRun.name == notifications.HEARTBEAT).scalar_subquery()
     asking = staff.join_requests_without_lead_query().scalar_subquery()
-    organisation_requests, emails_failed, last, join_requests = db.session.execute(
-        select(requests_waiting, failed, heartbeat, asking)
-    ).one()
-    if last is not None:
-        last = as_utc(last)
+    return select(requests_waiting, failed, heartbeat, asking)
+
+
+def under_minimum_query(*, now: datetime):
+    """Scheduled sessions with a minimum, starting within UNDER_MINIMUM_DAYS and short of
+    it: the soonest SHOWN and the total, read by their start."""
     places = booking_queries.places_held()
-    short = db.session.execute(
+    return (
         select(TrainingSession, places.label("places"), func.count().over().label("total"))
         .where(
             TrainingSession.status == "scheduled",
@@ -478,7 +492,17 @@ def admin_section(person: User, *, now: datetime) -> AdminSection:
         )
         .order_by(TrainingSession.starts_at, TrainingSession.id)
         .limit(SHOWN)
-    ).all()
+    )
+
+
+def admin_section(person: User, *, now: datetime) -> AdminSection:
+    """The partnership's queues: organisation requests waiting, failed emails and the
+    scheduler's heartbeat in one statement; the learner licences (licences.summary); and
+    sessions starting within UNDER_MINIMUM_DAYS with fewer places taken than their minimum."""
+    organisation_requests, emails_failed, last, join_requests = db.session.execute(admin_queues_query()).one()
+    if last is not None:
+        last = as_utc(last)
+    short = db.session.execute(under_minimum_query(now=now)).all()
     return AdminSection(
         organisation_requests=organisation_requests or 0,
         join_requests=join_requests or 0,
