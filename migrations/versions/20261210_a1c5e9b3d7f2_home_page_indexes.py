@@ -2,7 +2,7 @@
 places still "booked") and the emails the sender gave up on (partial: failed only)
 
 Revision ID: a1c5e9b3d7f2
-Revises: f3a7c1e9d5b2
+Revises: f3b9d1e7a6c4
 Created: 2026-12-10 09:00:00.000000
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = 'a1c5e9b3d7f2'
-down_revision = 'f3a7c1e9d5b2'
+down_revision = 'f3b9d1e7a6c4'
 branch_labels = None
 depends_on = None
 
