@@ -57,7 +57,10 @@ def main() -> int:
     def stop(signum, frame):
         raise KeyboardInterrupt
 
+    # Ctrl-C as well as SIGTERM, set here: a shell that starts this in the background
+    # without job control has SIGINT ignored, and Python then leaves it ignored.
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     status = 0
     try:
         while all(process.poll() is None for process in processes):
