@@ -10,14 +10,12 @@ from datetime import date, datetime
 from flask import current_app
 
 from lms.accounts.models import User
-from lms.accounts.services import led_organisation_ids
 from lms.audit import services as audit
 from lms.compliance import exports
 from lms.compliance import matrix as matrix_queries
 from lms.core.errors import NotFound
 from lms.core.tables import MIMETYPES
-from lms.downloads.kinds import Kind, register
-from lms.extensions import db
+from lms.downloads.kinds import Kind, led_organisation, register
 from lms.organisations.models import Organisation
 
 KIND = "compliance-export"
@@ -42,23 +40,12 @@ def title_for(organisation: Organisation, extension: str, as_of: date, filtered:
             f"{as_of:%-d %b %Y} ({extension.upper()})")
 
 
-def _organisation(actor: User | None, params: dict) -> Organisation | None:
-    if actor is None or not actor.active:
-        return None
-    organisation = db.session.get(Organisation, int(params.get("organisation_id") or 0))
-    if organisation is None:
-        return None
-    if actor.is_admin or organisation.id in led_organisation_ids(actor):
-        return organisation
-    return None
-
-
 def can_access(actor: User | None, params: dict) -> bool:
-    return _organisation(actor, params) is not None
+    return led_organisation(actor, params) is not None
 
 
 def produce(params: dict, *, actor: User, now: datetime, progress) -> tuple[bytes, str, str]:
-    organisation = _organisation(actor, params)
+    organisation = led_organisation(actor, params)
     if organisation is None:
         raise NotFound("There is no such organisation")
     extension = params["format"] if params.get("format") in exports.FORMATS else "csv"
@@ -77,7 +64,7 @@ def produce(params: dict, *, actor: User, now: datetime, progress) -> tuple[byte
 
 
 def record_download(actor: User, params: dict, *, now: datetime, download) -> None:
-    organisation = _organisation(actor, params)
+    organisation = led_organisation(actor, params)
     extension = params.get("format", "csv")
     audit.record(
         actor, "compliance.export", target=organisation, now=now,

@@ -18,6 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Protocol
 
+from lms.accounts.services import led_organisation_ids
+from lms.extensions import db
+from lms.organisations.models import Organisation
+
 Body = bytes | BinaryIO
 
 
@@ -54,3 +58,17 @@ def names() -> list[str]:
 
 def no_progress(done: int, total: int, label: str | None = None) -> None:
     """A progress callback that records nothing (a document made inside a request)."""
+
+
+def led_organisation(actor, params: dict):
+    """The organisation `params["organisation_id"]` names, when `actor` (open) may still see
+    its documents: an admin, or one of its setting leads. Else None. For the kinds made for
+    one organisation (a setting's evidence pack, its staff compliance export)."""
+    if actor is None or not actor.active:
+        return None
+    organisation = db.session.get(Organisation, int(params.get("organisation_id") or 0))
+    if organisation is None:
+        return None
+    if actor.is_admin or organisation.id in led_organisation_ids(actor):
+        return organisation
+    return None

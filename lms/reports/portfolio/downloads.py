@@ -9,13 +9,11 @@ from datetime import date, datetime
 from flask import current_app
 
 from lms.accounts.models import User
-from lms.accounts.services import led_organisation_ids
 from lms.audit import services as audit
 from lms.core.errors import NotFound
 from lms.core.tables import MIMETYPES, slug
 from lms.core.urls import external_url
-from lms.downloads.kinds import Kind, register
-from lms.extensions import db
+from lms.downloads.kinds import Kind, led_organisation, register
 from lms.organisations.models import Organisation
 from lms.reports.portfolio import services
 from lms.reports.portfolio.pdf import pack_pdf
@@ -35,19 +33,8 @@ def title_for(organisation: Organisation, start: date, end: date) -> str:
     return f"Training evidence pack: {organisation.name}, {start:%-d %b %Y} to {end:%-d %b %Y}"
 
 
-def _organisation(actor: User | None, params: dict) -> Organisation | None:
-    if actor is None or not actor.active:
-        return None
-    organisation = db.session.get(Organisation, int(params.get("organisation_id") or 0))
-    if organisation is None:
-        return None
-    if actor.is_admin or organisation.id in led_organisation_ids(actor):
-        return organisation
-    return None
-
-
 def can_access(actor: User | None, params: dict) -> bool:
-    return _organisation(actor, params) is not None
+    return led_organisation(actor, params) is not None
 
 
 def _period(params: dict) -> tuple[date, date]:
@@ -55,7 +42,7 @@ def _period(params: dict) -> tuple[date, date]:
 
 
 def produce(params: dict, *, actor: User, now: datetime, progress) -> tuple[bytes, str, str]:
-    organisation = _organisation(actor, params)
+    organisation = led_organisation(actor, params)
     if organisation is None:
         raise NotFound("There is no such evidence pack")
     start, end = _period(params)
@@ -68,7 +55,7 @@ def produce(params: dict, *, actor: User, now: datetime, progress) -> tuple[byte
 
 
 def record_download(actor: User, params: dict, *, now: datetime, download) -> None:
-    organisation = _organisation(actor, params)
+    organisation = led_organisation(actor, params)
     start, end = _period(params)
     audit.record(
         actor, "evidence_pack.download", target=organisation, now=now,
