@@ -14,6 +14,7 @@ from lms.bookings.sessions.views import ListQuery, _list_query
 from lms.core.time import utcnow
 from lms.extensions import db
 from tests import factories
+from tests.plans import query_plan, sqlite_only  # noqa: F401 (a fixture)
 
 
 def sign_in_as(client, person):
@@ -54,34 +55,17 @@ def test_a_list_runs_the_same_statements_for_2_sessions_or_25(client, make_sessi
     assert len(many) <= 10, "\n\n".join(many)
 
 
-def _plan(statement) -> str:
-    compiled = statement.compile(db.engine, compile_kwargs={"render_postcompile": True})
-    processors = compiled._bind_processors
-    values = []
-    for name in compiled.positiontup:
-        value = compiled.params[name]
-        values.append(processors[name](value) if name in processors else value)
-    rows = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), tuple(values))
-    return "\n".join(str(row[-1]) for row in rows)
-
-
-@pytest.fixture()
-def sqlite_only():
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the plans checked are SQLite's (PostgreSQL plans by its statistics)")
-
-
 def test_upcoming_visible_sessions_are_read_by_their_start(sqlite_only, make_session, trainer, person):
     _sessions(make_session, trainer, 3)
     statement = services.visible_to(services.upcoming_sessions(now=utcnow()), person)
-    plan = _plan(statement)
+    plan = query_plan(statement)
     assert "ix_training_session_starts_at" in plan, plan
     assert "organisation_id" not in plan, plan
 
 
 def test_a_trainers_sessions_are_found_through_session_trainer(sqlite_only, make_session, trainer):
     _sessions(make_session, trainer, 3)
-    plan = _plan(_list_query(ListQuery(), trainer, utcnow()))
+    plan = query_plan(_list_query(ListQuery(), trainer, utcnow()))
     assert "ix_session_trainer_user_id" in plan, plan
     assert "SCAN training_session" not in plan, plan
     # The trainer sees exactly their own sessions.

@@ -7,35 +7,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from lms.extensions import db
 from lms.pages import services as pages
 from tests import factories as f
 from tests.bookings.conftest import make_session_row
 from tests.pages.home_data import _booking, build
-
-
-def _plan(statement) -> str:
-    compiled = statement.compile(db.engine, compile_kwargs={"render_postcompile": True})
-    processors = compiled._bind_processors
-    values = []
-    for name in compiled.positiontup:
-        value = compiled.params[name]
-        values.append(processors[name](value) if name in processors else value)
-    rows = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), tuple(values))
-    return "\n".join(str(row[-1]) for row in rows)
-
-
-@pytest.fixture()
-def sqlite_only():
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the plans checked are SQLite's (PostgreSQL plans by its statistics)")
+from tests.plans import query_plan, sqlite_only  # noqa: F401 (a fixture)
 
 
 def test_registers_to_mark_are_read_from_the_places_still_booked(sqlite_only, now):
     scene = build(now)
-    plan = _plan(pages.registers_query(scene.trainer, now=now))
+    plan = query_plan(pages.registers_query(scene.trainer, now=now))
     assert "SEARCH booking USING COVERING INDEX ix_booking_status_session (status=?)" in plan, plan
     assert "SEARCH training_session USING INTEGER PRIMARY KEY" in plan, plan
     assert "SCAN training_session" not in plan, plan
@@ -44,17 +26,17 @@ def test_registers_to_mark_are_read_from_the_places_still_booked(sqlite_only, no
 
 def test_next_sessions_are_read_by_their_start(sqlite_only, now):
     scene = build(now)
-    plan = _plan(pages.upcoming_sessions_query(scene.trainer, now=now))
+    plan = query_plan(pages.upcoming_sessions_query(scene.trainer, now=now))
     assert "SEARCH training_session USING INDEX ix_training_session_starts_at (starts_at>?)" in plan, plan
     assert "SCAN training_session" not in plan, plan
 
 
 def test_the_admins_queues_read_only_failed_emails_and_sessions_in_the_window(sqlite_only, now):
     build(now)
-    plan = _plan(pages.admin_queues_query())
+    plan = query_plan(pages.admin_queues_query())
     assert "ix_outbound_email_failed" in plan, plan
     assert "SCAN outbound_email" not in plan, plan
-    plan = _plan(pages.under_minimum_query(now=now))
+    plan = query_plan(pages.under_minimum_query(now=now))
     assert "SEARCH training_session USING INDEX ix_training_session_starts_at (starts_at>? AND starts_at<?)" in plan, plan
     assert "SCAN training_session" not in plan, plan
 
