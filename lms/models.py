@@ -11,7 +11,7 @@ from lms.notifications.models import JobRun, OutboundEmail  # noqa: F401
 from lms.records.models import Completion, ExternalActivity  # noqa: F401
 from lms.records.imports.models import ImportJob  # noqa: F401
 from lms.downloads.models import PreparedDownload  # noqa: F401
-from lms.records.uptake import UptakeLearner, UptakeMix, UptakeSpan  # noqa: F401
+from lms.records.uptake import UptakeLearner, UptakeMix, UptakeQuarterMix, UptakeSpan  # noqa: F401
 from lms.partnership.models import PartnershipSettings  # noqa: F401
 from lms.programmes.models import Programme  # noqa: F401
 from lms.organisations.models import (  # noqa: F401

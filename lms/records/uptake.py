@@ -11,7 +11,10 @@ person with at least one completion in that financial year and group:
   mode;
 - `group_key`: the group's id (sector, organisation type, area, course), a delivery mode's
   position in DELIVERY_MODES counted from 1, or NO_GROUP (0: no organisation, no area,
-  not in the catalogue; and the one group of `all`);
+  not in the catalogue; and the one group of `all`); in the one combined dimension,
+  `sector-delivery-mode` (sector at the time and delivery mode together, for the yearly
+  report's "school professionals who did e-learning"), the sector's key times MODE_KEYS
+  plus the mode's;
 - `months`: a 12-bit mask, bit m set when the person has a completion in month m of the
   financial year (April is bit 0, March bit 11);
 - `completions_0` .. `completions_11`: how many completions they have in each month.
@@ -22,7 +25,10 @@ of the span's month columns. `uptake_mix` holds those rows counted by month mask
 and completions per month for each dimension, year, group and mask): a few thousand rows
 a year where uptake_learner has one per person, which is what a report reads; and
 `uptake_span` counts them by the set of financial years each person is in (per dimension
-and group), for reports of whole financial years over several years. The rows are exact, never approximate: records.services calls
+and group), for reports of whole financial years over several years; `uptake_quarter_mix`
+counts them by quarter mask (at most 16 a group and year, where month masks may be
+thousands), for reports whose periods are whole financial quarters. The rows are exact,
+never approximate: records.services calls
 refresh_people in the same transaction as every change to completions, an organisation's
 new type or area refreshes the people with completions there (the organisation_regrouped
 signal), and rebuild_uptake rebuilds the whole table (the generator, `flask lms reports
@@ -44,9 +50,12 @@ from lms.records.models import Completion
 from lms.signals import organisation_regrouped
 
 # The dimensions and their stored numbers (kept small: the table is large).
-DIMENSIONS = {"all": 0, "sector": 1, "organisation-type": 2, "area": 3, "course": 4, "delivery-mode": 5}
+DIMENSIONS = {"all": 0, "sector": 1, "organisation-type": 2, "area": 3, "course": 4, "delivery-mode": 5,
+              "sector-delivery-mode": 6}
 NO_GROUP = 0  # no organisation / no area / not in the catalogue, and everyone's one group
+MODE_KEYS = 16  # a combined group key is sector key * MODE_KEYS + delivery mode key
 MONTH_COLUMNS = tuple(f"completions_{m}" for m in range(12))  # April .. March
+QUARTER_COLUMNS = tuple(f"completions_q{q}" for q in range(1, 5))  # Q1 (April to June) .. Q4
 
 
 def delivery_mode_key(mode: str) -> int:
@@ -57,6 +66,16 @@ def delivery_mode_key(mode: str) -> int:
 def delivery_mode_of(key: int) -> str | None:
     modes = list(DELIVERY_MODES)
     return modes[key - 1] if 1 <= key <= len(modes) else None
+
+
+def sector_mode_key(sector_key: int, mode_key: int) -> int:
+    """The group key of a sector (or NO_GROUP) and a delivery mode's key together."""
+    return sector_key * MODE_KEYS + mode_key
+
+
+def quarters_of(months: int) -> int:
+    """The quarter mask (bit q - 1 for Q q) of a month mask: the quarters it has a month in."""
+    return sum(1 << quarter for quarter in range(4) if months >> (3 * quarter) & 0b111)
 
 
 class UptakeLearner(db.Model):
@@ -125,12 +144,34 @@ class UptakeSpan(db.Model):
     people: Mapped[int] = mapped_column(Integer)
 
 
+class UptakeQuarterMix(db.Model):
+    """uptake_mix by quarter: for each dimension, financial year, group and quarter mask
+    (bit q - 1 set when the person has a completion in Q q), how many people have exactly
+    those quarters there and their completions in each quarter. A report of whole quarters
+    or years reads at most 16 rows a group and year. Kept by adding each refresh's
+    difference, like uptake_mix."""
+
+    __tablename__ = "uptake_quarter_mix"
+
+    dimension: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    financial_year: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    group_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    quarters: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    people: Mapped[int] = mapped_column(Integer)
+    completions_q1: Mapped[int] = mapped_column(Integer)
+    completions_q2: Mapped[int] = mapped_column(Integer)
+    completions_q3: Mapped[int] = mapped_column(Integer)
+    completions_q4: Mapped[int] = mapped_column(Integer)
+
+
 # Financial years a span can hold (63 bits): completions outside them are not in any span.
 FIRST_SPAN_YEAR, LAST_SPAN_YEAR = 2000, 2062
 SPAN_KEY = ("dimension", "group_key", "years")
 
 MIX_KEY = ("dimension", "financial_year", "group_key", "months")
 MIX_VALUES = ("people", *MONTH_COLUMNS)
+QUARTER_MIX_KEY = ("dimension", "financial_year", "group_key", "quarters")
+QUARTER_MIX_VALUES = ("people", *QUARTER_COLUMNS)
 
 
 # --- building rows from completions -----------------------------------------------------------
@@ -162,8 +203,11 @@ def _group(dimension: str):
         return func.coalesce(Organisation.area_id, NO_GROUP), True
     if dimension == "course":
         return func.coalesce(Completion.course_id, NO_GROUP), False
-    return case({mode: delivery_mode_key(mode) for mode in DELIVERY_MODES}, value=Completion.delivery_mode,
-                else_=NO_GROUP), False
+    mode = case({mode: delivery_mode_key(mode) for mode in DELIVERY_MODES}, value=Completion.delivery_mode,
+                else_=NO_GROUP)
+    if dimension == "sector-delivery-mode":
+        return func.coalesce(Completion.sector_id, NO_GROUP) * MODE_KEYS + mode, False
+    return mode, False
 
 
 def _rows(dimension: str, people=None):
@@ -232,6 +276,15 @@ def _refresh(people) -> None:
             changes.append(dict(zip(MIX_KEY + MIX_VALUES, (*key, *difference), strict=True)))
     if changes:
         db.session.execute(_add_to(UptakeMix, MIX_KEY, MIX_VALUES), changes)
+    quarters_before, quarters_after = _by_quarter(before), _by_quarter(after)
+    changes = []
+    for key in sorted(set(quarters_before) | set(quarters_after)):
+        old, new = quarters_before.get(key, (0,) * 5), quarters_after.get(key, (0,) * 5)
+        difference = [b - a for a, b in zip(old, new, strict=True)]
+        if any(difference):
+            changes.append(dict(zip(QUARTER_MIX_KEY + QUARTER_MIX_VALUES, (*key, *difference), strict=True)))
+    if changes:
+        db.session.execute(_add_to(UptakeQuarterMix, QUARTER_MIX_KEY, QUARTER_MIX_VALUES), changes)
     spans_after = _spans(people)
     changes = []
     for key in sorted(set(spans_before) | set(spans_after)):
@@ -250,6 +303,30 @@ def _mixes(people) -> dict[tuple, tuple]:
         .where(learner.user_id.in_(people)).group_by(*[learner[name] for name in MIX_KEY])
     )
     return {tuple(row[:4]): tuple(int(value or 0) for value in row[4:]) for row in db.session.execute(statement)}
+
+
+def _by_quarter(mixes: dict[tuple, tuple]) -> dict[tuple, tuple]:
+    """Month mixes counted by quarter: {(dimension, year, group, quarters): (people,
+    completions by quarter)}."""
+    found: dict[tuple, list] = {}
+    for (dimension, year, group_key, months), (people, *by_month) in mixes.items():
+        values = found.setdefault((dimension, year, group_key, quarters_of(months)), [0] * 5)
+        values[0] += people
+        for quarter in range(4):
+            values[1 + quarter] += sum(by_month[3 * quarter:3 * quarter + 3])
+    return {key: tuple(values) for key, values in found.items()}
+
+
+def quarter_mask_sql(months):
+    """quarters_of(months) in SQL, for a month-mask column."""
+    total = None
+    for quarter in range(4):
+        # Written as literals: PostgreSQL groups by it only if the selected and grouped
+        # expressions are the same text.
+        term = case((months.op("&")(literal_column(str(0b111 << (3 * quarter)))) != 0, literal_column(str(1 << quarter))),
+                    else_=literal_column("0"))
+        total = term if total is None else total + term
+    return total
 
 
 def _years_bit(learner):
@@ -329,6 +406,14 @@ def rebuild_uptake(connection=None) -> int:
     key = [learner[name] for name in MIX_KEY]
     connection.execute(insert(UptakeMix).from_select(MIX_KEY + MIX_VALUES, select(
         *key, func.count(), *[func.sum(learner[name]) for name in MONTH_COLUMNS]).group_by(*key)))
+    connection.execute(delete(UptakeQuarterMix))
+    mix = UptakeMix.__table__.c
+    quarters = quarter_mask_sql(mix.months)
+    connection.execute(insert(UptakeQuarterMix).from_select(QUARTER_MIX_KEY + QUARTER_MIX_VALUES, select(
+        mix.dimension, mix.financial_year, mix.group_key, quarters, func.sum(mix.people),
+        *[func.sum(mix[MONTH_COLUMNS[3 * q]] + mix[MONTH_COLUMNS[3 * q + 1]] + mix[MONTH_COLUMNS[3 * q + 2]])
+          for q in range(4)],
+    ).group_by(mix.dimension, mix.financial_year, mix.group_key, quarters)))
     connection.execute(delete(UptakeSpan))
     spans = _person_spans().subquery()
     connection.execute(insert(UptakeSpan).from_select(SPAN_KEY + ("people",), select(
@@ -343,5 +428,6 @@ def vacuum_uptake() -> bool:
     if db.engine.dialect.name != "postgresql":
         return False
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f"VACUUM (ANALYZE) {UptakeLearner.__tablename__}, {UptakeMix.__tablename__}, {UptakeSpan.__tablename__}"))
+        tables = ", ".join(model.__tablename__ for model in (UptakeLearner, UptakeMix, UptakeQuarterMix, UptakeSpan))
+        connection.execute(text(f"VACUUM (ANALYZE) {tables}"))
     return True

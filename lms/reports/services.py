@@ -34,6 +34,7 @@ the filters' codes are looked up together in one statement.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -46,8 +47,9 @@ from lms.core.time import LONDON, add_months
 from lms.extensions import db
 from lms.organisations.models import Area, Organisation, OrganisationType, Sector
 from lms.records.models import Completion
-from lms.records.uptake import (DIMENSIONS, FIRST_SPAN_YEAR, LAST_SPAN_YEAR, MONTH_COLUMNS, NO_GROUP, UptakeLearner,
-                                UptakeMix, UptakeSpan, delivery_mode_of)
+from lms.records.uptake import (DIMENSIONS, FIRST_SPAN_YEAR, LAST_SPAN_YEAR, MODE_KEYS, MONTH_COLUMNS, NO_GROUP,
+                                QUARTER_COLUMNS, UptakeLearner, UptakeMix, UptakeQuarterMix, UptakeSpan,
+                                delivery_mode_key, delivery_mode_of, sector_mode_key)
 
 GROUPINGS = {
     "sector": "Sector",
@@ -419,9 +421,10 @@ def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES), *, k
 
     used_kept = False
     if "unique-learners" in measures or "completions" in measures:
-        used_kept, whole_years = kept_plan(query, spans) if kept and not filters else (False, False)
-        if used_kept:
-            _kept_counts(query, spans, measures, row, total, whole_years=whole_years)
+        plan = kept_plan(query, spans, filters) if kept else None
+        used_kept = plan is not None
+        if plan is not None:
+            _kept_counts(query, spans, measures, row, total, plan)
         else:
             _direct_counts(query, filters, spans, measures, row, total)
     if "registrations" in measures and query.counts_registrations:
@@ -532,119 +535,206 @@ def _month_end(day: date) -> date:
     return add_months(date(day.year, day.month, 1), 1) - timedelta(days=1)
 
 
-def kept_plan(query: UptakeQuery, spans: list[Bucket]) -> tuple[bool, bool]:
-    """(whether the kept rows give this report exactly, whether its unique learners over
-    several financial years can come from the year spans).
+def _quarter_bits(start: date, end: date) -> dict[int, int]:
+    """{financial year: the quarter mask of the quarters from `start` to `end`} (bit q - 1 for Q q)."""
+    bits: dict[int, int] = {}
+    year, number = _quarter_of(start)
+    while _quarter(year, number).start <= end:
+        bits[year] = bits.get(year, 0) | 1 << (number - 1)
+        year, number = (year, number + 1) if number < 4 else (year + 1, 1)
+    return bits
 
-    The kept rows apply when the report has no filters and every bucket is made of whole
-    months, except that the report may end before the end of its last month when nothing
-    is recorded after it in that month. The year spans apply to a report of several
-    financial years that starts on 1 April and has nothing recorded after its end in its
-    last financial year. One indexed look-up (the first completion after the end, up to the
-    end of its month or, over several years, of its financial year) tells both."""
-    if query.filtered or query.start.day != 1:
-        return False, False
+
+def _quarter_end(day: date) -> date:
+    return _quarter(*_quarter_of(day)).end
+
+
+@dataclass(frozen=True)
+class KeptSource:
+    """Which kept rows hold a report's groups and its total row: the groups' dimension
+    (with `groups`, a condition on the group key column, when only some of its groups are
+    wanted) and `key_of`, a kept group key's report key; and the one group holding the
+    total row's people."""
+
+    dimension: int
+    groups: Callable | None
+    key_of: Callable[[int], object]
+    total_dimension: int
+    total_group: int
+
+
+@dataclass(frozen=True)
+class KeptPlan:
+    source: KeptSource
+    quarters: bool  # every bucket is whole quarters: the quarter mixes give them (else the month mixes)
+    whole_years: bool  # several whole financial years: the year spans give their unique learners
+
+
+def _report_key(by: str) -> Callable[[int], object]:
+    if by == "delivery-mode":
+        return delivery_mode_of
+    return lambda group_key: None if group_key == NO_GROUP else group_key
+
+
+def kept_source(query: UptakeQuery, filters: list[AppliedFilter]) -> KeptSource | None:
+    """The kept rows that give the report's groups and total, or None when none do.
+
+    Without filters: the grouping's dimension, and everyone for the total. With one filter
+    of one code: on the grouping itself (by sector, education only), that one group, which
+    is also the total; e-learning only by sector, or one sector by delivery mode, the
+    combined sector and delivery mode dimension, with the total the mode's or the sector's
+    group. Other filters count directly: several codes of one filter make a total that is
+    not the sum of any kept groups (a person in two of them counts once)."""
+    dimension = DIMENSIONS[query.by]
+    if not filters:
+        return KeptSource(dimension, None, _report_key(query.by), DIMENSIONS["all"], NO_GROUP)
+    if len(filters) != 1 or len(filters[0].ids) != 1:
+        return None
+    applied = filters[0]
+    key = delivery_mode_key(applied.ids[0]) if applied.param == "delivery_mode" else int(applied.ids[0])
+    if applied.param.replace("_", "-") == query.by:
+        return KeptSource(dimension, lambda column: column == key, _report_key(query.by), dimension, key)
+    combined = DIMENSIONS["sector-delivery-mode"]
+    if query.by == "sector" and applied.param == "delivery_mode":
+        return KeptSource(combined, lambda column: column % MODE_KEYS == key,
+                          lambda group_key: None if group_key // MODE_KEYS == NO_GROUP else group_key // MODE_KEYS,
+                          DIMENSIONS["delivery-mode"], key)
+    if query.by == "delivery-mode" and applied.param == "sector":
+        return KeptSource(combined,
+                          lambda column: column.between(sector_mode_key(key, 0), sector_mode_key(key, MODE_KEYS - 1)),
+                          lambda group_key: delivery_mode_of(group_key % MODE_KEYS), DIMENSIONS["sector"], key)
+    return None
+
+
+def kept_plan(query: UptakeQuery, spans: list[Bucket], filters: list[AppliedFilter] = ()) -> KeptPlan | None:
+    """How the kept rows give this report exactly, or None when they cannot.
+
+    They can when kept_source finds rows for its groups and filters, and every bucket is
+    made of whole months, except that the report may end before the end of its last month
+    when nothing is recorded after it in that month. The quarter mixes serve when the
+    buckets are whole quarters on the same terms (nothing recorded after the end in its
+    quarter). The year spans give the unique learners of a report of several financial
+    years that starts on 1 April and has nothing recorded after its end in its last
+    financial year. One indexed look-up (the first completion after the end, up to the end
+    of its financial year) tells all three."""
+    source = kept_source(query, list(filters))
+    if source is None or query.start.day != 1:
+        return None
     if any(b.start.day != 1 or (b.end != _month_end(b.end) and b is not spans[-1]) for b in spans):
-        return False, False
-    several = financial_year(query.start) != financial_year(query.end)
-    month_end = _month_end(query.end)
-    limit = date(financial_year(query.end) + 1, 3, 31) if several else month_end
+        return None
+    year_end = date(financial_year(query.end) + 1, 3, 31)
     later = None
-    if query.end != limit:
+    if query.end != year_end:
         later = db.session.scalar(
             select(func.min(Completion.completed_on)).where(Completion.completed_on > query.end,
-                                                            Completion.completed_on <= limit)
+                                                            Completion.completed_on <= year_end)
         )
-    applies = later is None or later > month_end
+    if later is not None and later <= _month_end(query.end):
+        return None
+    quarters = query.start.month in (1, 4, 7, 10) and (later is None or later > _quarter_end(query.end))
+    several = financial_year(query.start) != financial_year(query.end)
     whole_years = (several and later is None and query.start == date(query.start.year, 4, 1)
                    and FIRST_SPAN_YEAR <= financial_year(query.start) and financial_year(query.end) <= LAST_SPAN_YEAR)
-    return applies, whole_years
+    return KeptPlan(source, quarters, whole_years)
 
 
-def _kept_counts(query: UptakeQuery, spans: list[Bucket], measures, row, total, *, whole_years: bool) -> None:
+def _from_source(columns, source: KeptSource):
+    """The condition on a kept table's rows (dimension, group_key) that are the source's."""
+    groups = columns.dimension == source.dimension
+    if source.groups is not None:
+        groups = and_(groups, source.groups(columns.group_key))
+    return or_(groups, and_(columns.dimension == source.total_dimension, columns.group_key == source.total_group))
+
+
+def _targets(source: KeptSource, dimension: int, group_key: int, row, total) -> list[Row]:
+    """The report rows a kept row (of _from_source) counts in: its group's, the total, or
+    both (a filter of one group, grouped by that filter's dimension)."""
+    found = [row(source.key_of(group_key))] if dimension == source.dimension else []
+    if dimension == source.total_dimension and group_key == source.total_group:
+        found.append(total)
+    return found
+
+
+def _kept_counts(query: UptakeQuery, spans: list[Bucket], measures, row, total, plan: KeptPlan) -> None:
     """Unique learners and completions from the kept rows: one statement reads the
-    financial years' month mixes of the grouping and of everyone (uptake_mix: people by
-    month mask), so each bucket's people are those whose mask meets its months, and its
-    completions the sum of its months; a period over several financial years adds one
-    statement: its people from the year spans (uptake_span) when it is made of whole
-    financial years, else distinct people counted over their rows in uptake_learner."""
-    dimension, everyone = DIMENSIONS[query.by], DIMENSIONS["all"]
-    period_bits = _month_bits(query.start, query.end)
-    bucket_bits = [(b.key, _month_bits(b.start, min(b.end, query.end))) for b in spans]
-    mix = UptakeMix.__table__.c
+    financial years' quarter or month mixes of the groups and of the total (people by
+    quarter or month mask), so each bucket's people are those whose mask meets its
+    quarters or months, and its completions the sum of those columns; a period over
+    several financial years adds one statement: its people from the year spans
+    (uptake_span) when it is made of whole financial years, else distinct people counted
+    over their rows in uptake_learner."""
+    source = plan.source
+    if plan.quarters:
+        mix, mask, unit_columns, bits_of = UptakeQuarterMix.__table__.c, "quarters", QUARTER_COLUMNS, _quarter_bits
+    else:
+        mix, mask, unit_columns, bits_of = UptakeMix.__table__.c, "months", MONTH_COLUMNS, _month_bits
+    period_bits = bits_of(query.start, query.end)
+    bucket_bits = [(b.key, bits_of(b.start, min(b.end, query.end))) for b in spans]
     wants_learners = "unique-learners" in measures
     wants_completions = "completions" in measures
-
-    def key_of(group_key: int):
-        if query.by == "delivery-mode":
-            return delivery_mode_of(group_key)
-        return None if group_key == NO_GROUP else group_key
-
     several_years = len(period_bits) > 1
-    # The sums are made in SQL, one row per group: for each bucket (and each financial year
-    # it falls in) the people whose month mask meets its months and the completions of those
-    # months, and whether the group has anyone in the period at all (a group with nobody
-    # in the period has no row in the report).
+    # The sums are made in SQL, one row per group: the people whose mask meets the period
+    # (a group with nobody in the period has no row in the report; over one financial
+    # year, they are its unique learners), and for each bucket (and each financial year
+    # it falls in) the people whose mask meets its quarters or months and the completions
+    # of those.
     pairs = [(bucket_key, year, bits) for bucket_key, bits_by_year in bucket_bits for year, bits in bits_by_year.items()]
     zero = literal(0)
 
     def meets(year: int, bits: int):
-        return and_(mix.financial_year == year, mix.months.op("&")(bits) != 0)
+        return and_(mix.financial_year == year, mix[mask].op("&")(bits) != 0)
 
     columns = [func.sum(case((or_(*[meets(year, bits) for year, bits in period_bits.items()]), mix.people), else_=zero))]
-    if not several_years:
-        columns.append(func.sum(case((meets(*next(iter(period_bits.items()))), mix.people), else_=zero)))
     for _bucket_key, year, bits in pairs:
         columns.append(func.sum(case((meets(year, bits), mix.people), else_=zero)))
-        months = [mix[MONTH_COLUMNS[m]] for m in range(12) if bits >> m & 1]
-        month_sum = months[0]
-        for column in months[1:]:
-            month_sum = month_sum + column
-        columns.append(func.sum(case((mix.financial_year == year, month_sum), else_=zero)))
+        units = [mix[unit_columns[u]] for u in range(len(unit_columns)) if bits >> u & 1]
+        unit_sum = units[0]
+        for column in units[1:]:
+            unit_sum = unit_sum + column
+        columns.append(func.sum(case((mix.financial_year == year, unit_sum), else_=zero)))
     statement = (
         select(mix.dimension, mix.group_key, *columns)
-        .where(mix.dimension.in_([dimension, everyone]),
-               mix.financial_year.between(min(period_bits), max(period_bits)), mix.people > 0)
+        .where(_from_source(mix, source), mix.financial_year.between(min(period_bits), max(period_bits)), mix.people > 0)
         .group_by(mix.dimension, mix.group_key)
     )
     for found_dimension, group_key, in_period, *sums in db.session.execute(statement):
         if not in_period:
             continue
-        target = total if found_dimension == everyone else row(key_of(group_key))
-        learners = target.values["unique-learners"] if wants_learners else None
-        completions = target.values["completions"] if wants_completions else None
-        if not several_years:
-            year_people, sums = sums[0], sums[1:]
-            if wants_learners:
-                learners["total"] = learners.get("total", 0) + int(year_people)
-        for index, (bucket_key, _year, _bits) in enumerate(pairs):
-            people, count = int(sums[2 * index] or 0), int(sums[2 * index + 1] or 0)
-            if wants_learners and people:
-                learners[bucket_key] = learners.get(bucket_key, 0) + people
-            if wants_completions and count:
-                completions[bucket_key] = completions.get(bucket_key, 0) + count
-                completions["total"] = completions.get("total", 0) + count
-    if wants_learners and several_years and whole_years:
+        figures = [(bucket_key, int(sums[2 * index] or 0), int(sums[2 * index + 1] or 0))
+                   for index, (bucket_key, _year, _bits) in enumerate(pairs)]
+        for target in _targets(source, found_dimension, group_key, row, total):
+            learners = target.values["unique-learners"] if wants_learners else None
+            completions = target.values["completions"] if wants_completions else None
+            if wants_learners and not several_years:
+                learners["total"] = learners.get("total", 0) + int(in_period)
+            for bucket_key, people, count in figures:
+                if wants_learners and people:
+                    learners[bucket_key] = learners.get(bucket_key, 0) + people
+                if wants_completions and count:
+                    completions[bucket_key] = completions.get(bucket_key, 0) + count
+                    completions["total"] = completions.get("total", 0) + count
+    if wants_learners and several_years and plan.whole_years:
         wanted_years = sum(1 << (year - FIRST_SPAN_YEAR) for year in period_bits)
         span = UptakeSpan.__table__.c
         for found_dimension, group_key, people in db.session.execute(
             select(span.dimension, span.group_key, func.sum(span.people))
-            .where(span.dimension.in_([dimension, everyone]), span.people > 0,
+            .where(_from_source(span, source), span.people > 0,
                    span.years.op("&")(literal(wanted_years, BigInteger)) != 0)
             .group_by(span.dimension, span.group_key)
         ):
-            target = total if found_dimension == everyone else row(key_of(group_key))
-            _add_one(target.values["unique-learners"], "total", int(people))
+            for target in _targets(source, found_dimension, group_key, row, total):
+                _add_one(target.values["unique-learners"], "total", int(people))
     elif wants_learners and several_years:
-        in_period = or_(*[and_(UptakeLearner.financial_year == year, UptakeLearner.months.op("&")(bits) != 0)
-                          for year, bits in period_bits.items()])
+        learner = UptakeLearner.__table__.c
+        in_period = or_(*[and_(learner.financial_year == year, learner.months.op("&")(bits) != 0)
+                          for year, bits in _month_bits(query.start, query.end).items()])
         for found_dimension, group_key, people in db.session.execute(
-            select(UptakeLearner.dimension, UptakeLearner.group_key, func.count(func.distinct(UptakeLearner.user_id)))
-            .where(UptakeLearner.dimension.in_([dimension, everyone]), in_period)
-            .group_by(UptakeLearner.dimension, UptakeLearner.group_key)
+            select(learner.dimension, learner.group_key, func.count(func.distinct(learner.user_id)))
+            .where(_from_source(learner, source), in_period)
+            .group_by(learner.dimension, learner.group_key)
         ):
-            target = total if found_dimension == everyone else row(key_of(group_key))
-            target.values["unique-learners"]["total"] = people
+            for target in _targets(source, found_dimension, group_key, row, total):
+                target.values["unique-learners"]["total"] = people
     if wants_learners:
         total.values["unique-learners"].setdefault("total", 0)
 

@@ -4,9 +4,9 @@ Seeded random worlds: organisations of several types and areas, people who move 
 them, completions through records.services (one at a time, back-dated history imports,
 removals, corrections of the date, moves to a catalogue course), and organisations whose
 type or area changes. Then, for random reports (every grouping, quarters and years, whole
-months, a mid-month end, unaligned dates, one year and several), the report from the kept
-rows must equal the one counted directly, figure for figure, and the kept rows must have
-been used whenever they can be.
+months, a mid-month end, unaligned dates, one year and several, with and without filters),
+the report from the kept rows must equal the one counted directly, figure for figure, and
+the kept rows must have been used whenever they can be.
 """
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from lms.accounts.services import change_organisation
 from lms.core.time import add_months
 from lms.extensions import db
 from lms.organisations import services as organisations
-from lms.organisations.models import OrganisationType
+from lms.organisations.models import Area, OrganisationType, Sector
 from lms.records import services as records
 from lms.records.models import Completion
-from lms.records.uptake import UptakeLearner, UptakeMix, UptakeSpan, rebuild_uptake
+from lms.records.uptake import UptakeLearner, UptakeMix, UptakeQuarterMix, UptakeSpan, rebuild_uptake
 from lms.reports import services as reports
 from lms.reports.services import UptakeQuery
 from tests import factories
@@ -134,7 +134,45 @@ def _random_query(rng: random.Random) -> tuple[UptakeQuery, str]:
     elif kind == "unaligned":
         start += timedelta(days=rng.randint(1, 20))
         end = max(end, start)
-    return UptakeQuery(start, end, by=rng.choice(list(reports.GROUPINGS)), period=rng.choice(list(reports.PERIODS))), kind
+    by = rng.choice(list(reports.GROUPINGS))
+    filters = _random_filters(rng, by) if rng.random() < 0.6 else {}
+    return UptakeQuery(start, end, by=by, period=rng.choice(list(reports.PERIODS)), **filters), kind
+
+
+def _random_filters(rng: random.Random, by: str) -> dict[str, tuple[str, ...]]:
+    """One filter of one code, most often one the kept rows serve for this grouping; or a
+    filter of two codes, or two filters."""
+    choices = {
+        "delivery_modes": ("elearning", "face-to-face", "virtual", "external", "imported"),
+        "sectors": tuple(db.session.scalars(select(Sector.code))),
+        "organisation_types": tuple(db.session.scalars(select(OrganisationType.code)
+                                                       .where(OrganisationType.code.in_(TYPES)))),
+        "areas": tuple(db.session.scalars(select(Area.code))),
+        "courses": tuple(f"C{i}" for i in range(4)),
+    }
+    shape = rng.choice(("kept", "kept", "kept", "one", "two codes", "two filters"))
+    if shape == "kept":
+        name = rng.choice(sorted(KEPT_FILTERS[by]))
+        return {name: (rng.choice(choices[name]),)}
+    names = rng.sample(sorted(choices), 2 if shape == "two filters" else 1)
+    return {name: tuple(rng.sample(choices[name], 2 if shape == "two codes" else 1)) for name in names}
+
+
+# The filters of one code that the kept rows give, by grouping (lms.reports.services.kept_source).
+KEPT_FILTERS = {"sector": {"sectors", "delivery_modes"}, "organisation-type": {"organisation_types"},
+                "area": {"areas"}, "course": {"courses"}, "delivery-mode": {"delivery_modes", "sectors"}}
+
+
+def _kept_can_filter(query: UptakeQuery) -> bool:
+    used = {name: codes for name, codes in (
+        ("delivery_modes", query.delivery_modes), ("sectors", query.sectors),
+        ("organisation_types", query.organisation_types), ("areas", query.areas), ("courses", query.courses)) if codes}
+    if not used:
+        return True
+    if len(used) > 1:
+        return False
+    (name, codes), = used.items()
+    return len(codes) == 1 and name in KEPT_FILTERS[query.by]
 
 
 def _later_in_last_month(query: UptakeQuery) -> bool:
@@ -144,24 +182,31 @@ def _later_in_last_month(query: UptakeQuery) -> bool:
 
 
 def _check_reports(rng: random.Random, count: int) -> dict[str, int]:
-    used = {"kept": 0, "direct": 0}
+    used = {"kept": 0, "direct": 0, "quarters": 0, "filtered": 0}
     for _ in range(count):
         query, kind = _random_query(rng)
         kept = reports.uptake(query)
         direct = reports.uptake(query, kept=False)
         assert not direct.kept
         assert _figures(kept) == _figures(direct), (query, kind)
-        should = kind == "aligned" or (kind == "mid-month" and not _later_in_last_month(query))
+        should = (kind == "aligned" or (kind == "mid-month" and not _later_in_last_month(query))) \
+            and _kept_can_filter(query)
         assert kept.kept == should, (query, kind)
         used["kept" if kept.kept else "direct"] += 1
+        if kept.kept:
+            plan = reports.kept_plan(query, reports.buckets(query.start, query.end, query.period),
+                                     reports.resolve_filters(query))
+            used["quarters"] += plan.quarters
+            used["filtered"] += query.filtered
     return used
 
 
 def _kept_rows() -> tuple[list, list]:
     """The rows per person, and the counts by month mask (a mix left at 0 people counts nothing)."""
-    mix, span = UptakeMix.__table__, UptakeSpan.__table__
+    mix, quarter_mix, span = UptakeMix.__table__, UptakeQuarterMix.__table__, UptakeSpan.__table__
     return (sorted(db.session.execute(select(*UptakeLearner.__table__.c)).all()),
             sorted(db.session.execute(select(*mix.c).where(mix.c.people != 0)).all()),
+            sorted(db.session.execute(select(*quarter_mix.c).where(quarter_mix.c.people != 0)).all()),
             sorted(db.session.execute(select(*span.c).where(span.c.people != 0)).all()))
 
 
@@ -170,14 +215,14 @@ def test_kept_figures_equal_the_direct_count(seed):
     rng = random.Random(seed)
     world = _world(rng)
     refs: list[tuple[str, str]] = []
-    used = {"kept": 0, "direct": 0}
+    used = {"kept": 0, "direct": 0, "quarters": 0, "filtered": 0}
     for _round in range(4):
         for _ in range(rng.randint(10, 30)):
             _act(rng, world, refs)
         db.session.commit()
         for measure, number in _check_reports(rng, 25).items():
             used[measure] += number
-    assert used["kept"] > 0 and used["direct"] > 0
+    assert all(used.values()), used
     # What the services kept is what a rebuild from the completions makes.
     maintained = _kept_rows()
     assert all(maintained)
@@ -191,7 +236,15 @@ def test_filters_and_unaligned_dates_count_directly(place, completed):
     db.session.commit()
     whole = UptakeQuery(date(2026, 4, 1), date(2026, 6, 30))
     assert reports.uptake(whole).kept
-    assert not reports.uptake(UptakeQuery(date(2026, 4, 1), date(2026, 6, 30), sectors=("education",))).kept
+    # One code of one filter the kept rows hold: kept; two codes, or two filters: direct.
+    assert reports.uptake(UptakeQuery(date(2026, 4, 1), date(2026, 6, 30), sectors=("education",))).kept
+    assert reports.uptake(UptakeQuery(date(2026, 4, 1), date(2026, 6, 30), delivery_modes=("elearning",))).kept
+    assert not reports.uptake(UptakeQuery(date(2026, 4, 1), date(2026, 6, 30),
+                                          delivery_modes=("elearning", "virtual"))).kept
+    assert not reports.uptake(UptakeQuery(date(2026, 4, 1), date(2026, 6, 30), delivery_modes=("elearning",),
+                                          sectors=("education",))).kept
+    assert not reports.uptake(UptakeQuery(date(2026, 4, 1), date(2026, 6, 30), by="area",
+                                          delivery_modes=("elearning",))).kept
     assert not reports.uptake(UptakeQuery(date(2026, 4, 2), date(2026, 6, 30))).kept
     # Ends on 20 May: Ben's completion on the 25th is after it in the same month.
     mid_may = UptakeQuery(date(2026, 4, 1), date(2026, 5, 20))
