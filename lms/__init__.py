@@ -37,6 +37,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.register_blueprint(blueprint)
 
     from lms.accounts.admin.views import connect_signals as connect_accounts_admin
+    from lms.accounts.registrations import connect_signals as connect_registrations
     from lms.certificates.services import connect_signals as connect_certificates
     from lms.compliance.receivers import connect_signals as connect_compliance_receivers
     from lms.compliance.kept_rules import connect_signals as connect_kept_rules
@@ -56,6 +57,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     connect_course_sessions()
     connect_external_cpd()
     connect_uptake()
+    connect_registrations()
     connect_licences()
     connect_accounts_admin()
     connect_twilights()

@@ -1,5 +1,6 @@
 """Imports every feature's models so the ORM and Alembic see the whole schema."""
 from lms.accounts.models import AccountToken, LoginAttempt, SignInGuard, User, UserSession  # noqa: F401
+from lms.accounts.registrations import RegistrationMix  # noqa: F401
 from lms.api.models import ApiToken  # noqa: F401
 from lms.audit.models import AuditEvent  # noqa: F401
 from lms.catalogue.models import Course, CourseInterest, CourseVersion, Lesson  # noqa: F401

@@ -1,7 +1,7 @@
 """Small builders for test data. Each flushes; the test (or the view under test) commits."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from itertools import count
 
 from sqlalchemy import select
@@ -67,6 +67,7 @@ def user(
     trainer: bool = False,
     leads: tuple[Organisation, ...] = (),
     confirmed: bool = True,
+    created_at: datetime | None = None,
 ) -> User:
     n = next(_sequence)
     person = User(
@@ -77,7 +78,7 @@ def user(
         is_admin=admin,
         is_trainer=trainer,
         organisation_id=organisation.id if organisation else None,
-        created_at=_now(),
+        created_at=created_at or _now(),
     )
     db.session.add(person)
     for code in roles:

@@ -43,7 +43,9 @@ from sqlalchemy import (BigInteger, ForeignKey, Integer, SmallInteger, case, cas
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.accounts.models import User
+from lms.accounts.registrations import rebuild_registrations
 from lms.catalogue.models import DELIVERY_MODES
+from lms.core.upsert import add_to
 from lms.extensions import db
 from lms.organisations.models import Organisation
 from lms.records.models import Completion
@@ -275,7 +277,7 @@ def _refresh(people) -> None:
         if any(difference):
             changes.append(dict(zip(MIX_KEY + MIX_VALUES, (*key, *difference), strict=True)))
     if changes:
-        db.session.execute(_add_to(UptakeMix, MIX_KEY, MIX_VALUES), changes)
+        db.session.execute(add_to(UptakeMix, MIX_KEY, MIX_VALUES), changes)
     quarters_before, quarters_after = _by_quarter(before), _by_quarter(after)
     changes = []
     for key in sorted(set(quarters_before) | set(quarters_after)):
@@ -284,7 +286,7 @@ def _refresh(people) -> None:
         if any(difference):
             changes.append(dict(zip(QUARTER_MIX_KEY + QUARTER_MIX_VALUES, (*key, *difference), strict=True)))
     if changes:
-        db.session.execute(_add_to(UptakeQuarterMix, QUARTER_MIX_KEY, QUARTER_MIX_VALUES), changes)
+        db.session.execute(add_to(UptakeQuarterMix, QUARTER_MIX_KEY, QUARTER_MIX_VALUES), changes)
     spans_after = _spans(people)
     changes = []
     for key in sorted(set(spans_before) | set(spans_after)):
@@ -292,7 +294,7 @@ def _refresh(people) -> None:
         if difference:
             changes.append(dict(zip(SPAN_KEY + ("people",), (*key, difference), strict=True)))
     if changes:
-        db.session.execute(_add_to(UptakeSpan, SPAN_KEY, ("people",)), changes)
+        db.session.execute(add_to(UptakeSpan, SPAN_KEY, ("people",)), changes)
 
 
 def _mixes(people) -> dict[tuple, tuple]:
@@ -354,21 +356,6 @@ def _spans(people) -> dict[tuple, int]:
     return found
 
 
-def _add_to(model, key: tuple, values: tuple):
-    """INSERT ... ON CONFLICT DO UPDATE adding `values` to the row with `key` (SQLite and
-    PostgreSQL spell it alike)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    table = model.__table__
-    statement = upsert(table)
-    return statement.on_conflict_do_update(
-        index_elements=[table.c[name] for name in key],
-        set_={name: table.c[name] + statement.excluded[name] for name in values},
-    )
-
-
 def people_at(organisation_id: int):
     """A subquery of the people with completions recorded at an organisation."""
     return select(Completion.user_id).where(Completion.organisation_id == organisation_id).distinct()
@@ -391,10 +378,15 @@ def connect_signals() -> None:
 def rebuild_uptake(connection=None) -> int:
     """Delete every kept row and insert them all again from the completions: one INSERT ...
     SELECT per dimension, in primary-key order, in the session's transaction (or on
-    `connection`, for the benchmark data generator). Returns the number of rows."""
-    if connection is None:
+    `connection`, for the benchmark data generator); and the kept registrations
+    (lms.accounts.registrations) from the accounts. Returns the number of uptake_learner
+    rows."""
+    on_session = connection is None
+    if on_session:
         db.session.flush()
         connection = db.session
+    # The registrations of the same report, kept by the accounts.
+    rebuild_registrations(None if on_session else connection)
     connection.execute(delete(UptakeLearner))
     for dimension in DIMENSIONS:
         rows = _rows(dimension).subquery()

@@ -41,6 +41,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import BigInteger, and_, case, func, literal, or_, select, union_all
 
 from lms.accounts.models import User
+from lms.accounts.registrations import DIMENSIONS as REGISTRATION_DIMENSIONS
+from lms.accounts.registrations import RegistrationMix
 from lms.catalogue.models import DELIVERY_MODES, Course
 from lms.core.errors import DomainError
 from lms.core.time import LONDON, add_months
@@ -311,6 +313,7 @@ class Uptake:
     measures: tuple[str, ...]
     filters: list[AppliedFilter] = field(default_factory=list)
     kept: bool = False  # whether unique learners and completions came from the kept rows
+    kept_registrations: bool = False  # whether registrations came from the kept counts
 
     @property
     def bucket_keys(self) -> list[str]:
@@ -419,7 +422,7 @@ def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES), *, k
             rows[key] = Row(NONE_KEY if key is None else str(key), "")
         return rows[key]
 
-    used_kept = False
+    used_kept = kept_registrations = False
     if "unique-learners" in measures or "completions" in measures:
         plan = kept_plan(query, spans, filters) if kept else None
         used_kept = plan is not None
@@ -428,31 +431,16 @@ def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES), *, k
         else:
             _direct_counts(query, filters, spans, measures, row, total)
     if "registrations" in measures and query.counts_registrations:
-        start_utc, end_utc = london_start_utc(query.start), london_start_utc(query.end + timedelta(days=1))
-        utc_spans = [(london_start_utc(b.start), london_start_utc(b.end + timedelta(days=1)) - timedelta(microseconds=1), b.key)
-                     for b in spans]
-        registered = _bucket_case(User.created_at, utc_spans)
-        account_conditions, account_joins = filter_conditions(filters, registrations=True)
-        base = select().select_from(User).where(User.created_at >= start_utc, User.created_at < end_utc)
-        if account_joins:
-            base = base.join(Organisation, Organisation.id == User.organisation_id)
-        base = base.where(*account_conditions)
-        if query.by in REGISTRATION_GROUPINGS:
-            column = _registration_group(query.by)
-            grouped = base.add_columns(column, registered, func.count())
-            if not account_joins:
-                grouped = grouped.outerjoin(Organisation, Organisation.id == User.organisation_id)
-            for key, bucket_key, count in db.session.execute(grouped.group_by(column, registered)):
-                values = row(key).values["registrations"]
-                values[bucket_key] = count
-                values["total"] = values.get("total", 0) + count
-        for bucket_key, count in db.session.execute(base.add_columns(registered, func.count()).group_by(registered)):
-            total.values["registrations"][bucket_key] = count
-            total.values["registrations"]["total"] = total.values["registrations"].get("total", 0) + count
+        source = registrations_plan(query, spans, filters) if kept else None
+        if source is not None:
+            _kept_registrations(spans, source, row, total)
+        else:
+            _direct_registrations(query, filters, spans, row, total)
         total.values.setdefault("registrations", {}).setdefault("total", 0)
         if query.by in REGISTRATION_GROUPINGS:
             for each in rows.values():
                 each.values.setdefault("registrations", {})
+        kept_registrations = source is not None
     names = _names(query.by, set(rows))
     ordered = []
     for key in _order(query.by, set(rows)):
@@ -468,7 +456,33 @@ def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES), *, k
         if measure != "registrations" or query.counts_registrations:
             total.values.setdefault(measure, {})
     return Uptake(query=query, buckets=spans, rows=ordered, total=total, measures=measures, filters=filters,
-                  kept=used_kept)
+                  kept=used_kept, kept_registrations=kept_registrations)
+
+
+def _direct_registrations(query: UptakeQuery, filters: list[AppliedFilter], spans: list[Bucket], row, total) -> None:
+    """Registrations counted from the accounts made in the period (one statement grouped
+    by group and bucket, one by bucket)."""
+    start_utc, end_utc = london_start_utc(query.start), london_start_utc(query.end + timedelta(days=1))
+    utc_spans = [(london_start_utc(b.start), london_start_utc(b.end + timedelta(days=1)) - timedelta(microseconds=1), b.key)
+                 for b in spans]
+    registered = _bucket_case(User.created_at, utc_spans)
+    account_conditions, account_joins = filter_conditions(filters, registrations=True)
+    base = select().select_from(User).where(User.created_at >= start_utc, User.created_at < end_utc)
+    if account_joins:
+        base = base.join(Organisation, Organisation.id == User.organisation_id)
+    base = base.where(*account_conditions)
+    if query.by in REGISTRATION_GROUPINGS:
+        column = _registration_group(query.by)
+        grouped = base.add_columns(column, registered, func.count())
+        if not account_joins:
+            grouped = grouped.outerjoin(Organisation, Organisation.id == User.organisation_id)
+        for key, bucket_key, count in db.session.execute(grouped.group_by(column, registered)):
+            values = row(key).values["registrations"]
+            values[bucket_key] = count
+            values["total"] = values.get("total", 0) + count
+    for bucket_key, count in db.session.execute(base.add_columns(registered, func.count()).group_by(registered)):
+        total.values["registrations"][bucket_key] = count
+        total.values["registrations"]["total"] = total.values["registrations"].get("total", 0) + count
 
 
 def _direct_counts(query: UptakeQuery, filters: list[AppliedFilter], spans: list[Bucket], measures, row, total) -> None:
@@ -552,11 +566,11 @@ def _quarter_end(day: date) -> date:
 @dataclass(frozen=True)
 class KeptSource:
     """Which kept rows hold a report's groups and its total row: the groups' dimension
-    (with `groups`, a condition on the group key column, when only some of its groups are
-    wanted) and `key_of`, a kept group key's report key; and the one group holding the
-    total row's people."""
+    (None when the measure is not grouped; with `groups`, a condition on the group key
+    column, when only some of its groups are wanted) and `key_of`, a kept group key's
+    report key; and the one group holding the total row's people."""
 
-    dimension: int
+    dimension: int | None
     groups: Callable | None
     key_of: Callable[[int], object]
     total_dimension: int
@@ -640,16 +654,17 @@ def kept_plan(query: UptakeQuery, spans: list[Bucket], filters: list[AppliedFilt
 
 def _from_source(columns, source: KeptSource):
     """The condition on a kept table's rows (dimension, group_key) that are the source's."""
-    groups = columns.dimension == source.dimension
-    if source.groups is not None:
-        groups = and_(groups, source.groups(columns.group_key))
-    return or_(groups, and_(columns.dimension == source.total_dimension, columns.group_key == source.total_group))
+    wanted = [and_(columns.dimension == source.total_dimension, columns.group_key == source.total_group)]
+    if source.dimension is not None:
+        groups = columns.dimension == source.dimension
+        wanted.append(groups if source.groups is None else and_(groups, source.groups(columns.group_key)))
+    return or_(*wanted)
 
 
 def _targets(source: KeptSource, dimension: int, group_key: int, row, total) -> list[Row]:
     """The report rows a kept row (of _from_source) counts in: its group's, the total, or
     both (a filter of one group, grouped by that filter's dimension)."""
-    found = [row(source.key_of(group_key))] if dimension == source.dimension else []
+    found = [row(source.key_of(group_key))] if source.dimension is not None and dimension == source.dimension else []
     if dimension == source.total_dimension and group_key == source.total_group:
         found.append(total)
     return found
@@ -737,6 +752,57 @@ def _kept_counts(query: UptakeQuery, spans: list[Bucket], measures, row, total, 
                 target.values["unique-learners"]["total"] = people
     if wants_learners:
         total.values["unique-learners"].setdefault("total", 0)
+
+
+def registrations_plan(query: UptakeQuery, spans: list[Bucket], filters: list[AppliedFilter]) -> KeptSource | None:
+    """The kept registration rows (lms.accounts.registrations) that give the report's
+    registrations exactly, or None. They do when its buckets are whole London months, except
+    that it may end before the end of its last month when no account was made after it in
+    that month (one indexed look-up), and it has no filter, or one code of the sector,
+    organisation type or area filter while grouped by that filter's own dimension or by
+    something registrations are not grouped by (course, delivery mode)."""
+    grouped = query.by in REGISTRATION_GROUPINGS
+    dimension = REGISTRATION_DIMENSIONS[query.by] if grouped else None
+    if not filters:
+        source = KeptSource(dimension, None, _report_key(query.by), REGISTRATION_DIMENSIONS["all"], NO_GROUP)
+    elif len(filters) == 1 and len(filters[0].ids) == 1 and filters[0].param.replace("_", "-") in REGISTRATION_GROUPINGS:
+        own = filters[0].param.replace("_", "-")
+        key = int(filters[0].ids[0])
+        if own == query.by:
+            source = KeptSource(dimension, lambda column: column == key, _report_key(query.by), dimension, key)
+        elif not grouped:
+            source = KeptSource(None, None, _report_key(query.by), REGISTRATION_DIMENSIONS[own], key)
+        else:
+            return None
+    else:
+        return None
+    if query.start.day != 1 or any(b.start.day != 1 or (b.end != _month_end(b.end) and b is not spans[-1]) for b in spans):
+        return None
+    if query.end != _month_end(query.end) and db.session.scalar(
+        select(User.id).where(User.created_at >= london_start_utc(query.end + timedelta(days=1)),
+                              User.created_at < london_start_utc(_month_end(query.end) + timedelta(days=1))).limit(1)
+    ) is not None:
+        return None
+    return source
+
+
+def _kept_registrations(spans: list[Bucket], source: KeptSource, row, total) -> None:
+    """Registrations from the kept counts by London month: one statement, summed by group
+    and bucket (each bucket is the months it starts in)."""
+    mix = RegistrationMix.__table__.c
+    bucket = _bucket_case(mix.month, [(b.start, b.end, b.key) for b in spans])
+    for found_dimension, group_key, bucket_key, count in db.session.execute(
+        select(mix.dimension, mix.group_key, bucket, func.sum(mix.people))
+        .where(_from_source(mix, source), mix.month.between(spans[0].start, spans[-1].end), mix.people != 0)
+        .group_by(mix.dimension, mix.group_key, bucket)
+    ):
+        count = int(count or 0)
+        if not count:
+            continue
+        for target in _targets(source, found_dimension, group_key, row, total):
+            values = target.values["registrations"]
+            values[bucket_key] = values.get(bucket_key, 0) + count
+            values["total"] = values.get("total", 0) + count
 
 
 def _add_one(values: dict, bucket_key: str, count: int) -> None:

@@ -11,12 +11,14 @@ the kept rows must have been used whenever they can be.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
+from lms.accounts.models import User
+from lms.accounts.registrations import RegistrationMix
 from lms.accounts.services import change_organisation
 from lms.core.time import add_months
 from lms.extensions import db
@@ -52,6 +54,16 @@ def _random_day(rng: random.Random) -> date:
     return FIRST_DAY + timedelta(days=rng.randint(0, (LAST_DAY - FIRST_DAY).days))
 
 
+def _random_moment(rng: random.Random) -> datetime:
+    """When an account was made: any time, or late on a month's last day (in UTC, which in
+    British Summer Time is already the next month in London)."""
+    day = _random_day(rng)
+    if rng.random() < 0.3:
+        day = add_months(day.replace(day=1), 1) - timedelta(days=1)
+        return datetime.combine(day, time(23, rng.choice((5, 30, 59))), tzinfo=timezone.utc)
+    return datetime.combine(day, time(rng.randint(0, 23), rng.randint(0, 59)), tzinfo=timezone.utc)
+
+
 def _world(rng: random.Random):
     admin = factories.user("admin@example.org", admin=True)
     areas = [factories.area(f"Area {i}", code=f"area-{i}") for i in range(3)]
@@ -61,8 +73,8 @@ def _world(rng: random.Random):
                                              area=rng.choice(areas + [None])) for i in range(6)]
     courses = [make_course_row(f"C{i}", mode=rng.choice(("elearning", "face-to-face", "virtual")), title=f"Course {i}")
                for i in range(4)]
-    people = [factories.user(f"p{i}@example.org", organisation=rng.choice(organisations_ + [None]))
-              for i in range(14)]
+    people = [factories.user(f"p{i}@example.org", organisation=rng.choice(organisations_ + [None]),
+                             created_at=_random_moment(rng)) for i in range(14)]
     db.session.flush()
     return admin, areas, organisations_, courses, people
 
@@ -104,18 +116,22 @@ def _act(rng: random.Random, world, refs: list[tuple[str, str]]) -> None:
         if completion is not None:
             records.update_completion(completion, title=completion.title, on=_random_day(rng),
                                       hours=completion.cpd_hours, now=NOW)
+    elif roll < 0.84:  # someone makes an account
+        people.append(factories.user(f"p{len(people)}@example.org", organisation=rng.choice(organisations_ + [None]),
+                                     created_at=_random_moment(rng)))
     elif roll < 0.9:  # someone moves to another organisation
         person = rng.choice(people)
         others = [org for org in organisations_ if org.id != person.organisation_id]
         started = max([e.started_on for e in person.employments] + [date(2020, 9, 1)])
         change_organisation(person, rng.choice(others), on=started + timedelta(days=1), now=NOW)
-    else:  # an organisation's type or area changes (its sector stays)
+    else:  # an organisation's type, area or sector changes
         organisation = rng.choice(organisations_)
         new_type = rng.choice(db.session.scalars(select(OrganisationType).where(OrganisationType.code.in_(TYPES))).all())
         new_area = rng.choice(areas + [None])
+        sector_id = organisation.sector_id if rng.random() < 0.7 else rng.choice(db.session.scalars(select(Sector.id)).all())
         organisations.update_organisation(
             admin, organisation, now=NOW, name=organisation.name, type_id=new_type.id,
-            sector_id=organisation.sector_id, area_id=new_area.id if new_area else None,
+            sector_id=sector_id, area_id=new_area.id if new_area else None,
             urn=organisation.urn, address=organisation.address, postcode=organisation.postcode,
         )
     db.session.flush()
@@ -175,6 +191,30 @@ def _kept_can_filter(query: UptakeQuery) -> bool:
     return len(codes) == 1 and name in KEPT_FILTERS[query.by]
 
 
+# The filters of one code whose registrations are kept, by grouping.
+KEPT_REGISTRATION_FILTERS = {"sector": {"sectors"}, "organisation-type": {"organisation_types"}, "area": {"areas"},
+                             "course": {"sectors", "organisation_types", "areas"},
+                             "delivery-mode": {"sectors", "organisation_types", "areas"}}
+
+
+def _kept_registrations_can_filter(query: UptakeQuery) -> bool:
+    used = {name: codes for name, codes in (
+        ("sectors", query.sectors), ("organisation_types", query.organisation_types), ("areas", query.areas)) if codes}
+    if not used:
+        return True
+    if len(used) > 1:
+        return False
+    (name, codes), = used.items()
+    return len(codes) == 1 and name in KEPT_REGISTRATION_FILTERS[query.by]
+
+
+def _account_later_in_last_month(query: UptakeQuery) -> bool:
+    month_end = add_months(query.end.replace(day=1), 1) - timedelta(days=1)
+    return bool(db.session.scalar(select(func.count()).select_from(User).where(
+        User.created_at >= reports.london_start_utc(query.end + timedelta(days=1)),
+        User.created_at < reports.london_start_utc(month_end + timedelta(days=1)))))
+
+
 def _later_in_last_month(query: UptakeQuery) -> bool:
     month_end = add_months(query.end.replace(day=1), 1) - timedelta(days=1)
     return bool(db.session.scalar(select(func.count()).select_from(Completion).where(
@@ -182,7 +222,7 @@ def _later_in_last_month(query: UptakeQuery) -> bool:
 
 
 def _check_reports(rng: random.Random, count: int) -> dict[str, int]:
-    used = {"kept": 0, "direct": 0, "quarters": 0, "filtered": 0}
+    used = {"kept": 0, "direct": 0, "quarters": 0, "filtered": 0, "kept registrations": 0}
     for _ in range(count):
         query, kind = _random_query(rng)
         kept = reports.uptake(query)
@@ -193,6 +233,10 @@ def _check_reports(rng: random.Random, count: int) -> dict[str, int]:
             and _kept_can_filter(query)
         assert kept.kept == should, (query, kind)
         used["kept" if kept.kept else "direct"] += 1
+        should = (kind == "aligned" or (kind == "mid-month" and not _account_later_in_last_month(query))) \
+            and query.counts_registrations and _kept_registrations_can_filter(query)
+        assert kept.kept_registrations == should, (query, kind)
+        used["kept registrations"] += kept.kept_registrations
         if kept.kept:
             plan = reports.kept_plan(query, reports.buckets(query.start, query.end, query.period),
                                      reports.resolve_filters(query))
@@ -201,10 +245,13 @@ def _check_reports(rng: random.Random, count: int) -> dict[str, int]:
     return used
 
 
-def _kept_rows() -> tuple[list, list]:
-    """The rows per person, and the counts by month mask (a mix left at 0 people counts nothing)."""
+def _kept_rows() -> tuple[list, ...]:
+    """The registrations by month, the rows per person, and their counts by month and
+    quarter mask and by years (a count left at 0 people counts nothing)."""
     mix, quarter_mix, span = UptakeMix.__table__, UptakeQuarterMix.__table__, UptakeSpan.__table__
-    return (sorted(db.session.execute(select(*UptakeLearner.__table__.c)).all()),
+    registrations = RegistrationMix.__table__
+    return (sorted(db.session.execute(select(*registrations.c).where(registrations.c.people != 0)).all()),
+            sorted(db.session.execute(select(*UptakeLearner.__table__.c)).all()),
             sorted(db.session.execute(select(*mix.c).where(mix.c.people != 0)).all()),
             sorted(db.session.execute(select(*quarter_mix.c).where(quarter_mix.c.people != 0)).all()),
             sorted(db.session.execute(select(*span.c).where(span.c.people != 0)).all()))
@@ -215,7 +262,7 @@ def test_kept_figures_equal_the_direct_count(seed):
     rng = random.Random(seed)
     world = _world(rng)
     refs: list[tuple[str, str]] = []
-    used = {"kept": 0, "direct": 0, "quarters": 0, "filtered": 0}
+    used = {"kept": 0, "direct": 0, "quarters": 0, "filtered": 0, "kept registrations": 0}
     for _round in range(4):
         for _ in range(rng.randint(10, 30)):
             _act(rng, world, refs)

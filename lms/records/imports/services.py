@@ -30,6 +30,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Employment, PersonRole, User
+from lms.accounts.registrations import count_new_accounts
 from lms.audit import services as audit
 from lms.catalogue.models import Course
 from lms.core.errors import DomainError
@@ -408,6 +409,7 @@ def _people(
         return people
 
     db.session.execute(insert(User), new_people)
+    count_new_accounts(new_people)  # inserted in bulk: the session's listener does not see them
     new_emails = [person["email"] for person in new_people]
     for chunk in _chunks(new_emails):
         people.update((person.email, person) for person in db.session.scalars(select(User).where(User.email.in_(chunk))))

@@ -705,3 +705,21 @@ def test_a_first_import_takes_a_bounded_number_of_statements(now, count_queries)
         statements[name] = len(counted)
         database.session.rollback()
     assert statements["large"] <= statements["small"] + 5, statements
+
+
+def test_people_an_import_creates_are_counted_in_the_kept_registrations(now):
+    from lms.accounts.registrations import RegistrationMix, rebuild_registrations
+
+    def kept():
+        table = RegistrationMix.__table__
+        return sorted(db.session.execute(select(*table.c).where(table.c.people != 0)).all())
+
+    factories.user("already@example.org")
+    run(GOOD_FILE, now)
+    db.session.commit()
+    counted = kept()
+    # Three accounts in all: the one made before and the import's two, as a rebuild from the
+    # accounts counts them.
+    assert sum(row.people for row in counted if row.dimension == 0) == 3
+    rebuild_registrations()
+    assert kept() == counted
