@@ -9,7 +9,7 @@ from lms.elearning.models import Enrolment, QuizAttempt  # noqa: F401
 from lms.elearning.scorm.models import ScormAttempt, ScormPackage  # noqa: F401
 from lms.licences.models import LicencePolicy, LicencePurchase  # noqa: F401
 from lms.notifications.models import JobRun, OutboundEmail  # noqa: F401
-from lms.records.models import Completion, ExternalActivity  # noqa: F401
+from lms.records.models import Completion, CompletionRemoval, ExternalActivity  # noqa: F401
 from lms.records.imports.models import ImportJob  # noqa: F401
 from lms.downloads.models import PreparedDownload  # noqa: F401
 from lms.records.uptake import UptakeLearner, UptakeMix, UptakeQuarterMix, UptakeSpan  # noqa: F401

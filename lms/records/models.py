@@ -61,6 +61,22 @@ class Completion(db.Model):
     )
 
 
+class CompletionRemoval(db.Model):
+    """A completion taken off the record (records.services.remove_completion): its id, whose
+    it was and where, and when it went, so analysts refreshing the record from where they
+    stopped (GET /api/v1/completions/removed) can delete it too. Kept as long as the
+    record: a few rows a week."""
+
+    __tablename__ = "completion_removal"
+    __table_args__ = (Index("ix_completion_removal_removed_at", "removed_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    completion_id: Mapped[int] = mapped_column(index=True)  # the row is gone: no foreign key
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class ExternalActivity(db.Model):
     """What a person told us about CPD they did elsewhere (a local-authority DSL course, a
     conference, an online course), one-to-one with its completion (source "external",

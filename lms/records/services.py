@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.accounts.models import User
 from lms.extensions import db
 from lms.catalogue.models import DELIVERY_MODES
-from lms.records.models import SOURCES, Completion, ExternalActivity
+from lms.records.models import SOURCES, Completion, CompletionRemoval, ExternalActivity
 from lms.records.uptake import refresh_people
 from lms.signals import completion_changed, completion_recorded, completion_removed, completions_recorded
 
@@ -192,12 +192,15 @@ def move_to_course(source: str, source_refs: list[str], course, *, now: datetime
 
 def remove_completion(source: str, source_ref: str, *, now: datetime) -> bool:
     """Take a completion off the record (attendance marked by mistake, then corrected to a
-    no-show). Returns whether there was one."""
+    no-show), noting its id for the analysts' feed (CompletionRemoval). Returns whether
+    there was one."""
     completion = _find(source, source_ref)
     if completion is None:
         return False
     user_id = completion.user_id
     completion_removed.send(None, completion=completion, now=now)
+    db.session.add(CompletionRemoval(completion_id=completion.id, user_id=user_id,
+                                     organisation_id=completion.organisation_id, removed_at=now))
     db.session.delete(completion)
     db.session.flush()
     refresh_people([user_id])

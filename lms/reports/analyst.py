@@ -1,6 +1,6 @@
 """What analysts read into Power BI or Excel (DESIGN.md section 8, "For analysts"): the
 training record as a feed of completions that can be read again from where the last read
-stopped (`changed_since`), and compliance counted by organisation and requirement in one
+stopped (`changed_since`), with the completions taken off the record since, and compliance counted by organisation and requirement in one
 table. The uptake figures as a long table are services.long_table.
 
 Plain queries: they take what to read, never the request, and run a fixed number of
@@ -21,7 +21,7 @@ from lms.compliance.models import ComplianceCount, ComplianceStatus, Requirement
 from lms.core.errors import DomainError
 from lms.extensions import db
 from lms.organisations.models import Area, Organisation, OrganisationType, Sector
-from lms.records.models import Completion
+from lms.records.models import Completion, CompletionRemoval
 from lms.reports.services import AppliedFilter, filter_conditions
 
 # --- the completions feed -----------------------------------------------------------------------------
@@ -69,6 +69,23 @@ def completions_feed(
         .outerjoin(sector, sector.c.id == Completion.sector_id)
         .where(*conditions)
         .order_by(Completion.updated_at, Completion.id)
+    )
+
+
+def removals_feed(*, changed_since: datetime | None = None, people: Select | None = None) -> Select:
+    """Completions taken off the record, for analysts, oldest first (removed_at, then id):
+    each with the completion's id and when it went. Removed after `changed_since`, and of
+    the people ids `people` selects (None: everyone). One statement for a page."""
+    conditions = []
+    if changed_since is not None:
+        conditions.append(CompletionRemoval.removed_at > changed_since)
+    if people is not None:
+        conditions.append(CompletionRemoval.user_id.in_(people))
+    return (
+        select(CompletionRemoval.completion_id.label("id"), CompletionRemoval.user_id.label("person_id"),
+               CompletionRemoval.removed_at)
+        .where(*conditions)
+        .order_by(CompletionRemoval.removed_at, CompletionRemoval.id)
     )
 
 

@@ -152,6 +152,72 @@ def test_the_feed_takes_a_fixed_number_of_statements(client, staff, count_querie
     assert few <= 5  # the token, the filter codes, the count, the page (and the caller's roles)
 
 
+# --- GET /api/v1/completions/removed ------------------------------------------------------------------------
+
+def removed(client, token, query=""):
+    return client.get(f"/api/v1/completions/removed?{query}", headers=bearer(token))
+
+
+def test_completions_taken_off_the_record_are_listed_for_an_incremental_refresh(client, spec, staff):
+    kept = complete(staff["oak_teacher"], date(2026, 10, 1))
+    first = complete(staff["oak_teacher"], date(2026, 10, 2))
+    second = complete(staff["elm_worker"], date(2026, 10, 3))
+    db.session.commit()
+    first_id, second_id = first.id, second.id
+    records.remove_completion("imported", first.source_ref, now=NOW + timedelta(hours=1))
+    records.remove_completion("imported", second.source_ref, now=NOW + timedelta(hours=3))
+    db.session.commit()
+    token = make_token(staff["admin"])
+    response = removed(client, token)
+    assert response.status_code == 200, response.json
+    assert_matches(spec, response_schema(spec, "/completions/removed"), response.json)
+    assert response.json["items"] == [
+        {"id": first_id, "person_id": staff["oak_teacher"].id, "removed_at": "2026-11-23T11:00:00Z"},
+        {"id": second_id, "person_id": staff["elm_worker"].id, "removed_at": "2026-11-23T13:00:00Z"},
+    ]
+    # The feed no longer has them; the removals since a moment are only those after it.
+    assert [item["id"] for item in feed(client, token).json["items"]] == [kept.id]
+    later = removed(client, token, "changed_since=2026-11-23T12:00:00Z").json
+    assert [item["id"] for item in later["items"]] == [second_id]
+    assert removed(client, token, "changed_since=2026-11-23T13:00:00Z").json["total"] == 0
+    bad = removed(client, token, "changed_since=last week")
+    assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "changed_since"
+
+
+def test_a_setting_lead_sees_their_own_staffs_removals_only(client, staff):
+    ours = complete(staff["oak_teacher"], date(2026, 10, 1))
+    theirs = complete(staff["elm_worker"], date(2026, 10, 1))
+    db.session.commit()
+    ours_id = ours.id
+    for completion in (ours, theirs):
+        records.remove_completion("imported", completion.source_ref, now=NOW)
+    db.session.commit()
+    assert [item["id"] for item in removed(client, make_token(staff["oak_lead"])).json["items"]] == [ours_id]
+    assert removed(client, make_token(staff["trainer"])).json["total"] == 2
+    assert removed(client, reporting_token(staff["trainer"])).json["total"] == 2  # a read-only token reads it
+    refused = removed(client, make_token(staff["elm_worker"]))
+    assert refused.status_code == 403 and refused.json["error"] == "forbidden"
+    assert client.get("/api/v1/completions/removed").status_code == 401
+
+
+def test_the_removals_take_a_fixed_number_of_statements(client, staff, count_queries):
+    token = make_token(staff["oak_lead"])
+    completion = complete(staff["oak_teacher"], date(2026, 10, 1))
+    records.remove_completion("imported", completion.source_ref, now=NOW)
+    db.session.commit()
+    removed(client, token)  # last_used_at is written on the first call
+    with count_queries() as statements:
+        assert removed(client, token).status_code == 200
+    few = len(statements)
+    for day in range(1, 20):
+        completion = complete(staff["oak_teacher"], date(2026, 11, day))
+        records.remove_completion("imported", completion.source_ref, now=NOW)
+    db.session.commit()
+    with count_queries() as statements:
+        assert removed(client, token, "per_page=100").json["total"] == 20
+    assert len(statements) == few <= 5  # the token, the caller's roles, the count, the page
+
+
 # --- reporting tokens --------------------------------------------------------------------------------------
 
 def reporting_token(person, *, days=30, now=None) -> str:

@@ -20,13 +20,15 @@ from lms.api.schemas.people import (AskingToJoin, JobRole, JobRoleHeld, JobRoleL
                                     Me, Organisation, OrganisationArgs,
                                     OrganisationPage, OrganisationSummary, OrganisationType, OrganisationTypeList,
                                     PeopleArgs, Person, PersonPage, PersonSummary, ReferenceItem, ReferenceList)
-from lms.api.schemas.completions import CompletionFeed, CompletionFeedArgs, CompletionRow
+from lms.api.schemas.completions import (CompletionFeed, CompletionFeedArgs, CompletionRow, RemovalArgs, RemovedCompletion,
+                                         RemovedCompletionPage)
 from lms.api.schemas.reports import (ComplianceCountRow, ComplianceReport, ComplianceReportArgs, EvaluationArgs,
                                      EvaluationsReport, PeriodArgs, SessionsReport, Uptake, UptakeArgs, UptakeFigures,
                                      UptakeLong, UptakePeriod, UptakeRow)
 
 __all__ = [
-    "CompletionFeed", "CompletionFeedArgs", "CompletionRow", "ComplianceCountRow", "ComplianceReport",
+    "CompletionFeed", "CompletionFeedArgs", "CompletionRow", "RemovalArgs", "RemovedCompletion", "RemovedCompletionPage",
+    "ComplianceCountRow", "ComplianceReport",
     "ComplianceReportArgs", "EvaluationArgs", "EvaluationsReport", "PeriodArgs", "SessionsReport", "UptakeLong",
     "AlreadyBooked", "AskingToJoin", "Booking", "BookingPage", "BookingSession", "BookSession", "CertificateStatus", "Completion",
     "CompletionPage", "ComplianceArgs", "Course", "CourseArgs", "CourseAudience", "CourseDetail", "CoursePage",

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from marshmallow import fields
 
-from lms.api.fields import Day, Hours, QueryField, Shape, UtcDateTime, described
+from lms.api.fields import Args, Day, Hours, QueryField, Shape, UtcDateTime, described
 from lms.api.schemas.common import choice, day, page_of, text
 from lms.api.schemas.reports import FilterArgs
 from lms.catalogue.models import DELIVERY_MODES
@@ -73,3 +73,25 @@ class CompletionFeedArgs(FilterArgs):
         "an offset). For an incremental refresh, pass the largest updated_at you read last time, less a few "
         "minutes, and replace rows by id."
     )
+
+
+
+class RemovalArgs(Args):
+    changed_since = Instant(
+        "Only completions taken off the record after this moment (ISO 8601; UTC without an offset). Pass the "
+        "largest removed_at you read last time, less a few minutes."
+    )
+
+
+class RemovedCompletion(Shape):
+    class Meta:
+        description = ("A completion taken off the record (attendance corrected to a no-show, external CPD deleted): "
+                       "delete the row with this id from what you read before.")
+
+    id = fields.Integer(**described("The id the completion had in GET /api/v1/completions."))
+    person_id = fields.Integer()
+    removed_at = UtcDateTime(**described("When it was taken off: the value to read on from with changed_since."))
+
+
+RemovedCompletionPage = page_of(RemovedCompletion, "RemovedCompletionPage")
+RemovedCompletionPage.Meta.description = "One page of completions taken off the record, oldest first (removed_at, then id)."
