@@ -17,8 +17,8 @@ the same run, the milliseconds spent in SQL, and the SQL statements per request,
 must not change from one request to the next (requests that renewed the signed-in session,
 once a minute, are left out of that count, as in bench_pages.py).
 
-Unfiltered reports of whole months read the kept uptake rows; the filtered one (by sector,
-e-learning only) counts the completions directly. --direct measures every report a second
+Reports of whole months read the kept uptake rows and registrations, the filtered one (by
+sector, e-learning only) included. --direct measures every report a second
 time with the kept rows switched off (UPTAKE_KEPT_FIGURES=0), the straightforward count,
 and prints each kept median as a share of the direct one, from the same run.
 
