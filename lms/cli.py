@@ -54,8 +54,15 @@ lms_cli.add_command(token_cli)
 @token_cli.command("create")
 @click.argument("email")
 @click.option("--name", default="Command line", show_default=True, help="A name to recognise the token by.")
-def token_create_command(email, name):
+@click.option("--read-only", is_flag=True,
+              help="A reporting token: it reads, and is refused (403) on anything that would change something. "
+                   "It must expire (--expires-in).")
+@click.option("--expires-in", "expires_in", type=click.IntRange(1, 366), metavar="DAYS",
+              help="The token stops working this many days from now (at most a year).")
+def token_create_command(email, name, read_only, expires_in):
     """Create an API token for EMAIL and print only the token."""
+    from datetime import timedelta
+
     from lms.accounts.services import get_user_by_email
     from lms.api.services import create_token
 
@@ -64,11 +71,16 @@ def token_create_command(email, name):
         raise click.ClickException(f"No account has the email address {email}")
     from lms.core.errors import DomainError
 
+    now = utcnow()
     try:
-        token, _ = create_token(user, name=name, now=utcnow())
+        token, _ = create_token(user, name=name, now=now, read_only=read_only,
+                                expires_at=now + timedelta(days=expires_in) if expires_in else None)
     except DomainError as error:
         db.session.rollback()
-        raise click.ClickException(error.message) from None
+        message = error.message
+        if error.field == "expires":
+            message += " (--expires-in DAYS)"
+        raise click.ClickException(message) from None
     db.session.commit()
     click.echo(token)
 

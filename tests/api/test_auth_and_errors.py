@@ -150,3 +150,25 @@ def test_cli_token_create_for_unknown_email_fails(runner):
     assert result.exit_code != 0
     assert "No account" in result.output
     assert db.session.scalar(select(ApiToken)) is None
+
+
+def test_cli_makes_a_read_only_token_that_expires(runner, client):
+    factories.user(email="analyst@example.org", admin=True)
+    db.session.commit()
+    refused = runner.invoke(args=["lms", "token", "create", "analyst@example.org", "--read-only"])
+    assert refused.exit_code != 0 and "expires" in refused.output and "--expires-in" in refused.output
+    too_long = runner.invoke(args=["lms", "token", "create", "analyst@example.org", "--expires-in", "400"])
+    assert too_long.exit_code != 0 and "400" in too_long.output
+    assert db.session.scalar(select(ApiToken)) is None
+    result = runner.invoke(args=["lms", "token", "create", "analyst@example.org", "--name", "Power BI",
+                                 "--read-only", "--expires-in", "90"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    db.session.remove()
+    row = db.session.scalar(select(ApiToken))
+    assert row.read_only and row.name == "Power BI"
+    lifetime = row.expires_at - row.created_at
+    assert lifetime.days == 90
+    assert client.get("/api/v1/completions", headers=bearer(token)).status_code == 200
+    refused = client.post("/api/v1/me/enrolments", json={"course": "SGE"}, headers=bearer(token))
+    assert refused.status_code == 403 and "read-only" in refused.json["message"]
