@@ -31,12 +31,16 @@ from lms.notifications.services import queue_templated_email
 KEEP = object()  # update_policy: leave the setting as it is
 
 
-def get_policy() -> LicencePolicy:
+def get_policy(*, for_update: bool = False) -> LicencePolicy:
+    """The licence policy: the one row, or (before an admin has saved it) the defaults,
+    unsaved, so that reading it (every admin home page) writes nothing; `for_update` adds
+    the defaults to the session to be changed."""
     policy = db.session.get(LicencePolicy, 1)
     if policy is None:
         policy = LicencePolicy(id=1, dormant_after_months=24, close_after_dormant_months=12, warn_at_percent=90)
-        db.session.add(policy)
-        db.session.flush()
+        if for_update:
+            db.session.add(policy)
+            db.session.flush()
     return policy
 
 
@@ -58,7 +62,7 @@ def update_policy(
         )
     if not 50 <= warn_at_percent <= 100:
         raise DomainError("Enter a percentage from 50 to 100", field="warn_at_percent")
-    policy = get_policy()
+    policy = get_policy(for_update=True)
     before = audit.snapshot(policy, _POLICY_FIELDS)
     policy.dormant_after_months = dormant_after_months
     if close_after_dormant_months is not KEEP:

@@ -1,7 +1,7 @@
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.accounts import services as accounts
 from lms.accounts.models import UserSession
@@ -202,3 +202,14 @@ def test_closing_dormant_accounts_is_a_policy_setting(client):
     assert "Never" in client.get("/admin/licences/").data.decode()
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "licences.policy"))
     assert event.before["close_after_dormant_months"] == 12 and event.after["close_after_dormant_months"] is None
+
+
+def test_reading_the_policy_before_it_is_saved_writes_nothing(count_queries):
+    from lms.licences.models import LicencePolicy
+
+    with count_queries() as statements:
+        policy = services.get_policy()
+        services.summary(now=NOW)
+    assert policy.dormant_after_months == 24 and policy.warn_at_percent == 90
+    assert not [statement for statement in statements if statement.lstrip().upper().startswith("INSERT")]
+    assert db.session.scalar(select(func.count()).select_from(LicencePolicy)) == 0
