@@ -8,7 +8,8 @@ report's registrations read a few hundred rows instead of every account of the p
 organisation or no area) and month (the first day of the London month the account was
 made in), with the number of people. The rows are exact: a listener on the session adds
 each flush's difference (a new account, an account removed, a person who moves to another
-organisation or leaves one, an organisation whose sector, type or area changes);
+organisation or leaves one, a corrected creation time, an organisation whose sector, type
+or area changes);
 count_new_accounts does it for accounts inserted in bulk (the history import), and
 rebuild_registrations makes every row again from the accounts (the nightly job, `flask lms
 reports rebuild-uptake`, the benchmark data generator).
@@ -124,11 +125,18 @@ def _after_flush(session, _flush_context) -> None:
             old = _old_organisation_id(inspect(instance))
             before[instance.id] = (instance.organisation_id if old is _UNCHANGED else old, instance.created_at)
     for instance in session.dirty:
-        if isinstance(instance, User) and instance.created_at is not None:
-            old = _old_organisation_id(inspect(instance))
-            if old is not _UNCHANGED and old != instance.organisation_id:
-                before[instance.id] = (old, instance.created_at)
-                after[instance.id] = (instance.organisation_id, instance.created_at)
+        if isinstance(instance, User):
+            state = inspect(instance)
+            old_organisation, old_created = _old_organisation_id(state), _old_value(state, "created_at")
+            if old_organisation is _UNCHANGED and old_created is _UNCHANGED:
+                continue
+            was = (instance.organisation_id if old_organisation is _UNCHANGED else old_organisation,
+                   instance.created_at if old_created is _UNCHANGED else old_created)
+            if was != (instance.organisation_id, instance.created_at):
+                if was[1] is not None:
+                    before[instance.id] = was
+                if instance.created_at is not None:
+                    after[instance.id] = (instance.organisation_id, instance.created_at)
         elif isinstance(instance, Organisation) and instance.id is not None:
             state = inspect(instance)
             olds = [_old_value(state, name) for name in ("sector_id", "type_id", "area_id")]
