@@ -25,7 +25,9 @@ derives from --seed (and --as-of).
     python benchmarks/generate.py --size L --database postgresql://... --only programmes,bookings
 
 runs only the named steps on a database generated before, reading what the earlier
-steps made back from it (load_context).
+steps made back from it (load_context); `--skip programmes,bookings` leaves those steps
+out of a new database (the report benchmarks need only the record, and at L the bookings
+take longer than everything else).
 
 Adding a table: write a step `def generate_x(ctx: Context) -> None` that calls
 `ctx.insert("table", rows)` in chunks, and add it to STEPS. `ctx` holds what the earlier
@@ -1703,7 +1705,7 @@ def load_context(ctx: Context) -> None:
 
 
 def generate(url: str, size: Size, *, seed: int, chunk: int, fresh: bool, now: datetime,
-             only: list[str] | None = None) -> Context:
+             only: list[str] | None = None, skip: list[str] | None = None) -> Context:
     from lms.accounts.services import hash_password
     from lms.compliance.baseline import load_baseline
     from lms.extensions import db
@@ -1753,7 +1755,7 @@ def generate(url: str, size: Size, *, seed: int, chunk: int, fresh: bool, now: d
             else:
                 ctx.rows["requirement (national baseline)"] = requirements
             for step in STEPS:
-                if not only or step_name(step) in only:
+                if (not only or step_name(step) in only) and step_name(step) not in (skip or ()):
                     step(ctx)
             _reset_sequences(ctx)
             _analyze(ctx)
@@ -1774,7 +1776,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
                         help="run only these steps on a database generated before, e.g. --only programmes,bookings "
                              f"(steps: {', '.join(step_name(step) for step in STEPS)})")
+    parser.add_argument("--skip", type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+                        default=[], help="leave these steps out, e.g. --skip programmes,bookings")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.skip) - {step_name(step) for step in STEPS})
+    if unknown:
+        parser.error(f"no such step: {', '.join(unknown)}")
     if args.only:
         unknown = sorted(set(args.only) - {step_name(step) for step in STEPS})
         if unknown:
@@ -1794,7 +1801,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Generating size {size.name} ({size.description}: {size.people:,} people) into "
           f"{url.split('@')[-1] if '@' in url else url}, seed {args.seed}")
     started = time.perf_counter()
-    ctx = generate(url, size, seed=args.seed, chunk=args.chunk, fresh=args.fresh, now=now, only=args.only)
+    ctx = generate(url, size, seed=args.seed, chunk=args.chunk, fresh=args.fresh, now=now, only=args.only,
+                   skip=args.skip)
     print_summary(ctx, time.perf_counter() - started)
     print(f"Every generated person's password: {BENCH_PASSWORD!r}")
     return 0
