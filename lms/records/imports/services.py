@@ -196,7 +196,8 @@ def _apply(rows: list[Row], lookups: Lookups, report: ImportReport, *, now: date
     organisations = _organisations(rows, lookups, report, now=now)
     courses = _courses(rows, lookups, report, now=now, mapping=mapping)
     db.session.flush()  # new organisations and courses get their ids
-    people = _people(rows, lookups, organisations, report, now=now)
+    accounts_made: list[dict] = []
+    people = _people(rows, lookups, organisations, report, now=now, accounts_made=accounts_made)
 
     # One completion per (email, course, date): the first row that gives it.
     firsts: dict[str, Row] = {}
@@ -233,6 +234,9 @@ def _apply(rows: list[Row], lookups: Lookups, report: ImportReport, *, now: date
         hours = row.hours if row.hours is not None else Decimal(course.cpd_hours or 0)
         pending.append((people[row.email], row, course, hours, ref))
     created = _record_new(pending, now=now)
+    # Inserted in bulk, the accounts are counted here (the session's listener does not see
+    # them), last, so the kept registration rows are locked only until the caller commits.
+    count_new_accounts(accounts_made)
     report.completions_created += created
     # Recorded meanwhile by a concurrent import of the same rows.
     report.completions_already_present += len(pending) - created
@@ -348,7 +352,10 @@ def _people(
     report: ImportReport,
     *,
     now: datetime,
+    accounts_made: list[dict],
 ) -> dict[str, User]:
+    """The people of the file by email, existing or made now (each account made is added
+    to `accounts_made`)."""
     by_email: dict[str, list[Row]] = {}
     for row in rows:
         by_email.setdefault(row.email, []).append(row)
@@ -409,7 +416,7 @@ def _people(
         return people
 
     db.session.execute(insert(User), new_people)
-    count_new_accounts(new_people)  # inserted in bulk: the session's listener does not see them
+    accounts_made.extend(new_people)
     new_emails = [person["email"] for person in new_people]
     for chunk in _chunks(new_emails):
         people.update((person.email, person) for person in db.session.scalars(select(User).where(User.email.in_(chunk))))
