@@ -35,7 +35,7 @@ def body(report: services.AnnualReport) -> dict:
     e, c, s, f = report.elearning, report.classroom, report.evaluations, report.followup
     codes = services.sector_codes([g.key for g in report.compliance.sectors])
     return {
-        "year": report.label, "start": report.start, "end": report.end, "over": report.over,
+        "year": report.label, "start": report.start, "end": report.to, "over": report.over,
         "elearning": {
             "quarters": e.quarters,
             "sectors": [{"sector": line.code, "name": line.name, "learners": line.values} for line in e.lines],
@@ -96,7 +96,8 @@ def body(report: services.AnnualReport) -> dict:
         "(April to March): e-learning unique learners by sector and quarter; face-to-face and virtual courses, "
         "sessions and attendances by sector; DSL network twilight terms; Safeguarding Week; evaluations with "
         "consented quotes; impact follow-up; compliance by sector at the year end. Each section has its words "
-        "ready to paste and `definitions` says what each counts. A bad `year` is a 400 naming it."
+        "ready to paste and `definitions` says what each counts. While the year is not over its figures are to "
+        "today (`over` is false, `to` is today). A bad `year`, or one not started, is a 400 naming it."
     ),
 )
 @reads_reports
@@ -108,6 +109,7 @@ def annual_report():
     args = AnnualArgs.parse()
     try:
         year = services.parse_year(args["year"] or services.year_label(services.latest_full_year(today)))
+        services.check_started(year, today)
     except DomainError as error:
         raise InvalidParameter("year", error.message) from None
     return jsonify(dump(AnnualReport, body(services.annual_report(year, actor=actor, today=today))))

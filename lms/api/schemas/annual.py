@@ -171,7 +171,7 @@ class AnnualReport(Shape):
 
     year = text("e.g. 2025-26.")
     start = day(data_key="from")
-    end = day(data_key="to")
+    end = day("The last day counted: 31 March, or today while the year is not over.", data_key="to")
     over = fields.Boolean(**described("False while the year is not over: the figures are so far."))
     elearning = fields.Nested(AnnualElearning)
     classroom = fields.Nested(AnnualClassroom)

@@ -161,8 +161,9 @@ class Compliance:
 class AnnualReport:
     year: int
     start: date
-    end: date
+    end: date  # 31 March
     today: date
+    to: date  # the last day counted: the year's end, or today while the year is not over
     elearning: Elearning
     classroom: Classroom
     twilight_series: list[Programme]
@@ -177,8 +178,15 @@ class AnnualReport:
         return year_label(self.year)
 
     @property
-    def period(self) -> str:
+    def year_period(self) -> str:
         return f"April {self.year} to March {self.year + 1}"
+
+    @property
+    def period(self) -> str:
+        """The period the figures cover, in words: the whole year, or up to today."""
+        if self.over:
+            return self.year_period
+        return f"1 April {self.year} to {self.to.day} {self.to:%B %Y}"
 
     @property
     def over(self) -> bool:
@@ -271,26 +279,37 @@ def _distinct_hows(found: followup.Results, limit: int) -> followup.Results:
     return found
 
 
+def check_started(year: int, today: date) -> None:
+    """DomainError on `year` for a financial year that has not started."""
+    if date(year, 4, 1) > today:
+        latest = today.year if today.month >= 4 else today.year - 1
+        raise DomainError(f"{year_label(year)} has not started yet: enter {year_label(latest)} or an earlier year",
+                          field="year")
+
+
 def annual_report(year: int, *, actor: User, today: date) -> AnnualReport:
-    """The pack for the financial year starting in April `year`; `today` (London) decides
-    whether the year is over (compliance is then counted on 31 March, else today)."""
+    """The pack for the financial year starting in April `year`, counted to its end or,
+    while it is not over, to `today` (London): sessions, twilight terms and Safeguarding
+    Weeks that have not started yet are not in it, and compliance is counted on 31 March
+    or today. DomainError on `year` for a year that has not started."""
     check_may_see(actor)
+    check_started(year, today)
     start, end = date(year, 4, 1), date(year + 1, 3, 31)
-    series, terms = _terms(start, end, actor)
-    as_of = min(end, today)
-    sectors = overview_by("sector", as_of=as_of)
+    to = min(end, today)
+    series, terms = _terms(start, to, actor)
+    sectors = overview_by("sector", as_of=to)
     for group in sectors:
         if group.key is None:
             group.name = NO_SECTOR
     return AnnualReport(
-        year=year, start=start, end=end, today=today,
-        elearning=_elearning(start, end),
-        classroom=_classroom(start, end),
+        year=year, start=start, end=end, today=today, to=to,
+        elearning=_elearning(start, to),
+        classroom=_classroom(start, to),
         twilight_series=series, terms=terms,
-        weeks=_weeks(start, end),
-        evaluations=evaluations.summarise(evaluations.Filters(date_from=start, date_to=end), quotes=10),
-        followup=_distinct_hows(followup.results(start=start, end=end, hows=30), 10),
-        compliance=Compliance(as_of=as_of, sectors=sectors, total=overview_total(sectors)),
+        weeks=_weeks(start, to),
+        evaluations=evaluations.summarise(evaluations.Filters(date_from=start, date_to=to), quotes=10),
+        followup=_distinct_hows(followup.results(start=start, end=to, hows=30), 10),
+        compliance=Compliance(as_of=to, sectors=sectors, total=overview_total(sectors)),
     )
 
 
@@ -419,6 +438,13 @@ SECTIONS = {
     "followup": "Impact follow-up",
     "compliance": "Compliance by sector at the year end",
 }
+
+
+def sections(report: AnnualReport) -> dict[str, str]:
+    """The section headings, the compliance one naming its day while the year is not over."""
+    if report.over:
+        return dict(SECTIONS)
+    return {**SECTIONS, "compliance": f"Compliance by sector on {report.to.day} {report.to:%B %Y}"}
 
 
 def _percent_text(value) -> str:

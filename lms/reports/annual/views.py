@@ -35,11 +35,14 @@ def xlsx(report: services.AnnualReport, *, generated_at) -> bytes:
     quotes = [[quote] for quote in report.evaluations.quotes] + [[how] for how in report.followup.hows]
     if quotes:
         sheets.append(tables.Sheet("Quotes", ["In people's own words, without names"], quotes, widths={1: 100}))
-    about = [("Financial year", report.label), ("From", report.start), ("To", report.end)]
+    about = [("Financial year", report.label), ("From", report.start), ("To", report.to)]
+    if not report.over:
+        about.append(("Not over", f"The financial year ends on {report.end:%d/%m/%Y}: these figures are to "
+                                  f"{report.to:%d/%m/%Y} so far."))
+    titles = services.sections(report)
     for key, sentences in services.paste(report).items():
-        about.append((services.SECTIONS[key], " ".join(sentences)))
-    about += [(f"Definitions: {services.SECTIONS[key]}", text) for key, text in services.DEFINITIONS.items()
-              if key in services.SECTIONS]
+        about.append((titles[key], " ".join(sentences)))
+    about += [(f"Definitions: {titles[key]}", text) for key, text in services.DEFINITIONS.items() if key in titles]
     return tables.to_xlsx(sheets, about, generated_at=generated_at)
 
 
@@ -53,6 +56,7 @@ def pack():
                     data={"year": services.year_label(services.latest_full_year(today))})
     try:
         year = services.parse_year(form.year.data)
+        services.check_started(year, today)
     except DomainError as error:
         apply_domain_error(form, error, "year")
         return render_template("reports/annual/pack.html", form=form, report=None), 400
@@ -61,7 +65,7 @@ def pack():
     name = f"annual-report-{report.label}"
     if download == "xlsx":
         return tables.attachment(xlsx(report, generated_at=now), "xlsx", f"{name}.xlsx")
-    context = dict(report=report, sections=services.SECTIONS, tables=services.tables(report),
+    context = dict(report=report, sections=services.sections(report), tables=services.tables(report),
                    words=services.paste(report), definitions=services.DEFINITIONS)
     if download == "pdf":
         body = render_pdf("reports/annual/pack_pdf.html", generated_at=now, **context)

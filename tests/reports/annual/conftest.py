@@ -105,3 +105,13 @@ def year_of_data(borough, series, admin, trainer):
     followup.answer(ana_row, "yes", "I used the new referral form.", now=FOLLOWUP_SENT + timedelta(days=2))
     db.session.commit()
     return {"people": people, "f2f": f2f, "virtual": virtual, "sessions": [held, online]}
+
+
+@pytest.fixture()
+def year_over(monkeypatch):
+    """The pages and the API asked on AFTER_YEAR, so the whole of 2026-27 is counted
+    whatever today's date (a year not over is counted to today)."""
+    moment = datetime.combine(AFTER_YEAR, datetime.min.time().replace(hour=12), tzinfo=timezone.utc)
+    monkeypatch.setattr("lms.reports.annual.views.utcnow", lambda: moment)
+    monkeypatch.setattr("lms.api.routes.annual.utcnow", lambda: moment)
+    return AFTER_YEAR

@@ -182,3 +182,37 @@ def test_the_week_of_the_year_equals_the_week_report(held_week, admin):
     assert "2 professionals attended, 4 public registrations and 60 members of the public attending" in \
         services.paste(report)["week"][0]
     assert services.annual_report(2026, actor=admin, today=date(2028, 4, 10)).weeks == []
+
+
+def test_a_year_not_over_is_counted_to_today(year_of_data, trainer, report):
+    """On 31 December 2026: Cal's February e-learning, a session in January and the spring
+    twilight term are not in it yet, and the words say so."""
+    from datetime import datetime, timezone
+
+    from tests.bookings.conftest import make_session_row
+
+    make_session_row(year_of_data["f2f"], starts_at=datetime(2027, 1, 20, 10, 0, tzinfo=timezone.utc))
+    db.session.commit()
+    today = date(2026, 12, 31)
+    so_far = services.annual_report(2026, actor=trainer, today=today)
+    whole = services.annual_report(2026, actor=trainer, today=AFTER_YEAR)
+    assert (so_far.to, so_far.over, whole.to, whole.over) == (today, False, END, True)
+    assert [b.key for b in so_far.elearning.quarters] == ["2026-27 Q1", "2026-27 Q2", "2026-27 Q3"]
+    assert (so_far.elearning.total.value("total"), whole.elearning.total.value("total")) == (2, 3)
+    assert whole.classroom.total.sessions == so_far.classroom.total.sessions + 1
+    assert [t.term.label for t in so_far.terms] == ["Autumn 2026"]
+    assert so_far.compliance.as_of == today
+    assert services.sections(so_far)["compliance"] == "Compliance by sector on 31 December 2026"
+    assert services.sections(whole)["compliance"] == "Compliance by sector at the year end"
+    words = services.paste(so_far)
+    assert words["elearning"][0].startswith("From 1 April 2026 to 31 December 2026, 2 professionals completed")
+    assert "from 1 April 2026 to 31 December 2026" in words["classroom"][0]
+    assert (so_far.year_period, so_far.period) == ("April 2026 to March 2027", "1 April 2026 to 31 December 2026")
+
+
+def test_a_year_not_started_is_refused_on_the_field(trainer):
+    with pytest.raises(DomainError) as refused:
+        services.annual_report(2027, actor=trainer, today=date(2027, 3, 31))
+    assert refused.value.field == "year"
+    assert refused.value.message == "2027-28 has not started yet: enter 2026-27 or an earlier year"
+    assert services.annual_report(2027, actor=trainer, today=date(2027, 4, 1)).to == date(2027, 4, 1)

@@ -14,6 +14,8 @@ from tests import factories
 from tests.reports.annual.conftest import AFTER_YEAR
 
 URL = "/reports/annual?year=2026-27"
+# Asked after the year is over (the year in progress is counted to today: test_services).
+pytestmark = pytest.mark.usefixtures("year_over")
 
 
 def _plain(value):
@@ -55,6 +57,13 @@ def test_a_bad_year_is_shown_on_the_field(app, trainer, year):
     response = _as(app, trainer).get(f"/reports/annual?year={year}")
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "There is a problem" in html and 'href="#year"' in html
+
+
+def test_a_year_not_started_is_shown_on_the_field(app, trainer):
+    response = _as(app, trainer).get("/reports/annual?year=2030-31")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'href="#year"' in html
+    assert "2030-31 has not started yet" in html
 
 
 def test_the_pdf_reads_back(app, year_of_data, trainer):
@@ -101,3 +110,17 @@ def test_wrong_role_is_refused(app, year_of_data, borough):
             assert _as(app, person).get(URL + suffix).status_code == 403
     anonymous = app.test_client().get(URL + "&format=pdf")
     assert anonymous.status_code == 302 and "/sign-in" in anonymous.headers["Location"]
+
+
+def test_the_spreadsheet_of_a_year_not_over_says_so(app, year_of_data, trainer, monkeypatch):
+    from datetime import datetime, timezone
+
+    monkeypatch.setattr("lms.reports.annual.views.utcnow", lambda: datetime(2026, 12, 31, 12, tzinfo=timezone.utc))
+    response = _as(app, trainer).get(URL + "&format=xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    about = {row[0]: row[1] for row in book["About this file"].iter_rows(values_only=True)}
+    assert about["To"].date().isoformat() == "2026-12-31"
+    assert about["Not over"] == "The financial year ends on 31/03/2027: these figures are to 31/12/2026 so far."
+    assert "Compliance by sector on 31 December 2026" in about
+    header = [cell.value for cell in book["E-learning by sector"][1]]
+    assert not any("Q4" in str(value) for value in header)
