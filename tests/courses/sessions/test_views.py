@@ -3,6 +3,7 @@ and admins; who may see them; the register's links to them."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -33,6 +34,10 @@ def test_a_trainer_issues_and_downloads_a_session_s_certificates(app, past_sessi
     assert done.status_code == 302
     page = client.get(f"/manage/sessions/{training_session.id}/certificates").get_data(as_text=True)
     assert "2 certificates issued and emailed" in page and "Everyone marked as attending has a certificate" in page
+    # Each code links where the trainer may follow it: the public check of the certificate.
+    links = re.findall(r'href="([^"]*(?:/certificates/|/verify/)[^"]*)"', page)
+    assert links and all("/verify/" in link for link in links)
+    assert all(client.get(link).status_code == 200 for link in links)
 
     archive = client.get(f"/manage/sessions/{training_session.id}/certificates.zip")
     assert archive.status_code == 200 and archive.mimetype == "application/zip"
