@@ -55,6 +55,14 @@ class InvalidParameter(ApiError):
         super().__init__(400, message, errors=[{"field": name, "message": message}])
 
 
+class InvalidParameters(ApiError):
+    """Several query parameters are wrong at once: 400 naming each, the first one's message
+    as the message."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__(400, problems[0][1], errors=[{"field": name, "message": message} for name, message in problems])
+
+
 class Unauthorised(ApiError):
     """No token, or a token that is unknown, revoked or belongs to a closed account."""
 

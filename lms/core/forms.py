@@ -7,18 +7,19 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import DateField, ValidationError
 
-from lms.core.errors import DomainError, Forbidden, NotFound
+from lms.core.errors import DomainError, Forbidden, NotFound, each_error
 from lms.extensions import db
 
 
 def apply_domain_error(form, error: DomainError, default_field: str | None = None) -> None:
     """Show a service's DomainError on the form field it names (or a default field), so
     the GOV.UK error summary links to it."""
-    name = error.field if error.field and error.field in form._fields else default_field
-    if name is None:
-        name = next(iter(form._fields))
-    field = form._fields[name]
-    field.errors = list(field.errors or []) + [error.message]
+    for each in each_error(error):
+        name = each.field if each.field and each.field in form._fields else default_field
+        if name is None:
+            name = next(iter(form._fields))
+        field = form._fields[name]
+        field.errors = list(field.errors or []) + [each.message]
 
 
 def attempt(form, action, *, default_field: str | None = None) -> tuple[bool, object]:

@@ -82,4 +82,16 @@ def uptake_form(args, today: date) -> tuple[UptakeForm, bool]:
     form = UptakeForm(formdata=values)
     for param in FILTERS:
         form._fields[param].choices = [SelectChoice(code, name) for code, name in filter_choices(param)]
-    return form, form.validate()
+    valid = form.validate()
+    for name, message in CHOICE_MESSAGES.items():
+        field = form._fields[name]
+        if field.errors:  # WTForms says only "Not a valid choice.": say which, and what is allowed
+            field.errors = [message]
+    return form, valid
+
+
+CHOICE_MESSAGES = {
+    "by": f"Choose what to group the figures by: {', '.join(label.lower() for label in GROUPINGS.values())}",
+    "period": "Choose the columns: financial quarters or financial years",
+    "measure": f"Choose the figure to show: {', '.join(label.lower() for label in MEASURES.values())}",
+}

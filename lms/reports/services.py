@@ -44,7 +44,7 @@ from lms.accounts.models import User
 from lms.accounts.registrations import DIMENSIONS as REGISTRATION_DIMENSIONS
 from lms.accounts.registrations import RegistrationMix
 from lms.catalogue.models import DELIVERY_MODES, Course
-from lms.core.errors import DomainError
+from lms.core.errors import DomainError, DomainErrors
 from lms.core.time import LONDON, add_months
 from lms.extensions import db
 from lms.organisations.models import Area, Organisation, OrganisationType, Sector
@@ -253,7 +253,7 @@ def resolve_codes(codes_by_param: dict[str, tuple[str, ...]]) -> list[AppliedFil
     for code in wanted["delivery_mode"]:
         if code in DELIVERY_MODES:
             found["delivery_mode"][code] = (code, DELIVERY_MODES[code])
-    applied = []
+    applied, problems = [], []
     for param, each in FILTERS.items():
         codes = wanted[param]
         if not codes:
@@ -261,12 +261,16 @@ def resolve_codes(codes_by_param: dict[str, tuple[str, ...]]) -> list[AppliedFil
         unknown = [code for code in codes if code not in found[param]]
         if unknown:
             allowed = [code for code, _ in filter_choices(param)]
-            raise DomainError(
-                f"{param} must be one or more of these codes, separated by commas: {', '.join(allowed)}. "
-                f"“{unknown[0][:40]}” is not one of them", field=param,
-            )
+            name = each.label.lower()
+            problems.append(DomainError(
+                f"“{unknown[0][:40]}” is not {'an' if name[0] in 'aeiou' else 'a'} {name} code. Use one or more "
+                f"of these, separated by commas: {', '.join(allowed)}", field=param,
+            ))
+            continue
         applied.append(AppliedFilter(param, each.label, codes, tuple(found[param][c][1] for c in codes),
                                      tuple(found[param][c][0] for c in codes)))
+    if problems:
+        raise DomainErrors(problems)
     return applied
 
 

@@ -123,7 +123,9 @@ def test_unknown_codes_name_the_filter_and_the_codes_allowed(mixed, param, attri
     with pytest.raises(DomainError) as error:
         services.uptake(UptakeQuery(**YEAR, **{attribute: (code,)}))
     assert error.value.field == param
-    assert f"“{code}” is not one of them" in error.value.message
+    label = {"delivery_mode": "a delivery mode", "sector": "a sector", "organisation_type": "an organisation type",
+             "area": "an area", "course": "a course"}[param]
+    assert f"“{code}” is not {label} code" in error.value.message
     allowed = {"delivery_mode": "elearning", "sector": "early-years", "organisation_type": "day-nursery",
                "area": "north", "course": "SGE"}[param]
     assert allowed in error.value.message
@@ -198,7 +200,29 @@ def test_an_unknown_code_on_the_page_is_explained(app, mixed):
     response = client.get("/reports/uptake?from=2026-04-01&to=2027-03-31&sector=schools")
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "There is a problem" in html
-    assert "“schools” is not one of them" in html and 'href="#sector"' in html
+    assert "“schools” is not a sector code" in html and 'href="#sector"' in html
+
+
+def test_every_unknown_code_and_choice_on_the_page_is_named(app, mixed):
+    client = factories.signed_in_client(app, mixed["trainer"])
+    response = client.get("/reports/uptake?from=2026-04-01&to=2027-03-31&area=zz&organisation_type=qq")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "“qq” is not an organisation type code" in html
+    assert 'href="#organisation_type"' in html and 'href="#area"' in html and "“zz” is not an area code" in html
+    bad = client.get("/reports/uptake?from=2026-04-01&to=2027-03-31&by=bogus&measure=x&period=y")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Not a valid choice" not in html
+    for field, words in (("by", "Choose what to group the figures by"), ("period", "Choose the columns"),
+                         ("measure", "Choose the figure to show")):
+        assert f'href="#{field}' in html and words in html
+
+
+def test_the_api_names_every_unknown_code(client, mixed):
+    response = client.get("/api/v1/reports/uptake?area=zz&organisation_type=qq",
+                          headers=bearer(make_token(mixed["trainer"])))
+    assert response.status_code == 400
+    assert [error["field"] for error in response.json["errors"]] == ["organisation_type", "area"]
 
 
 def test_downloads_keep_the_filters_and_say_what_they_count(app, mixed):
@@ -276,7 +300,8 @@ def test_unknown_codes_are_a_400_naming_the_parameter_and_the_codes_allowed(clie
         response = client.get(f"{path}?{query}", headers=bearer(token))
         assert response.status_code == 400, (path, query)
         assert response.json["errors"][0]["field"] == field
-        assert allowed in response.json["message"] and "is not one of them" in response.json["message"]
+        assert allowed in response.json["message"]
+        assert f"{field.replace('_', ' ')} code. Use one or more of these" in response.json["message"]
 
 
 def test_the_api_takes_a_fixed_number_of_statements(client, mixed, place, completed, count_queries):

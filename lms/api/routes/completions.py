@@ -14,7 +14,7 @@ from lms.api.auth import caller
 from lms.api.document import describe
 from lms.api.errors import ApiError, InvalidParameter
 from lms.api.fields import dump
-from lms.api.routes.reports import filter_codes
+from lms.api.routes.reports import as_parameter, filter_codes
 from lms.api.schemas import CompletionFeed, CompletionFeedArgs, RemovalArgs, RemovedCompletionPage
 from lms.api.services import paginate_rows
 from lms.core.errors import DomainError
@@ -45,7 +45,7 @@ def list_completions():
     try:
         filters = reports.resolve_codes(filter_codes())
     except DomainError as error:
-        raise InvalidParameter(error.field, error.message) from None
+        raise as_parameter(error) from None
     query = analyst.completions_feed(
         filters, start=args["start"], end=args["end"], changed_since=args["changed_since"], people=people,
     )

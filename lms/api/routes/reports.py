@@ -17,12 +17,12 @@ from lms.accounts import services as accounts
 from lms.api import bp
 from lms.api.auth import caller
 from lms.api.document import describe
-from lms.api.errors import ApiError, InvalidParameter
+from lms.api.errors import ApiError, InvalidParameter, InvalidParameters
 from lms.api.fields import With, dump
 from lms.api.schemas import (ComplianceReport, ComplianceReportArgs, EvaluationArgs, EvaluationsReport, PeriodArgs,
                              SessionsReport, Uptake, UptakeArgs, UptakeLong)
 from lms.catalogue.models import Course
-from lms.core.errors import DomainError
+from lms.core.errors import DomainError, each_error
 from lms.core.forms import financial_quarter_start
 from lms.core.time import london_today, utcnow
 from lms.evaluations import services as evaluations
@@ -56,8 +56,10 @@ def filter_codes() -> dict[str, tuple[str, ...]]:
     return {param: codes(param) for param in reports.FILTERS}
 
 
-def as_parameter(error: DomainError) -> InvalidParameter:
-    return InvalidParameter(FIELD_NAMES.get(error.field, error.field or "from"), error.message)
+def as_parameter(error: DomainError) -> InvalidParameters:
+    """A service's DomainError (or each of a DomainErrors') as a 400 naming the parameters."""
+    return InvalidParameters([(FIELD_NAMES.get(each.field, each.field or "from"), each.message)
+                              for each in each_error(error)])
 
 
 def _uptake() -> reports.Uptake:
