@@ -445,6 +445,10 @@ def uptake(query: UptakeQuery, measures: tuple[str, ...] = tuple(MEASURES), *, k
             for each in rows.values():
                 each.values.setdefault("registrations", {})
         kept_registrations = source is not None
+    for applied in filters:
+        if applied.param.replace("_", "-") == query.by:
+            for key in applied.ids:  # a group asked for by name has its row, with 0 where nothing was counted
+                row(key)
     names = _names(query.by, set(rows))
     ordered = []
     for key in _order(query.by, set(rows)):

@@ -329,3 +329,13 @@ def test_registrations_on_the_page_under_a_course_filter_say_why_there_are_none(
     assert response.status_code == 200
     assert "Registrations are not counted when the figures are limited to courses or delivery modes" in html
     assert "<table" not in html
+
+
+def test_each_group_the_filter_names_has_its_row_even_at_nought(mixed):
+    """Grouped by sector and limited to education or the police, with no police completions:
+    the police row is there with 0, not left out (so 0 is not taken for "not counted")."""
+    query = UptakeQuery(**YEAR, by="sector", sectors=("education", "police"))
+    for kept in (True, False):
+        result = services.uptake(query, kept=kept)
+        police = next(row for row in result.rows if row.key != "none" and row.name == "Police")
+        assert police.value("unique-learners", "total") == 0 and police.value("completions", "total") == 0
