@@ -313,7 +313,7 @@ BIG_REGISTER = 100  # places held on the session whose register is measured
 @dataclass
 class BookingPeople:
     """Who the booking pages are measured as, and the sessions they show: the person with
-    the most bookings among those on a waiting list, a full session with a waiting list, and the trainer of the session
+    the most bookings among those on a waiting list who lead no setting, a full session with a waiting list, and the trainer of the session
     held yesterday with BIG_REGISTER people booked and not yet marked (the generator
     makes it), whose register is measured."""
 
@@ -334,6 +334,7 @@ def find_booking_people(app) -> BookingPeople:
 
     from lms.bookings.models import Booking, TrainingSession, session_trainer
     from lms.extensions import db
+    from lms.organisations.models import SettingLead
 
     with app.app_context():
         now = datetime.now(timezone.utc)
@@ -362,10 +363,13 @@ def find_booking_people(app) -> BookingPeople:
         # at every size, and the sizes compare.
         queued = aliased(Booking)
         waiting = select(queued.id).where(queued.user_id == User.id, queued.status == "waitlisted").exists()
+        # Not a setting lead: a lead's session page also asks for their staff's places, so a
+        # booker who leads at one size and not at another would not compare.
+        leads = select(SettingLead.user_id).where(SettingLead.user_id == User.id).exists()
         booker = db.session.execute(
             select(User.email, func.count(Booking.id).label("bookings")).join(Booking, Booking.user_id == User.id)
             .where(User.active.is_(True), User.is_admin.is_(False), User.is_trainer.is_(False),
-                   User.email.like("%bench.example"), waiting)
+                   User.email.like("%bench.example"), waiting, ~leads)
             .group_by(User.id, User.email).order_by(func.count(Booking.id).desc(), User.id).limit(1)
         ).first()
         if booker is None:
