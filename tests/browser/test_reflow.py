@@ -1,7 +1,8 @@
 """Reflow (WCAG 2.2 SC 1.4.10) and lesson typography in a real browser, on the demo
 partnership: at 320 CSS pixels wide (and at 1280 as a control) no page scrolls sideways and
 axe-core finds nothing; the tables that must stay tables (the compliance matrix, the
-reports) scroll inside a focusable, named container with a visible hint instead."""
+reports) scroll inside a focusable, named container with a visible hint instead, their
+captions wrapping in view; the simple record tables stack."""
 import random
 
 import pytest
@@ -87,6 +88,11 @@ def assert_table_scrolls_in_named_region(page):
         expect(hint).to_contain_text("Scroll the table sideways")
         overflow = container.evaluate("el => getComputedStyle(el).overflowX")
         assert overflow == "auto"
+        # A caption shown above the table wraps within the visible part, so it is never cut off.
+        for caption in container.locator("caption:not(.govuk-visually-hidden)").all():
+            caption_width, visible_width = caption.evaluate(
+                "el => [el.getBoundingClientRect().width, el.closest('.app-table-wrapper').clientWidth]")
+            assert caption_width <= visible_width, f"{page.url}: a table's caption runs out of view"
     containers.first.focus()
     expect(containers.first).to_be_focused()
 
