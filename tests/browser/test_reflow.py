@@ -1,19 +1,26 @@
 """Reflow (WCAG 2.2 SC 1.4.10) and lesson typography in a real browser, on the demo
 partnership: at 320 CSS pixels wide (and at 1280 as a control) no page scrolls sideways and
 axe-core finds nothing; the tables that must stay tables (the compliance matrix, the
-reports) scroll inside a focusable, named container with a visible hint instead."""
+reports) scroll inside a focusable, named container with a visible hint instead, their
+captions wrapping in view; the simple record tables stack."""
 import random
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import func, select
 
+from lms.accounts.models import User
+from lms.bookings.models import Booking, TrainingSession, session_trainer
 from lms.catalogue import services as catalogue
+from lms.catalogue.models import Course
 from lms.compliance.services import rebuild_status_table
 from lms.core.time import utcnow
-from lms.demo.data import ADMIN, DEMO_PASSWORD, DSL, create_demo_data
+from lms.demo.data import ADMIN, DEMO_PASSWORD, DSL, TRAINER, create_demo_data
 from lms.demo.history import create_demo_history
 from lms.demo.sessions import add_demo_sessions
 from lms.extensions import db
+from lms.notifications import services as notifications
+from lms.records.models import Completion
 from tests.elearning.conftest import COURSES
 
 pytestmark = pytest.mark.browser
@@ -81,6 +88,11 @@ def assert_table_scrolls_in_named_region(page):
         expect(hint).to_contain_text("Scroll the table sideways")
         overflow = container.evaluate("el => getComputedStyle(el).overflowX")
         assert overflow == "auto"
+        # A caption shown above the table wraps within the visible part, so it is never cut off.
+        for caption in container.locator("caption:not(.govuk-visually-hidden)").all():
+            caption_width, visible_width = caption.evaluate(
+                "el => [el.getBoundingClientRect().width, el.closest('.app-table-wrapper').clientWidth]")
+            assert caption_width <= visible_width, f"{page.url}: a table's caption runs out of view"
     containers.first.focus()
     expect(containers.first).to_be_focused()
 
@@ -158,3 +170,70 @@ def test_lesson_text_is_set_like_the_rest_of_the_service(demo, open_at):
     # Lists, links and tables take the GOV.UK styles too.
     assert page.locator(".app-lesson ul").first.evaluate("el => getComputedStyle(el).listStyleType") == "disc"
     assert page.locator(".app-lesson th").first.evaluate("el => getComputedStyle(el).fontWeight") == "700"
+
+
+def _most_booked_session(trainer, *, statuses, started=None, delivery_mode=None):
+    """The trainer's session with the most bookings in `statuses` (held, or not, if `started` is
+    given; of one delivery mode, if given)."""
+    query = (
+        select(TrainingSession.id)
+        .join(session_trainer, session_trainer.c.session_id == TrainingSession.id)
+        .join(Booking, Booking.session_id == TrainingSession.id)
+        .join(Course, Course.id == TrainingSession.course_id)
+        .where(session_trainer.c.user_id == trainer.id, TrainingSession.status == "scheduled",
+               Booking.status.in_(statuses))
+        .group_by(TrainingSession.id)
+        .order_by(func.count(Booking.id).desc(), TrainingSession.id)
+        .limit(1)
+    )
+    if started is not None:
+        query = query.where(TrainingSession.starts_at <= utcnow() if started else TrainingSession.starts_at > utcnow())
+    if delivery_mode:
+        query = query.where(Course.delivery_mode == delivery_mode)
+    session_id = db.session.scalar(query)
+    assert session_id is not None, (statuses, started, delivery_mode)
+    return session_id
+
+
+def test_record_tables_reflow_at_320_pixels(demo, open_at, axe):
+    """The pages whose tables list people and records fit a 320-pixel screen: a trainer's
+    session (with a place), its certificates and a twilight's register; a setting lead's
+    external CPD to verify, a person's training record and staff page; anyone's emails."""
+    trainer = db.session.scalar(select(User).where(User.email == TRAINER[0]))
+    lead = db.session.scalar(select(User).where(User.email == DSL[0]))
+    colleague = db.session.scalar(
+        select(User.id).join(Completion, Completion.user_id == User.id)
+        .where(User.organisation_id == lead.organisation_id, User.id != lead.id)
+        .group_by(User.id).order_by(func.count(Completion.id).desc(), User.id).limit(1))
+    # The emails a setting lead is sent (the demo sends none).
+    for subject, category in [("Booking confirmed: Safeguarding Everyone, 12 March 2027", "booking"),
+                              ("Your certificate for Designated Safeguarding Lead refresher", "certificate"),
+                              ("Please tell us what you thought of Working Together to Safeguard Children", "evaluation")]:
+        notifications.queue_email(lead.email, subject, "Details.", now=utcnow(), user=lead, category=category)
+    db.session.commit()
+    place = ["booked", "attended", "partly-attended", "no-show"]
+    pages = {
+        TRAINER[0]: [
+            f"/manage/sessions/{_most_booked_session(trainer, statuses=place)}",
+            f"/manage/sessions/{_most_booked_session(trainer, statuses=['attended', 'partly-attended'], started=True)}"
+            "/certificates",
+            f"/manage/sessions/{_most_booked_session(trainer, statuses=place, started=False, delivery_mode='twilight')}/register",
+        ],
+        DSL[0]: [
+            "/organisation/external-cpd",
+            f"/organisation/compliance/{colleague}",
+            f"/organisation/staff/{colleague}",
+            "/account/emails",
+        ],
+    }
+    too_wide = []
+    for email, paths in pages.items():
+        page = open_at(320, email)
+        for path in paths:
+            page.goto(path)
+            expect(page.locator("main table").first).to_be_visible()
+            width, scroll_width = page.evaluate("[window.innerWidth, document.documentElement.scrollWidth]")
+            if scroll_width > width:
+                too_wide.append(f"{path} ({email}): {scroll_width}px")
+            axe(page)
+    assert too_wide == [], f"these pages scroll sideways at 320px: {too_wide}"
