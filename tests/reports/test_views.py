@@ -81,7 +81,7 @@ def test_names_that_look_like_formulas_stay_text(app, place, completed, trainer)
     ("from=2026-04-01&to=2026-03-01", "must be the same as or after"),
     ("from=2026-02-30&to=2026-03-01", "must be a real date"),
     ("from=2016-04-01&to=2026-04-01", "at most 10 years"),
-    ("from=2026-04-01&to=2026-06-30&by=colour", "Not a valid choice"),
+    ("from=2026-04-01&to=2026-06-30&by=colour", "Choose what to group the figures by"),
 ])
 def test_bad_filters_are_explained(app, trainer, query, message):
     response = _as(app, trainer).get(f"/reports/uptake?{query}")
