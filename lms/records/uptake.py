@@ -270,31 +270,24 @@ def _refresh(people) -> None:
     parts = [_rows(dimension, people) for dimension in DIMENSIONS]
     db.session.execute(insert(UptakeLearner).from_select(COLUMNS, union_all(*parts)))
     after = _mixes(people)
+    _add_differences(UptakeMix, MIX_KEY, MIX_VALUES, before, after)
+    _add_differences(UptakeQuarterMix, QUARTER_MIX_KEY, QUARTER_MIX_VALUES, _by_quarter(before), _by_quarter(after))
+    spans = _spans(people)
+    _add_differences(UptakeSpan, SPAN_KEY, ("people",), {k: (v,) for k, v in spans_before.items()},
+                     {k: (v,) for k, v in spans.items()})
+
+
+def _add_differences(model, key: tuple, values: tuple, before: dict, after: dict) -> None:
+    """Add to `model`'s kept counts what changed from `before` to `after` ({key: values}),
+    in key order, so concurrent refreshes lock alike; nothing when nothing changed."""
+    zero = (0,) * len(values)
     changes = []
-    for key in sorted(set(before) | set(after)):  # in key order, so concurrent refreshes lock alike
-        old, new = before.get(key, (0,) * 13), after.get(key, (0,) * 13)
-        difference = [b - a for a, b in zip(old, new, strict=True)]
+    for found in sorted(set(before) | set(after)):
+        difference = [b - a for a, b in zip(before.get(found, zero), after.get(found, zero), strict=True)]
         if any(difference):
-            changes.append(dict(zip(MIX_KEY + MIX_VALUES, (*key, *difference), strict=True)))
+            changes.append(dict(zip(key + values, (*found, *difference), strict=True)))
     if changes:
-        db.session.execute(add_to(UptakeMix, MIX_KEY, MIX_VALUES), changes)
-    quarters_before, quarters_after = _by_quarter(before), _by_quarter(after)
-    changes = []
-    for key in sorted(set(quarters_before) | set(quarters_after)):
-        old, new = quarters_before.get(key, (0,) * 5), quarters_after.get(key, (0,) * 5)
-        difference = [b - a for a, b in zip(old, new, strict=True)]
-        if any(difference):
-            changes.append(dict(zip(QUARTER_MIX_KEY + QUARTER_MIX_VALUES, (*key, *difference), strict=True)))
-    if changes:
-        db.session.execute(add_to(UptakeQuarterMix, QUARTER_MIX_KEY, QUARTER_MIX_VALUES), changes)
-    spans_after = _spans(people)
-    changes = []
-    for key in sorted(set(spans_before) | set(spans_after)):
-        difference = spans_after.get(key, 0) - spans_before.get(key, 0)
-        if difference:
-            changes.append(dict(zip(SPAN_KEY + ("people",), (*key, difference), strict=True)))
-    if changes:
-        db.session.execute(add_to(UptakeSpan, SPAN_KEY, ("people",)), changes)
+        db.session.execute(add_to(model, key, values), changes)
 
 
 def _mixes(people) -> dict[tuple, tuple]:
