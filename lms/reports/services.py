@@ -557,6 +557,12 @@ def _month_end(day: date) -> date:
     return add_months(date(day.year, day.month, 1), 1) - timedelta(days=1)
 
 
+def _whole_months(query: UptakeQuery, spans: list[Bucket]) -> bool:
+    """Whether every bucket is whole months, the last one allowed to end before its month does."""
+    return query.start.day == 1 and all(
+        b.start.day == 1 and (b.end == _month_end(b.end) or b is spans[-1]) for b in spans)
+
+
 def _quarter_bits(start: date, end: date) -> dict[int, int]:
     """{financial year: the quarter mask of the quarters from `start` to `end`} (bit q - 1 for Q q)."""
     bits: dict[int, int] = {}
@@ -640,9 +646,7 @@ def kept_plan(query: UptakeQuery, spans: list[Bucket], filters: list[AppliedFilt
     financial year. One indexed look-up (the first completion after the end, up to the end
     of its financial year) tells all three."""
     source = kept_source(query, list(filters))
-    if source is None or query.start.day != 1:
-        return None
-    if any(b.start.day != 1 or (b.end != _month_end(b.end) and b is not spans[-1]) for b in spans):
+    if source is None or not _whole_months(query, spans):
         return None
     year_end = date(financial_year(query.end) + 1, 3, 31)
     later = None
@@ -784,7 +788,7 @@ def registrations_plan(query: UptakeQuery, spans: list[Bucket], filters: list[Ap
             return None
     else:
         return None
-    if query.start.day != 1 or any(b.start.day != 1 or (b.end != _month_end(b.end) and b is not spans[-1]) for b in spans):
+    if not _whole_months(query, spans):
         return None
     if query.end != _month_end(query.end) and db.session.scalar(
         select(User.id).where(User.created_at >= london_start_utc(query.end + timedelta(days=1)),
